@@ -1,0 +1,366 @@
+// marksweep: stop-the-world, precise, non-moving mark-sweep over size-segregated
+// blocks. See README.md for the design and its trade-offs.
+//
+// Heap layout: the heap segment is cut into 64 KiB blocks. A small block holds
+// cells of one size class; a large object takes a run of whole blocks. One side
+// bitmap holds a mark bit per 16-byte granule for the whole heap; an object's bit is
+// the one of its first granule.
+//
+// Allocation: each mutator has one bump buffer per size class (the runtime's
+// kSizeClassBump fast path). The slow path refills it with the next run of free
+// cells: from the block this mutator is sweeping, else from a block that survived
+// the last collection (lazy sweeping: cells are found free by reading mark bits,
+// never by writing free lists), else from a free block. Runs are zeroed as they are
+// handed out.
+//
+// Collection: stop the world; clear mark bits; mark from the roots with an explicit
+// stack; then release every block with no marked cell (counted from the bitmap,
+// never by visiting objects) and queue the rest for lazy sweeping.
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "collectors/common/side_bitmap.h"
+#include "runtime/collector.h"
+#include "runtime/out_of_memory.h"
+#include "runtime/runtime.h"
+
+namespace gclab {
+namespace {
+
+constexpr size_t kBlockBytes = 64 * KiB;
+constexpr size_t kGranulesPerBlock = kBlockBytes / kGranuleBytes;
+constexpr size_t kMarkWordsPerBlock = kGranulesPerBlock / 64;
+constexpr uint32_t kNoBlock = ~uint32_t{0};
+
+enum class BlockState : uint8_t { kFree, kSmall, kLargeHead, kLargeTail };
+
+struct Block {
+  BlockState state = BlockState::kFree;
+  uint8_t size_class = 0;
+  bool dirty = false;        // held objects before: must be zeroed before reuse
+  uint32_t num_blocks = 0;   // kLargeHead: blocks in the run
+};
+
+// The block a mutator is lazily sweeping for one size class, and where it stopped.
+struct SweepCursor {
+  uint32_t block = kNoBlock;
+  uint32_t next_cell = 0;
+};
+
+struct MutatorState {
+  SweepCursor sweep[kNumSizeClasses];
+};
+
+const CollectorTraits& MarkSweepTraits() {
+  static const CollectorTraits traits{
+      .name = "marksweep",
+      .description =
+          "stop-the-world mark-sweep: size-segregated 64 KiB blocks, side mark bitmap, "
+          "explicit mark stack, lazy sweeping",
+      .moving = false,
+      .concurrent = false,
+      .reclaims = true,
+      .barrier = BarrierKind::kNone,
+      .fast_path = AllocFastPath::kSizeClassBump,
+  };
+  return traits;
+}
+
+class MarkSweep final : public Collector {
+ public:
+  const CollectorTraits& traits() const override { return MarkSweepTraits(); }
+
+  absl::Status Init(Runtime& runtime, std::span<std::byte> heap) override {
+    runtime_ = &runtime;
+    heap_begin_ = reinterpret_cast<uintptr_t>(heap.data());
+    heap_end_ = heap_begin_ + heap.size();
+    num_blocks_ = heap.size() / kBlockBytes;
+    if (num_blocks_ == 0 || heap_begin_ % kBlockBytes != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "marksweep needs a heap of at least one ", kBlockBytes, "-byte block"));
+    }
+    blocks_.assign(num_blocks_, Block{});
+    free_blocks_ = num_blocks_;
+    marks_ = SideBitmap(heap_begin_, num_blocks_ * kBlockBytes, kGranuleBytes);
+    mark_stack_.reserve(64 * 1024);
+    return absl::OkStatus();
+  }
+
+  void AttachMutator(Mutator& mutator) override {
+    mutator.set_fast_path(AllocFastPath::kSizeClassBump);
+    mutator.set_barrier(BarrierKind::kNone);
+    mutator.set_collector_state(new MutatorState);
+  }
+
+  void DetachMutator(Mutator& mutator) override {
+    delete static_cast<MutatorState*>(mutator.collector_state());
+    mutator.set_collector_state(nullptr);
+    mutator.ResetAllocBuffers();
+  }
+
+  std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
+    for (int attempt = 0;; ++attempt) {
+      std::byte* memory = bytes > kMaxSmallObjectBytes
+                              ? AllocateLarge(bytes)
+                              : AllocateSmall(mutator, SizeClassOf(bytes));
+      if (memory != nullptr) return memory;
+      if (attempt == 1) {
+        throw OutOfMemory(OutOfMemoryStatus("marksweep", heap_end_ - heap_begin_,
+                                            live_bytes_.load(std::memory_order_relaxed),
+                                            bytes));
+      }
+      Collect(mutator, GcCause::kHeapFull);
+    }
+  }
+
+  void Collect(Mutator& mutator, GcCause cause) override {
+    StopTheWorldScope stw(mutator, PauseKind::kFull, cause);
+    if (!stw.stopped()) return;  // another thread collected while we waited
+    absl::MutexLock lock(&mu_);
+    stw.set_cycle(collections_.load(std::memory_order_relaxed) + 1);
+    size_t live_bytes = 0;
+    {
+      auto phase = stw.Phase(Phase::kRootScan);
+      marks_.ClearAll();
+      runtime_->safepoints().ForEachMutator([](Mutator& m) {
+        m.ResetAllocBuffers();
+        *static_cast<MutatorState*>(m.collector_state()) = MutatorState{};
+      });
+      ForEachRoot(*runtime_, [this](Ref* slot) { MarkRef(*slot); });
+    }
+    {
+      auto phase = stw.Phase(Phase::kMark);
+      live_bytes = DrainMarkStack();
+    }
+    {
+      auto phase = stw.Phase(Phase::kSweep);
+      ReleaseEmptyBlocks();
+    }
+    live_bytes_.store(live_bytes, std::memory_order_relaxed);
+    handed_out_bytes_.store(0, std::memory_order_relaxed);
+    collections_.fetch_add(1, std::memory_order_relaxed);
+    stw.VerifyHeapIfEnabled(/*check_live_bytes=*/true);
+  }
+
+  HeapUsage Usage() const override {
+    const size_t live = live_bytes_.load(std::memory_order_relaxed);
+    return HeapUsage{
+        .capacity_bytes = heap_end_ - heap_begin_,
+        .in_use_bytes = live + handed_out_bytes_.load(std::memory_order_relaxed),
+        .live_bytes = live,
+        .collections = collections_.load(std::memory_order_relaxed),
+    };
+  }
+
+  bool IsLiveObject(const Object* object) const override {
+    const uintptr_t address = reinterpret_cast<uintptr_t>(object);
+    if (address < heap_begin_ || address >= heap_begin_ + num_blocks_ * kBlockBytes) {
+      return false;
+    }
+    const Block& block = blocks_[(address - heap_begin_) / kBlockBytes];
+    const size_t offset = (address - heap_begin_) % kBlockBytes;
+    if (block.state == BlockState::kSmall) {
+      const size_t cell = kSizeClassBytes[block.size_class];
+      if (offset % cell != 0 || offset / cell >= kBlockBytes / cell) return false;
+    } else if (block.state != BlockState::kLargeHead || offset != 0) {
+      return false;
+    }
+    return marks_.Test(marks_.BitOf(address));
+  }
+
+ private:
+  uintptr_t BlockBegin(uint32_t index) const { return heap_begin_ + index * kBlockBytes; }
+
+  // --- Allocation ---
+
+  std::byte* HandOut(Mutator& mutator, size_t size_class, uintptr_t begin, uintptr_t end,
+                     bool zeroed) {
+    if (!zeroed) std::memset(reinterpret_cast<void*>(begin), 0, end - begin);
+    handed_out_bytes_.fetch_add(end - begin, std::memory_order_relaxed);
+    mutator.alloc_buffer(size_class) =
+        AllocBuffer{begin + kSizeClassBytes[size_class], end};
+    return reinterpret_cast<std::byte*>(begin);
+  }
+
+  std::byte* AllocateSmall(Mutator& mutator, size_t size_class) {
+    auto& cursor = static_cast<MutatorState*>(mutator.collector_state())->sweep[size_class];
+    const size_t cell = kSizeClassBytes[size_class];
+    const uint32_t cells_per_block = static_cast<uint32_t>(kBlockBytes / cell);
+    for (;;) {
+      if (cursor.block != kNoBlock) {
+        // Lazy sweep: the next run of cells left unmarked by the last collection.
+        const uintptr_t block_begin = BlockBegin(cursor.block);
+        const size_t first_bit = marks_.BitOf(block_begin);
+        const size_t granules_per_cell = cell / kGranuleBytes;
+        uint32_t i = cursor.next_cell;
+        while (i < cells_per_block && marks_.Test(first_bit + i * granules_per_cell)) ++i;
+        uint32_t end = i;
+        while (end < cells_per_block && !marks_.Test(first_bit + end * granules_per_cell)) ++end;
+        cursor.next_cell = end;
+        if (i < end) {
+          return HandOut(mutator, size_class, block_begin + i * cell, block_begin + end * cell,
+                         /*zeroed=*/false);
+        }
+        cursor.block = kNoBlock;
+      }
+      std::optional<TakenBlocks> fresh;
+      {
+        absl::MutexLock lock(&mu_);
+        std::vector<uint32_t>& to_sweep = sweep_lists_[size_class];
+        if (!to_sweep.empty()) {
+          cursor = SweepCursor{to_sweep.back(), 0};
+          to_sweep.pop_back();
+          continue;
+        }
+        fresh = TakeFreeBlocksLocked(1);
+        if (!fresh) return nullptr;
+        blocks_[fresh->first].state = BlockState::kSmall;
+        blocks_[fresh->first].size_class = static_cast<uint8_t>(size_class);
+      }
+      const uintptr_t begin = BlockBegin(fresh->first);
+      return HandOut(mutator, size_class, begin, begin + cells_per_block * cell, fresh->zeroed);
+    }
+  }
+
+  std::byte* AllocateLarge(size_t bytes) {
+    const auto count = static_cast<uint32_t>((bytes + kBlockBytes - 1) / kBlockBytes);
+    std::optional<TakenBlocks> taken;
+    {
+      absl::MutexLock lock(&mu_);
+      taken = TakeFreeBlocksLocked(count);
+      if (!taken) return nullptr;
+      blocks_[taken->first].state = BlockState::kLargeHead;
+      blocks_[taken->first].num_blocks = count;
+      for (uint32_t i = 1; i < count; ++i) {
+        blocks_[taken->first + i].state = BlockState::kLargeTail;
+      }
+    }
+    auto* memory = reinterpret_cast<std::byte*>(BlockBegin(taken->first));
+    if (!taken->zeroed) std::memset(memory, 0, bytes);
+    handed_out_bytes_.fetch_add(size_t{count} * kBlockBytes, std::memory_order_relaxed);
+    return memory;
+  }
+
+  struct TakenBlocks {
+    uint32_t first;
+    bool zeroed;  // never used since the heap was mapped: still zero-filled
+  };
+
+  // Finds `count` contiguous free blocks (next fit) and takes them.
+  std::optional<TakenBlocks> TakeFreeBlocksLocked(uint32_t count)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (free_blocks_ < count) return std::nullopt;
+    for (size_t scanned = 0, i = next_free_; scanned < num_blocks_;) {
+      if (i + count > num_blocks_) {
+        scanned += num_blocks_ - i;
+        i = 0;
+        continue;
+      }
+      uint32_t run = 0;
+      while (run < count && blocks_[i + run].state == BlockState::kFree) ++run;
+      if (run == count) {
+        bool zeroed = true;
+        for (uint32_t j = 0; j < count; ++j) {
+          zeroed &= !blocks_[i + j].dirty;
+          blocks_[i + j].dirty = true;
+        }
+        free_blocks_ -= count;
+        next_free_ = (i + count) % num_blocks_;
+        return TakenBlocks{static_cast<uint32_t>(i), zeroed};
+      }
+      scanned += run + 1;
+      i += run + 1;
+    }
+    return std::nullopt;
+  }
+
+  // --- Collection (world stopped) ---
+
+  GCLAB_ALWAYS_INLINE void MarkRef(Ref ref) {
+    const auto address = reinterpret_cast<uintptr_t>(ref);
+    // Null, and frame-arena objects (scanned as roots), are not in the heap.
+    if (address - heap_begin_ >= heap_end_ - heap_begin_) return;
+    if (marks_.TestAndSet(marks_.BitOf(address))) return;
+    mark_stack_.push_back(ref);
+  }
+
+  // Marks everything reachable from the mark stack; returns the bytes marked.
+  size_t DrainMarkStack() {
+    const CodeSegment& code = runtime_->code();
+    size_t live_bytes = 0;
+    while (!mark_stack_.empty()) {
+      Ref object = mark_stack_.back();
+      mark_stack_.pop_back();
+      const TypeInfo& type = code.TypeOf(object);
+      live_bytes += ObjectBytes(type, object);
+      ForEachRefSlot(object, type, [this](Ref* slot) { MarkRef(*slot); });
+    }
+    return live_bytes;
+  }
+
+  void ReleaseEmptyBlocks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (auto& list : sweep_lists_) list.clear();
+    for (uint32_t i = 0; i < num_blocks_;) {
+      Block& block = blocks_[i];
+      const size_t first_word = marks_.BitOf(BlockBegin(i)) / 64;
+      switch (block.state) {
+        case BlockState::kFree:
+        case BlockState::kLargeTail:
+          ++i;
+          break;
+        case BlockState::kSmall:
+          if (marks_.AnySetInWords(first_word, kMarkWordsPerBlock)) {
+            sweep_lists_[block.size_class].push_back(i);
+          } else {
+            block.state = BlockState::kFree;
+            ++free_blocks_;
+          }
+          ++i;
+          break;
+        case BlockState::kLargeHead: {
+          const uint32_t count = block.num_blocks;
+          if (!marks_.Test(first_word * 64)) {
+            for (uint32_t j = 0; j < count; ++j) blocks_[i + j].state = BlockState::kFree;
+            free_blocks_ += count;
+          }
+          i += count;
+          break;
+        }
+      }
+    }
+  }
+
+  Runtime* runtime_ = nullptr;
+  uintptr_t heap_begin_ = 0;
+  uintptr_t heap_end_ = 0;
+  size_t num_blocks_ = 0;
+  SideBitmap marks_;
+  std::vector<Ref> mark_stack_;
+
+  absl::Mutex mu_;
+  std::vector<Block> blocks_;  // states change under mu_; read freely in pauses
+  std::vector<uint32_t> sweep_lists_[kNumSizeClasses] ABSL_GUARDED_BY(mu_);
+  size_t free_blocks_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t next_free_ ABSL_GUARDED_BY(mu_) = 0;
+
+  std::atomic<size_t> live_bytes_{0};
+  std::atomic<size_t> handed_out_bytes_{0};
+  std::atomic<uint64_t> collections_{0};
+};
+
+absl::StatusOr<std::unique_ptr<Collector>> MakeMarkSweep(const CollectorOptions& options) {
+  if (!options.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "marksweep takes no options, got '", options.begin()->first, "'"));
+  }
+  return std::make_unique<MarkSweep>();
+}
+
+}  // namespace
+
+GCLAB_REGISTER_COLLECTOR(MarkSweepTraits(), MakeMarkSweep);
+
+}  // namespace gclab

@@ -1,0 +1,30 @@
+// File: runtime/clock.h
+//
+// The clocks every measurement uses: a monotonic nanosecond clock for events and a
+// per-thread CPU clock. Never wall-clock time, which can jump.
+#ifndef GCLAB_RUNTIME_CLOCK_H_
+#define GCLAB_RUNTIME_CLOCK_H_
+
+#include <time.h>
+
+#include <cstdint>
+
+namespace gclab {
+
+// Nanoseconds on CLOCK_MONOTONIC. Costs one vDSO call (~20 ns).
+inline int64_t MonotonicNanos() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+// CPU time consumed by the calling thread, in nanoseconds.
+inline int64_t ThreadCpuNanos() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+}  // namespace gclab
+
+#endif  // GCLAB_RUNTIME_CLOCK_H_

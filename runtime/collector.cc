@@ -1,0 +1,66 @@
+#include "runtime/collector.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
+namespace gclab {
+
+CollectorRegistry& CollectorRegistry::Global() {
+  static auto* const registry = new CollectorRegistry;  // never destroyed
+  return *registry;
+}
+
+void CollectorRegistry::Register(CollectorRegistration registration) {
+  const std::string name = registration.traits.name;
+  if (!collectors_.emplace(name, std::move(registration)).second) {
+    FatalError(absl::StrCat("two collectors are registered as '", name, "'"));
+  }
+}
+
+std::vector<std::string> CollectorRegistry::Names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, registration] : collectors_) names.push_back(name);
+  return names;
+}
+
+const CollectorRegistration* CollectorRegistry::Find(absl::string_view name) const {
+  auto it = collectors_.find(name);
+  return it == collectors_.end() ? nullptr : &it->second;
+}
+
+absl::StatusOr<std::unique_ptr<Collector>> CollectorRegistry::Create(
+    absl::string_view spec_text) const {
+  absl::StatusOr<CollectorSpec> spec = ParseCollectorSpec(spec_text);
+  if (!spec.ok()) return spec.status();
+  const CollectorRegistration* registration = Find(spec->name);
+  if (registration == nullptr) {
+    return absl::NotFoundError(absl::StrCat("unknown collector '", spec->name,
+                                            "'; valid: ", absl::StrJoin(Names(), ", ")));
+  }
+  return registration->factory(spec->options);
+}
+
+absl::StatusOr<CollectorSpec> ParseCollectorSpec(absl::string_view spec) {
+  std::vector<absl::string_view> parts = absl::StrSplit(spec, ':');
+  CollectorSpec result;
+  result.name = std::string(parts[0]);
+  if (result.name.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("collector spec '", spec, "' has no name; expected name[:key=value...]"));
+  }
+  for (size_t i = 1; i < parts.size(); ++i) {
+    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(parts[i], '=');
+    if (kv.first.empty() || parts[i].find('=') == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "collector spec '", spec, "': option '", parts[i], "' is not key=value"));
+    }
+    if (!result.options.emplace(kv.first, kv.second).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("collector spec '", spec, "': option '", kv.first, "' given twice"));
+    }
+  }
+  return result;
+}
+
+}  // namespace gclab

@@ -1,0 +1,155 @@
+// File: runtime/collector.h
+//
+// The interface between the runtime and a garbage collector, and the registry that
+// finds collectors by name.
+//
+// The interface is crossed only on slow paths: the mutator fast paths (mutator.h)
+// are inline and read fields the collector set up in AttachMutator. Each method's
+// comment says when it is called, on which thread, whether the world is stopped,
+// and whether it may allocate or collect.
+//
+// A collector lives in collectors/<name>/, is built with gclab_add_collector() and
+// registers itself with GCLAB_REGISTER_COLLECTOR. Nothing outside its folder names
+// it; the runtime, harness and tests ask its CollectorTraits instead.
+#ifndef GCLAB_RUNTIME_COLLECTOR_H_
+#define GCLAB_RUNTIME_COLLECTOR_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "runtime/events.h"
+#include "runtime/mutator.h"
+#include "runtime/object.h"
+
+namespace gclab {
+
+class Runtime;
+
+// What the runtime, the harness and the tests may rely on about a collector.
+struct CollectorTraits {
+  std::string name;
+  std::string description;
+  bool moving = false;      // objects may change address at a safepoint
+  bool concurrent = false;  // collects while mutators run
+  bool reclaims = true;     // frees unreachable objects (false only for a no-GC baseline)
+  BarrierKind barrier = BarrierKind::kNone;
+  AllocFastPath fast_path = AllocFastPath::kBump;
+};
+
+// The collector's view of its heap.
+struct HeapUsage {
+  size_t capacity_bytes = 0;     // the heap budget
+  size_t in_use_bytes = 0;       // live at the last collection plus allocated since
+  size_t live_bytes = 0;         // object bytes found live by the last full collection
+  uint64_t collections = 0;      // completed collection cycles
+};
+
+class Collector {
+ public:
+  virtual ~Collector() = default;
+
+  virtual const CollectorTraits& traits() const = 0;
+
+  // Called once by Runtime::Start on the starting thread, before any mutator exists.
+  // `heap` is the heap segment, page-aligned and zero-filled: the collector's whole
+  // budget, which it carves into its spaces. Returns an error if the collector
+  // cannot work in a heap of this size.
+  virtual absl::Status Init(Runtime& runtime, std::span<std::byte> heap) = 0;
+
+  // Called on a new mutator's thread as it attaches, world running, before it runs
+  // any program code. Sets the mutator's fast path and barrier. Must not collect.
+  virtual void AttachMutator(Mutator& mutator) = 0;
+  // Called on the mutator's thread as it detaches, world running. Must not collect.
+  virtual void DetachMutator(Mutator& mutator) = 0;
+
+  // Called on a mutator's thread when its allocation fast path fails (buffer empty,
+  // or the object is too large for the fast path), world running. Returns zeroed
+  // memory for one object of `bytes` (the mutator writes the header) and may refill
+  // the mutator's buffers. May stop the world and collect. Throws OutOfMemory if
+  // the heap is exhausted after a full collection.
+  virtual std::byte* AllocateSlow(Mutator& mutator, size_t bytes) = 0;
+
+  // Called on a mutator's thread when its write-barrier log is full, world running.
+  // Must consume the log and call mutator.ClearWriteBarrierLog(). Must not collect.
+  virtual void FlushWriteBarrier(Mutator& mutator) { mutator.ClearWriteBarrierLog(); }
+
+  // Called on a mutator's thread to request a full collection now, world running.
+  // Returns once a collection requested at or after this call has completed.
+  virtual void Collect(Mutator& mutator, GcCause cause) = 0;
+
+  // Thread-safe; approximate while mutators run.
+  virtual HeapUsage Usage() const = 0;
+
+  // For the heap verifier, with the world stopped right after a collection: is
+  // `object` (an address inside the heap segment) the start of an object that this
+  // collector holds live? A reachable object for which this is false is a lost
+  // object.
+  virtual bool IsLiveObject(const Object* object) const = 0;
+};
+
+// Options given to a collector on the command line as name:key=value:key=value.
+using CollectorOptions = std::map<std::string, std::string, std::less<>>;
+
+using CollectorFactory =
+    std::function<absl::StatusOr<std::unique_ptr<Collector>>(const CollectorOptions&)>;
+
+struct CollectorRegistration {
+  CollectorTraits traits;
+  CollectorFactory factory;
+};
+
+// Every collector linked into this program, by name. Filled by static initialisers
+// (GCLAB_REGISTER_COLLECTOR) before main and read-only afterwards.
+class CollectorRegistry {
+ public:
+  static CollectorRegistry& Global();
+
+  // Fatal if the name is taken: two collectors with one name is a build error.
+  void Register(CollectorRegistration registration);
+
+  std::vector<std::string> Names() const;
+  const CollectorRegistration* Find(absl::string_view name) const;
+
+  // Creates a collector from a spec "name[:key=value...]". Unknown names and
+  // malformed or unknown options are errors that list what is valid.
+  absl::StatusOr<std::unique_ptr<Collector>> Create(absl::string_view spec) const;
+
+ private:
+  std::map<std::string, CollectorRegistration, std::less<>> collectors_;
+};
+
+struct CollectorSpec {
+  std::string name;
+  CollectorOptions options;
+};
+
+// Parses "name[:key=value[:key=value...]]".
+absl::StatusOr<CollectorSpec> ParseCollectorSpec(absl::string_view spec);
+
+namespace internal {
+struct CollectorRegistrar {
+  explicit CollectorRegistrar(CollectorRegistration registration) {
+    CollectorRegistry::Global().Register(std::move(registration));
+  }
+};
+}  // namespace internal
+
+}  // namespace gclab
+
+// Registers a collector: GCLAB_REGISTER_COLLECTOR(traits, factory), at namespace
+// scope in the collector's .cc file.
+#define GCLAB_REGISTER_COLLECTOR(traits, factory)                                  \
+  static const ::gclab::internal::CollectorRegistrar GCLAB_CONCAT(               \
+      gclab_collector_registrar_, __COUNTER__)(::gclab::CollectorRegistration{     \
+      (traits), (factory)})
+
+#endif  // GCLAB_RUNTIME_COLLECTOR_H_

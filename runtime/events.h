@@ -1,0 +1,110 @@
+// File: runtime/events.h
+//
+// What the runtime records about garbage collection: one PauseRecord for every
+// stop of the world, and one PhaseRecord for every phase a collector annotates
+// (inside pauses or concurrent with mutators). Every list of phases, pause kinds and
+// causes is one X-macro below: the enums, their names and the CSV vocabulary all
+// come from it, so they cannot drift apart.
+//
+// Pauses are recorded only by StopTheWorldScope (runtime.h), never by collectors,
+// so every collector's pauses are measured by the same code.
+//
+// Thread safety: EventLog appends take a mutex (uncontended: the recorder is the
+// thread that stopped the world or a collector thread); readers copy out.
+#ifndef GCLAB_RUNTIME_EVENTS_H_
+#define GCLAB_RUNTIME_EVENTS_H_
+
+#include <cstdint>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "runtime/clock.h"
+
+namespace gclab {
+
+#define GCLAB_FOR_EACH_PHASE(V) \
+  V(kRootScan, "root-scan")     \
+  V(kMark, "mark")              \
+  V(kSweep, "sweep")            \
+  V(kVerify, "verify")
+
+#define GCLAB_FOR_EACH_PAUSE_KIND(V) V(kFull, "full")
+
+#define GCLAB_FOR_EACH_GC_CAUSE(V) \
+  V(kHeapFull, "heap-full")        \
+  V(kExplicit, "explicit")
+
+#define GCLAB_ENUM_ENTRY(name, text) name,
+enum class Phase : uint8_t { GCLAB_FOR_EACH_PHASE(GCLAB_ENUM_ENTRY) };
+enum class PauseKind : uint8_t { GCLAB_FOR_EACH_PAUSE_KIND(GCLAB_ENUM_ENTRY) };
+enum class GcCause : uint8_t { GCLAB_FOR_EACH_GC_CAUSE(GCLAB_ENUM_ENTRY) };
+#undef GCLAB_ENUM_ENTRY
+
+absl::string_view PhaseName(Phase phase);
+absl::string_view PauseKindName(PauseKind kind);
+absl::string_view GcCauseName(GcCause cause);
+
+// One stop of the world. Times are MonotonicNanos(); time-to-safepoint is
+// t_stopped - t_request, the pause the mutators saw is t_resume - t_request.
+struct PauseRecord {
+  uint64_t cycle;
+  PauseKind kind;
+  GcCause cause;
+  int64_t t_request;
+  int64_t t_stopped;
+  int64_t t_resume;
+  uint64_t heap_before;  // collector's bytes in use when the world stopped
+  uint64_t heap_after;   // ... and when it resumed
+
+  int64_t duration() const { return t_resume - t_request; }
+  int64_t time_to_safepoint() const { return t_stopped - t_request; }
+};
+
+struct PhaseRecord {
+  uint64_t cycle;
+  Phase phase;
+  bool in_pause;
+  int64_t t_begin;
+  int64_t t_end;
+  int64_t cpu_nanos;  // CPU time of the recording thread during the phase
+};
+
+class EventLog {
+ public:
+  void AddPause(const PauseRecord& pause) ABSL_LOCKS_EXCLUDED(mu_);
+  void AddPhase(const PhaseRecord& phase) ABSL_LOCKS_EXCLUDED(mu_);
+  std::vector<PauseRecord> pauses() const ABSL_LOCKS_EXCLUDED(mu_);
+  std::vector<PhaseRecord> phases() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Drops everything recorded so far: the start of a measured region.
+  void Clear() ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<PauseRecord> pauses_ ABSL_GUARDED_BY(mu_);
+  std::vector<PhaseRecord> phases_ ABSL_GUARDED_BY(mu_);
+};
+
+// Times one phase of one collection cycle on the calling thread.
+class PhaseScope {
+ public:
+  PhaseScope(EventLog& log, uint64_t cycle, Phase phase, bool in_pause)
+      : log_(log),
+        record_{cycle, phase, in_pause, MonotonicNanos(), 0, ThreadCpuNanos()} {}
+  ~PhaseScope() {
+    record_.t_end = MonotonicNanos();
+    record_.cpu_nanos = ThreadCpuNanos() - record_.cpu_nanos;
+    log_.AddPhase(record_);
+  }
+  PhaseScope(const PhaseScope&) = delete;
+  PhaseScope& operator=(const PhaseScope&) = delete;
+
+ private:
+  EventLog& log_;
+  PhaseRecord record_;
+};
+
+}  // namespace gclab
+
+#endif  // GCLAB_RUNTIME_EVENTS_H_

@@ -1,0 +1,327 @@
+// File: runtime/mutator.h
+//
+// A mutator is one thread running program code (a goroutine, here on its own OS
+// thread). It owns a stack in the stack segment, allocation buffers and a write-
+// barrier log. Everything a workload does to memory goes through it:
+//
+//   Allocate / AllocateArray   new objects, in the frame arena or the heap
+//   Store / StoreElement /     pointer stores, through the collector's barrier
+//     StoreGlobal
+//   Poll                       a safepoint: parks the thread if the world must stop
+//   FrameScope                 pushes and pops frames (roots live in frame slots)
+//
+// The fast paths are inline and non-virtual; they read only fields of this class,
+// which the collector sets up (AttachMutator) to select its fast path (bump, or bump
+// per size class) and its barrier. Only when a fast path fails does control leave
+// for an out-of-line slow path, and from there into the collector's virtual methods.
+//
+// Rules for workload code (what a Go compiler guarantees for Go code):
+//  - A Ref held in a C++ local is valid only until the next allocation, Poll,
+//    PushFrame or Collect: a collection may run there, and a moving collector may
+//    move the object. Keep references across those points in frame slots.
+//  - Pointer fields of heap objects and pointer globals are written only through
+//    Store*, never directly, so the barrier sees every store.
+//
+// Thread safety: a Mutator is used only by the thread that created it, except that
+// a collector may read and reset its fields while the world is stopped.
+#ifndef GCLAB_RUNTIME_MUTATOR_H_
+#define GCLAB_RUNTIME_MUTATOR_H_
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#include "absl/strings/string_view.h"
+#include "runtime/base.h"
+#include "runtime/code_segment.h"
+#include "runtime/data_segment.h"
+#include "runtime/events.h"
+#include "runtime/frame.h"
+#include "runtime/object.h"
+#include "runtime/size_classes.h"
+
+namespace gclab {
+
+class Collector;
+class Runtime;
+
+// Which allocation fast path a collector asks for.
+enum class AllocFastPath : uint8_t {
+  kBump,           // one buffer, exact sizes (copying, no-GC)
+  kSizeClassBump,  // one buffer of free cells per size class (segregated mark-sweep)
+};
+
+// What the write barrier logs before a pointer store.
+enum class BarrierKind : uint8_t {
+  kNone,      // no barrier
+  kDijkstra,  // insertion: the new value
+  kYuasa,     // deletion (snapshot at the beginning): the old value
+  kHybrid,    // Go's: both
+};
+
+absl::string_view BarrierKindName(BarrierKind kind);
+
+// A run of zeroed memory [cursor, limit) the fast path bumps through.
+struct AllocBuffer {
+  uintptr_t cursor = 0;
+  uintptr_t limit = 0;
+};
+
+// Where a mutator stands with respect to stopping the world (guarded by Safepoints).
+enum class MutatorState : uint8_t {
+  kRunning,   // running program code; must reach a poll before the world is stopped
+  kParked,    // waiting at a safepoint for the world to resume
+  kBlocked,   // in a runtime wait (channel, join): counts as stopped
+  kStopping,  // the thread that is stopping the world
+};
+
+class Mutator {
+ public:
+  static constexpr size_t kWriteBarrierLogEntries = 256;
+
+  // Attaches the calling thread to `runtime` (which must be started). Blocks while
+  // the world is stopped. Fatal if all RuntimeConfig::max_mutators stacks are taken.
+  explicit Mutator(Runtime& runtime);
+  // Detaches. All frames must have been popped.
+  ~Mutator();
+  Mutator(const Mutator&) = delete;
+  Mutator& operator=(const Mutator&) = delete;
+
+  Runtime& runtime() const { return runtime_; }
+  // Which stack of the stack segment this mutator uses; unique among live mutators.
+  uint32_t index() const { return index_; }
+
+  // A new zeroed object from a struct site: in the current frame's arena when the
+  // site does not escape and escape analysis is on, else in the heap. May collect.
+  // Throws OutOfMemory when the heap is exhausted.
+  GCLAB_ALWAYS_INLINE Ref Allocate(const SiteInfo& site);
+  // A new zeroed array of `length` elements (pointers or bytes) from an array site.
+  GCLAB_ALWAYS_INLINE Ref AllocateArray(const SiteInfo& site, uint64_t length);
+
+  GCLAB_ALWAYS_INLINE void Store(Ref object, size_t field, Ref value);
+  GCLAB_ALWAYS_INLINE void StoreElement(Ref array, size_t index, Ref value);
+  GCLAB_ALWAYS_INLINE void StoreGlobal(Global global, Ref value);
+
+  // A safepoint. One relaxed load when no stop is pending.
+  GCLAB_ALWAYS_INLINE void Poll();
+
+  // Asks the collector for a full collection now.
+  void Collect(GcCause cause = GcCause::kExplicit);
+
+  // Frames (use FrameScope). PushFrame zeroes the slots and polls.
+  GCLAB_ALWAYS_INLINE Frame* PushFrame(const FunctionInfo& function);
+  GCLAB_ALWAYS_INLINE void PopFrame(Frame* frame);
+  Frame* top_frame() const { return top_frame_; }
+  // The first byte of this mutator's stack region.
+  uintptr_t stack_base() const { return stack_base_; }
+
+  // Bytes this mutator has allocated: in the heap, in frame arenas, and from
+  // non-escaping sites that did not fit their frame's arena (those went to the heap
+  // and are counted in heap_bytes_allocated too).
+  uint64_t heap_bytes_allocated() const { return heap_bytes_allocated_; }
+  uint64_t stack_bytes_allocated() const { return stack_bytes_allocated_; }
+  uint64_t arena_overflow_bytes() const { return arena_overflow_bytes_; }
+
+  // --- For the collector that owns this mutator. ---
+
+  // Set in Collector::AttachMutator; changed afterwards only with the world stopped.
+  void set_fast_path(AllocFastPath fast_path) { fast_path_ = fast_path; }
+  void set_barrier(BarrierKind barrier) { barrier_ = barrier; }
+  BarrierKind barrier() const { return barrier_; }
+  AllocBuffer& alloc_buffer(size_t size_class) { return buffers_[size_class]; }
+  // Empties every allocation buffer (for instance when a collection starts).
+  void ResetAllocBuffers();
+  // References logged by the write barrier since the last flush.
+  std::span<Ref> write_barrier_log() { return {wb_log_, wb_next_}; }
+  void ClearWriteBarrierLog() { wb_next_ = wb_log_; }
+  void* collector_state() const { return collector_state_; }
+  void set_collector_state(void* state) { collector_state_ = state; }
+
+ private:
+  friend class Safepoints;
+
+  GCLAB_ALWAYS_INLINE std::byte* AllocateHeap(size_t bytes);
+  GCLAB_ALWAYS_INLINE std::byte* AllocateInFrame(size_t bytes);
+  GCLAB_ALWAYS_INLINE void WriteRef(Ref holder, Ref* slot, Ref value);
+  GCLAB_NOINLINE std::byte* AllocateSlow(size_t bytes);
+  GCLAB_NOINLINE std::byte* AllocateInFrameSlow(size_t bytes);
+  GCLAB_NOINLINE void PollSlow();
+  GCLAB_NOINLINE void WriteBarrierSlow(Ref old_value, Ref new_value);
+  GCLAB_NOINLINE void LogBarrier(Ref ref);
+  [[noreturn]] GCLAB_NOINLINE void StackOverflow(const FunctionInfo& function);
+  [[noreturn]] GCLAB_NOINLINE void ArrayTooLarge(const SiteInfo& site, uint64_t length);
+  GCLAB_NOINLINE void CheckStore(Ref holder, Ref* slot, Ref value);
+  void PoisonFrame(Frame* frame);
+
+  // Hot: read on every fast path.
+  AllocFastPath fast_path_ = AllocFastPath::kBump;
+  BarrierKind barrier_ = BarrierKind::kNone;
+  const std::atomic<uint32_t>* poll_word_;
+  Frame* top_frame_ = nullptr;
+  uintptr_t stack_top_ = 0;
+  uintptr_t stack_limit_ = 0;
+  Ref* wb_next_;
+  Ref* wb_end_;
+  uint64_t heap_bytes_allocated_ = 0;
+  uint64_t stack_bytes_allocated_ = 0;
+  AllocBuffer buffers_[kNumSizeClasses];
+
+  // Cold.
+  Runtime& runtime_;
+  Collector* collector_;
+  DataSegment* data_;
+  uint32_t index_;
+  uintptr_t stack_base_ = 0;
+  uint64_t arena_overflow_bytes_ = 0;
+  MutatorState safepoint_state_ = MutatorState::kRunning;
+  void* collector_state_ = nullptr;
+  Ref wb_log_[kWriteBarrierLogEntries];
+};
+
+// Pushes a frame for `function` on construction and pops it on destruction.
+class FrameScope {
+ public:
+  FrameScope(Mutator& mutator, const FunctionInfo& function)
+      : mutator_(mutator), frame_(mutator.PushFrame(function)) {}
+  ~FrameScope() { mutator_.PopFrame(frame_); }
+  FrameScope(const FrameScope&) = delete;
+  FrameScope& operator=(const FrameScope&) = delete;
+
+  // A pointer slot (a root). Frame slots need no barrier: stacks are roots.
+  Ref& operator[](size_t slot) {
+    GCLAB_DCHECK(slot < frame_->function->num_slots &&
+                     (frame_->function->ref_slot_map >> slot & 1),
+                 "FrameScope: not a pointer slot");
+    return frame_->slots()[slot];
+  }
+  // A scalar slot.
+  int64_t& word(size_t slot) {
+    GCLAB_DCHECK(slot < frame_->function->num_slots &&
+                     !(frame_->function->ref_slot_map >> slot & 1),
+                 "FrameScope: not a scalar slot");
+    return reinterpret_cast<int64_t*>(frame_->slots())[slot];
+  }
+  Frame* frame() const { return frame_; }
+
+ private:
+  Mutator& mutator_;
+  Frame* frame_;
+};
+
+// Marks the mutator as blocked in a runtime wait (joining threads, waiting on a
+// channel) for the scope's lifetime. A blocked mutator counts as stopped, so the
+// world can stop without it; on leaving, it waits for any stop to finish. Inside the
+// scope the mutator must not touch the heap or its frames.
+class BlockingScope {
+ public:
+  explicit BlockingScope(Mutator& mutator);
+  ~BlockingScope();
+  BlockingScope(const BlockingScope&) = delete;
+  BlockingScope& operator=(const BlockingScope&) = delete;
+
+ private:
+  Mutator& mutator_;
+};
+
+// ---------------------------------------------------------------------------
+// Inline fast paths.
+
+GCLAB_ALWAYS_INLINE std::byte* Mutator::AllocateHeap(size_t bytes) {
+  size_t size_class = 0;
+  size_t step = bytes;
+  if (fast_path_ == AllocFastPath::kSizeClassBump) {
+    if (GCLAB_UNLIKELY(bytes > kMaxSmallObjectBytes)) return AllocateSlow(bytes);
+    size_class = SizeClassOf(bytes);
+    step = kSizeClassBytes[size_class];
+  }
+  AllocBuffer& buffer = buffers_[size_class];
+  const uintptr_t cursor = buffer.cursor;
+  if (GCLAB_LIKELY(buffer.limit - cursor >= step)) {
+    buffer.cursor = cursor + step;
+    heap_bytes_allocated_ += bytes;
+    return reinterpret_cast<std::byte*>(cursor);
+  }
+  return AllocateSlow(bytes);
+}
+
+GCLAB_ALWAYS_INLINE std::byte* Mutator::AllocateInFrame(size_t bytes) {
+  Frame* frame = top_frame_;
+  if (GCLAB_LIKELY(frame != nullptr && frame->arena_end() - frame->arena_cursor >= bytes)) {
+    auto* memory = reinterpret_cast<std::byte*>(frame->arena_cursor);
+    frame->arena_cursor += bytes;
+    stack_bytes_allocated_ += bytes;
+    std::memset(memory, 0, bytes);
+    return memory;
+  }
+  return AllocateInFrameSlow(bytes);
+}
+
+GCLAB_ALWAYS_INLINE Ref Mutator::Allocate(const SiteInfo& site) {
+  GCLAB_DCHECK(site.fixed_bytes != 0, "Allocate needs a struct site; use AllocateArray");
+  std::byte* memory =
+      site.on_stack ? AllocateInFrame(site.fixed_bytes) : AllocateHeap(site.fixed_bytes);
+  Ref object = reinterpret_cast<Ref>(memory);
+  object->header = site.header;
+  return object;
+}
+
+GCLAB_ALWAYS_INLINE Ref Mutator::AllocateArray(const SiteInfo& site, uint64_t length) {
+  GCLAB_DCHECK(site.fixed_bytes == 0, "AllocateArray needs an array site");
+  if (GCLAB_UNLIKELY(length > (uint64_t{1} << 40))) ArrayTooLarge(site, length);
+  const size_t bytes = ObjectBytes(*site.type, length);
+  std::byte* memory = site.on_stack ? AllocateInFrame(bytes) : AllocateHeap(bytes);
+  Ref object = reinterpret_cast<Ref>(memory);
+  object->header = site.header;
+  object->words()[0] = length;
+  return object;
+}
+
+GCLAB_ALWAYS_INLINE void Mutator::WriteRef(Ref holder, Ref* slot, Ref value) {
+  if constexpr (kChecks) CheckStore(holder, slot, value);
+  if (GCLAB_UNLIKELY(barrier_ != BarrierKind::kNone)) WriteBarrierSlow(*slot, value);
+  StoreRefRelaxed(slot, value);
+}
+
+GCLAB_ALWAYS_INLINE void Mutator::Store(Ref object, size_t field, Ref value) {
+  WriteRef(object, object->ref_slot(field), value);
+}
+
+GCLAB_ALWAYS_INLINE void Mutator::StoreElement(Ref array, size_t index, Ref value) {
+  GCLAB_DCHECK(index < array->length(), "StoreElement: index out of range");
+  WriteRef(array, array->element_slot(index), value);
+}
+
+GCLAB_ALWAYS_INLINE void Mutator::StoreGlobal(Global global, Ref value) {
+  WriteRef(nullptr, data_->ref_slot(global), value);
+}
+
+GCLAB_ALWAYS_INLINE void Mutator::Poll() {
+  if (GCLAB_UNLIKELY(poll_word_->load(std::memory_order_relaxed) != 0)) PollSlow();
+}
+
+GCLAB_ALWAYS_INLINE Frame* Mutator::PushFrame(const FunctionInfo& function) {
+  const uintptr_t base = stack_top_;
+  if (GCLAB_UNLIKELY(stack_limit_ - base < function.frame_bytes)) StackOverflow(function);
+  auto* frame = reinterpret_cast<Frame*>(base);
+  frame->function = &function;
+  frame->caller = top_frame_;
+  Ref* slots = frame->slots();
+  for (uint32_t i = 0; i < function.num_slots; ++i) slots[i] = nullptr;
+  frame->arena_cursor = reinterpret_cast<uintptr_t>(slots + function.num_slots);
+  stack_top_ = base + function.frame_bytes;
+  top_frame_ = frame;
+  Poll();
+  return frame;
+}
+
+GCLAB_ALWAYS_INLINE void Mutator::PopFrame(Frame* frame) {
+  GCLAB_DCHECK(frame == top_frame_, "PopFrame: frames must pop in LIFO order");
+  top_frame_ = frame->caller;
+  stack_top_ = reinterpret_cast<uintptr_t>(frame);
+  if constexpr (kChecks) PoisonFrame(frame);
+}
+
+}  // namespace gclab
+
+#endif  // GCLAB_RUNTIME_MUTATOR_H_

@@ -1,0 +1,52 @@
+// File: runtime/out_of_memory.h
+//
+// Heap exhaustion. A collector that cannot satisfy an allocation even after a full
+// collection throws OutOfMemory from its slow path. The exception unwinds the
+// workload's FrameScopes (popping its frames in order, so the runtime stays
+// consistent) up to the caller of the workload, which turns it back into the
+// absl::Status it carries. This is the one place gclab uses an exception: it is the
+// only way out of a deep recursion that leaves every frame popped.
+#ifndef GCLAB_RUNTIME_OUT_OF_MEMORY_H_
+#define GCLAB_RUNTIME_OUT_OF_MEMORY_H_
+
+#include <cstddef>
+#include <exception>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+
+namespace gclab {
+
+class OutOfMemory : public std::exception {
+ public:
+  explicit OutOfMemory(absl::Status status)
+      : status_(std::move(status)), message_(status_.ToString()) {}
+  const absl::Status& status() const { return status_; }
+  const char* what() const noexcept override { return message_.c_str(); }
+
+ private:
+  absl::Status status_;
+  std::string message_;
+};
+
+// The status a collector reports when `request_bytes` cannot be allocated in a
+// heap of `heap_bytes` holding `live_bytes` (as of its last full collection, or
+// everything allocated for a collector that never collects).
+absl::Status OutOfMemoryStatus(absl::string_view collector, size_t heap_bytes,
+                               size_t live_bytes, size_t request_bytes);
+
+// Runs `body`, turning an OutOfMemory thrown inside it into its status.
+template <typename Body>
+absl::Status CatchOutOfMemory(Body&& body) {
+  try {
+    body();
+  } catch (const OutOfMemory& oom) {
+    return oom.status();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace gclab
+
+#endif  // GCLAB_RUNTIME_OUT_OF_MEMORY_H_

@@ -1,0 +1,213 @@
+#include "runtime/runtime.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace gclab {
+namespace {
+
+constexpr size_t kHeapAlignment = 1 * MiB;
+constexpr size_t kMaxHeapBytes = size_t{1} << 40;
+constexpr size_t kMaxMutators = 1024;
+
+size_t PageBytes() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
+
+absl::Status ValidateConfig(const RuntimeConfig& config) {
+  if (config.heap_bytes < 64 * KiB || config.heap_bytes > kMaxHeapBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "heap size ", config.heap_bytes, " bytes is out of range; valid: 64 KiB to 1 TiB"));
+  }
+  if (config.stack_bytes < 16 * KiB || config.stack_bytes > 1 * GiB) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "stack size ", config.stack_bytes, " bytes is out of range; valid: 16 KiB to 1 GiB"));
+  }
+  if (config.max_mutators < 1 || config.max_mutators > kMaxMutators) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_mutators ", config.max_mutators, " is out of range; valid: 1 to ", kMaxMutators));
+  }
+  if (config.code_bytes < 128 * KiB || config.code_bytes > 1 * GiB) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "code segment size ", config.code_bytes, " is out of range; valid: 128 KiB to 1 GiB"));
+  }
+  if (config.data_bytes < 4 * KiB || config.data_bytes > 1 * GiB) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "data segment size ", config.data_bytes, " is out of range; valid: 4 KiB to 1 GiB"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Protect(void* begin, size_t bytes, int protection, absl::string_view what) {
+  if (mprotect(begin, bytes, protection) != 0) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("cannot map the ", what, " segment (", bytes, " bytes): ",
+                     std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Runtime::Runtime(const RuntimeConfig& config, std::unique_ptr<Collector> collector)
+    : config_(config), collector_(std::move(collector)) {}
+
+absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(const RuntimeConfig& config,
+                                                          std::unique_ptr<Collector> collector) {
+  if (absl::Status status = ValidateConfig(config); !status.ok()) return status;
+  if (collector == nullptr) return absl::InvalidArgumentError("Runtime::Create: no collector");
+  std::unique_ptr<Runtime> runtime(new Runtime(config, std::move(collector)));
+  if (absl::Status status = runtime->Reserve(); !status.ok()) return status;
+  return runtime;
+}
+
+absl::Status Runtime::Reserve() {
+  const size_t page = PageBytes();
+  config_.code_bytes = AlignUp(config_.code_bytes, page);
+  config_.data_bytes = AlignUp(config_.data_bytes, page);
+  config_.stack_bytes = AlignUp(config_.stack_bytes, page);
+  config_.heap_bytes = AlignUp(config_.heap_bytes, page);
+  stack_stride_ = config_.stack_bytes + page;
+
+  const size_t data_offset = config_.code_bytes + page;
+  const size_t stacks_offset = data_offset + config_.data_bytes + page;
+  const size_t stacks_bytes = stack_stride_ * config_.max_mutators;
+  const size_t heap_offset_unaligned = stacks_offset + stacks_bytes;
+  reservation_bytes_ = heap_offset_unaligned + kHeapAlignment + config_.heap_bytes;
+
+  reservation_ = mmap(nullptr, reservation_bytes_, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (reservation_ == MAP_FAILED) {
+    reservation_ = nullptr;
+    return absl::ResourceExhaustedError(absl::StrCat("cannot reserve ", reservation_bytes_,
+                                                     " bytes of address space: ",
+                                                     std::strerror(errno)));
+  }
+  auto* base = static_cast<std::byte*>(reservation_);
+  auto* heap_begin = reinterpret_cast<std::byte*>(
+      AlignUp(reinterpret_cast<uintptr_t>(base + heap_offset_unaligned), kHeapAlignment));
+
+  if (absl::Status s = Protect(base, config_.code_bytes, PROT_READ | PROT_WRITE, "code");
+      !s.ok())
+    return s;
+  if (absl::Status s = Protect(base + data_offset, config_.data_bytes, PROT_READ | PROT_WRITE,
+                               "data");
+      !s.ok())
+    return s;
+  stacks_begin_ = base + stacks_offset;
+  stacks_end_ = stacks_begin_ + stacks_bytes;
+  for (size_t i = 0; i < config_.max_mutators; ++i) {
+    if (absl::Status s = Protect(stacks_begin_ + i * stack_stride_, config_.stack_bytes,
+                                 PROT_READ | PROT_WRITE, "stack");
+        !s.ok())
+      return s;
+  }
+  if (absl::Status s = Protect(heap_begin, config_.heap_bytes, PROT_READ | PROT_WRITE, "heap");
+      !s.ok())
+    return s;
+
+  code_.emplace(std::span<std::byte>(base, config_.code_bytes), config_.escape_analysis);
+  data_.emplace(std::span<std::byte>(base + data_offset, config_.data_bytes));
+  heap_ = std::span<std::byte>(heap_begin, config_.heap_bytes);
+  {
+    absl::MutexLock lock(&stacks_mu_);
+    stack_in_use_.assign(config_.max_mutators, false);
+  }
+  return absl::OkStatus();
+}
+
+Runtime::~Runtime() {
+  GCLAB_CHECK(safepoints_.num_mutators() == 0,
+              "Runtime destroyed while mutators are still attached");
+  collector_.reset();
+  if (reservation_ != nullptr) munmap(reservation_, reservation_bytes_);
+}
+
+absl::Status Runtime::Start() {
+  GCLAB_CHECK(!started_, "Runtime::Start called twice");
+  code_->Seal();
+  data_->Freeze();
+  if (absl::Status status = collector_->Init(*this, heap_); !status.ok()) return status;
+  started_ = true;
+  return absl::OkStatus();
+}
+
+uint32_t Runtime::AcquireStack() {
+  absl::MutexLock lock(&stacks_mu_);
+  for (uint32_t i = 0; i < stack_in_use_.size(); ++i) {
+    if (!stack_in_use_[i]) {
+      stack_in_use_[i] = true;
+      return i;
+    }
+  }
+  FatalError(absl::StrCat("all ", stack_in_use_.size(),
+                          " mutator stacks are in use: raise RuntimeConfig::max_mutators"));
+}
+
+void Runtime::ReleaseStack(uint32_t index) {
+  absl::MutexLock lock(&stacks_mu_);
+  stack_in_use_[index] = false;
+}
+
+uintptr_t Runtime::StackBase(uint32_t index) const {
+  return reinterpret_cast<uintptr_t>(stacks_begin_ + index * stack_stride_);
+}
+
+std::string Runtime::Describe(const void* p) const {
+  const auto address = reinterpret_cast<uintptr_t>(p);
+  auto describe_object = [&](absl::string_view where) {
+    const auto* object = static_cast<const Object*>(p);
+    if (!object->has_header() || object->type_id() >= code_->num_types() ||
+        object->site_id() >= code_->num_sites()) {
+      return absl::StrFormat("%s address %#x (no valid header)", where, address);
+    }
+    return absl::StrFormat("%s object %#x (type %s, allocated at site '%s')", where, address,
+                           code_->type(object->type_id()).name,
+                           code_->site(object->site_id()).name);
+  };
+  if (InHeap(p)) return describe_object("heap");
+  if (InStackSegment(p)) return describe_object("stack");
+  if (uint32_t index = 0; data_->IndexOf(p, &index)) {
+    return absl::StrCat("global '", data_->name(index), "'");
+  }
+  if (data_->Contains(p)) return absl::StrFormat("data segment address %#x", address);
+  if (code_->Contains(p)) return absl::StrFormat("code segment address %#x", address);
+  return absl::StrFormat("address %#x outside the runtime", address);
+}
+
+StopTheWorldScope::StopTheWorldScope(Mutator& requester, PauseKind kind, GcCause cause)
+    : requester_(requester), runtime_(requester.runtime()) {
+  record_.kind = kind;
+  record_.cause = cause;
+  record_.t_request = MonotonicNanos();
+  stopped_ = runtime_.safepoints().StopTheWorld(requester);
+  if (!stopped_) return;
+  record_.t_stopped = MonotonicNanos();
+  record_.cycle = runtime_.pauses_++;
+  record_.heap_before = runtime_.collector().Usage().in_use_bytes;
+}
+
+StopTheWorldScope::~StopTheWorldScope() {
+  if (!stopped_) return;
+  record_.heap_after = runtime_.collector().Usage().in_use_bytes;
+  record_.t_resume = MonotonicNanos();
+  runtime_.events().AddPause(record_);
+  runtime_.safepoints().ResumeTheWorld(requester_);
+}
+
+void StopTheWorldScope::VerifyHeapIfEnabled(bool check_live_bytes) {
+  if (!runtime_.config().verify_heap) return;
+  auto phase = Phase(gclab::Phase::kVerify);
+  absl::Status status = runtime_.VerifyHeap(check_live_bytes);
+  if (!status.ok()) {
+    FatalError(absl::StrCat("heap verification failed after collection ", record_.cycle,
+                            " by ", runtime_.collector().traits().name, ": ",
+                            status.message()));
+  }
+}
+
+}  // namespace gclab

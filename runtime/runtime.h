@@ -1,0 +1,174 @@
+// File: runtime/runtime.h
+//
+// One instance of the segmented-memory runtime, modelled on Go's memory layout.
+// At creation it reserves one virtual address range and carves it into segments:
+//
+//   +--------+-------+--------+-------+---------+-------+-----+---------+-------+--------+
+//   | code   | guard | data   | guard | stack 0 | guard | ... | stack N | guard | heap   |
+//   +--------+-------+--------+-------+---------+-------+-----+---------+-------+--------+
+//
+//   code   types, functions, allocation sites; sealed read-only by Start
+//   data   global slots with a pointer map (roots)
+//   stack  one region per mutator: frames of pointer slots plus object arenas (roots)
+//   heap   escaping objects; the collector's whole budget
+//
+// Guard pages (PROT_NONE) separate the segments, so running off the end of a stack
+// faults instead of overwriting a neighbour. Several runtimes may exist in one
+// process; a runtime holds no process-global state.
+//
+// Life cycle: Create -> declare types, functions, sites, globals through code() and
+// data() -> Start -> attach Mutators (one per thread) -> run -> destroy after every
+// mutator has detached.
+#ifndef GCLAB_RUNTIME_RUNTIME_H_
+#define GCLAB_RUNTIME_RUNTIME_H_
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "runtime/base.h"
+#include "runtime/code_segment.h"
+#include "runtime/collector.h"
+#include "runtime/data_segment.h"
+#include "runtime/events.h"
+#include "runtime/frame.h"
+#include "runtime/mutator.h"
+#include "runtime/safepoints.h"
+
+namespace gclab {
+
+struct RuntimeConfig {
+  size_t heap_bytes = 64 * MiB;   // the collector's budget
+  size_t code_bytes = 256 * KiB;
+  size_t data_bytes = 64 * KiB;   // room for data_bytes / 8 globals
+  size_t stack_bytes = 1 * MiB;   // per mutator
+  size_t max_mutators = 8;
+  bool escape_analysis = true;    // non-escaping sites allocate in frame arenas
+  bool verify_heap = kChecks;     // run the heap verifier after every collection
+};
+
+class Runtime {
+ public:
+  // Reserves the address range. Fails on impossible sizes or when the kernel
+  // refuses the reservation.
+  static absl::StatusOr<std::unique_ptr<Runtime>> Create(const RuntimeConfig& config,
+                                                          std::unique_ptr<Collector> collector);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // Seals the code segment, freezes the data segment and initialises the collector.
+  absl::Status Start();
+  bool started() const { return started_; }
+
+  const RuntimeConfig& config() const { return config_; }
+  CodeSegment& code() { return *code_; }
+  const CodeSegment& code() const { return *code_; }
+  DataSegment& data() { return *data_; }
+  Collector& collector() { return *collector_; }
+  const Collector& collector() const { return *collector_; }
+  Safepoints& safepoints() { return safepoints_; }
+  EventLog& events() { return events_; }
+
+  std::span<std::byte> heap() const { return heap_; }
+  bool InHeap(const void* p) const {
+    return p >= heap_.data() && p < heap_.data() + heap_.size();
+  }
+  bool InStackSegment(const void* p) const { return p >= stacks_begin_ && p < stacks_end_; }
+
+  // Checks the heap from the roots (see verifier.h). Only with the world stopped, or
+  // when no mutator runs. `check_live_bytes`: also compare the collector's live-byte
+  // count with a fresh traversal (valid right after a full collection).
+  absl::Status VerifyHeap(bool check_live_bytes);
+
+  // A description of what `p` points at, for error messages.
+  std::string Describe(const void* p) const;
+
+ private:
+  friend class Mutator;
+  friend class StopTheWorldScope;
+
+  Runtime(const RuntimeConfig& config, std::unique_ptr<Collector> collector);
+  absl::Status Reserve();
+  // Hands out / takes back one stack region; returns its index.
+  uint32_t AcquireStack() ABSL_LOCKS_EXCLUDED(stacks_mu_);
+  void ReleaseStack(uint32_t index) ABSL_LOCKS_EXCLUDED(stacks_mu_);
+  uintptr_t StackBase(uint32_t index) const;
+
+  RuntimeConfig config_;
+  std::unique_ptr<Collector> collector_;
+  void* reservation_ = nullptr;
+  size_t reservation_bytes_ = 0;
+  std::optional<CodeSegment> code_;
+  std::optional<DataSegment> data_;
+  std::span<std::byte> heap_;
+  std::byte* stacks_begin_ = nullptr;
+  std::byte* stacks_end_ = nullptr;
+  size_t stack_stride_ = 0;
+  Safepoints safepoints_;
+  EventLog events_;
+  uint64_t pauses_ = 0;  // touched only by the thread that has stopped the world
+  bool started_ = false;
+
+  absl::Mutex stacks_mu_;
+  std::vector<bool> stack_in_use_ ABSL_GUARDED_BY(stacks_mu_);
+};
+
+// Stops the world for the scope's lifetime and records the pause: request time,
+// all-stopped time (time-to-safepoint) and resume time, plus the collector's heap
+// use before and after. The only way any collector stops the world.
+//
+//   StopTheWorldScope stw(mutator, PauseKind::kFull, cause);
+//   if (!stw.stopped()) return;  // another thread collected while we waited
+//   { auto phase = stw.Phase(Phase::kMark); ... }
+class StopTheWorldScope {
+ public:
+  StopTheWorldScope(Mutator& requester, PauseKind kind, GcCause cause);
+  ~StopTheWorldScope();
+  StopTheWorldScope(const StopTheWorldScope&) = delete;
+  StopTheWorldScope& operator=(const StopTheWorldScope&) = delete;
+
+  // False if another thread stopped the world first; this scope then did not stop
+  // it (the requester was parked through the other stop) and records nothing.
+  bool stopped() const { return stopped_; }
+
+  // The collection cycle this pause belongs to (default: the pause's sequence number).
+  void set_cycle(uint64_t cycle) { record_.cycle = cycle; }
+  uint64_t cycle() const { return record_.cycle; }
+
+  // Times a phase of this pause.
+  PhaseScope Phase(gclab::Phase phase) {
+    return PhaseScope(runtime_.events(), record_.cycle, phase, /*in_pause=*/true);
+  }
+
+  // Runs the heap verifier if RuntimeConfig::verify_heap is set, as a phase of this
+  // pause; a failure is fatal (the heap is corrupt, nothing after it can be trusted).
+  void VerifyHeapIfEnabled(bool check_live_bytes);
+
+ private:
+  Mutator& requester_;
+  Runtime& runtime_;
+  PauseRecord record_;
+  bool stopped_;
+};
+
+// Calls visit(Ref* slot) for every root: pointer globals, then every mutator's
+// frame slots and arena-object fields. Only with the world stopped.
+template <typename Visit>
+void ForEachRoot(Runtime& runtime, Visit&& visit) {
+  runtime.data().ForEachRefSlot(visit);
+  const CodeSegment& code = runtime.code();
+  runtime.safepoints().ForEachMutator(
+      [&](Mutator& mutator) { ForEachFrameRoot(mutator.top_frame(), code, visit); });
+}
+
+}  // namespace gclab
+
+#endif  // GCLAB_RUNTIME_RUNTIME_H_

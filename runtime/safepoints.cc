@@ -1,0 +1,88 @@
+#include "runtime/safepoints.h"
+
+#include <algorithm>
+
+namespace gclab {
+
+void Safepoints::ParkLocked(Mutator& mutator) {
+  mutator.safepoint_state_ = MutatorState::kParked;
+  --running_;
+  // Loop: the world may be stopped again before this thread gets to run.
+  while (stop_requested_.load(std::memory_order_relaxed) != 0) {
+    const uint64_t resumes = resumes_;
+    auto resumed = [this, resumes]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      return resumes_ != resumes;
+    };
+    mu_.Await(absl::Condition(&resumed));
+  }
+  mutator.safepoint_state_ = MutatorState::kRunning;
+  ++running_;
+}
+
+void Safepoints::Register(Mutator& mutator) {
+  absl::MutexLock lock(&mu_);
+  auto not_stopped = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return stop_requested_.load(std::memory_order_relaxed) == 0;
+  };
+  mu_.Await(absl::Condition(&not_stopped));
+  mutators_.push_back(&mutator);
+  mutator.safepoint_state_ = MutatorState::kRunning;
+  ++running_;
+}
+
+void Safepoints::Unregister(Mutator& mutator) {
+  absl::MutexLock lock(&mu_);
+  if (stop_requested_.load(std::memory_order_relaxed) != 0) ParkLocked(mutator);
+  mutators_.erase(std::find(mutators_.begin(), mutators_.end(), &mutator));
+  --running_;
+}
+
+void Safepoints::Park(Mutator& mutator) {
+  absl::MutexLock lock(&mu_);
+  if (stop_requested_.load(std::memory_order_relaxed) != 0) ParkLocked(mutator);
+}
+
+void Safepoints::EnterBlocking(Mutator& mutator) {
+  absl::MutexLock lock(&mu_);
+  mutator.safepoint_state_ = MutatorState::kBlocked;
+  --running_;
+}
+
+void Safepoints::LeaveBlocking(Mutator& mutator) {
+  absl::MutexLock lock(&mu_);
+  auto not_stopped = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return stop_requested_.load(std::memory_order_relaxed) == 0;
+  };
+  mu_.Await(absl::Condition(&not_stopped));
+  mutator.safepoint_state_ = MutatorState::kRunning;
+  ++running_;
+}
+
+bool Safepoints::StopTheWorld(Mutator& requester) {
+  absl::MutexLock lock(&mu_);
+  if (stop_requested_.load(std::memory_order_relaxed) != 0) {
+    ParkLocked(requester);
+    return false;
+  }
+  stop_requested_.store(1, std::memory_order_relaxed);
+  requester.safepoint_state_ = MutatorState::kStopping;
+  --running_;
+  auto all_stopped = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return running_ == 0; };
+  mu_.Await(absl::Condition(&all_stopped));
+  return true;
+}
+
+void Safepoints::ResumeTheWorld(Mutator& requester) {
+  absl::MutexLock lock(&mu_);
+  stop_requested_.store(0, std::memory_order_relaxed);
+  ++resumes_;
+  requester.safepoint_state_ = MutatorState::kRunning;
+  ++running_;
+}
+
+size_t Safepoints::num_mutators() const {
+  absl::MutexLock lock(&mu_);
+  return mutators_.size();
+}
+
+}  // namespace gclab

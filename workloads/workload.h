@@ -1,0 +1,110 @@
+// File: workloads/workload.h
+//
+// The interface every workload implements, and the registry that finds workloads by
+// name. A workload mimics the allocation behaviour of a Go program: it declares its
+// types, functions (frame layouts), allocation sites (each with its escape-analysis
+// verdict) and globals; sets up long-lived state outside the timed region; runs a
+// fixed amount of work (a count, not a time) on one or more mutators; and checks its
+// result so a collector that loses or corrupts an object is caught.
+//
+// A workload lives in workloads/<name>/, is built with gclab_add_workload() and
+// registers itself with GCLAB_REGISTER_WORKLOAD.
+#ifndef GCLAB_WORKLOADS_WORKLOAD_H_
+#define GCLAB_WORKLOADS_WORKLOAD_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "runtime/code_segment.h"
+#include "runtime/data_segment.h"
+#include "runtime/mutator.h"
+
+namespace gclab {
+
+// Size presets: kSmall runs in well under a second (tests), kDefault a few seconds,
+// kLarge longer.
+enum class WorkloadSize { kSmall, kDefault, kLarge };
+
+absl::StatusOr<WorkloadSize> ParseWorkloadSize(absl::string_view text);
+absl::string_view WorkloadSizeName(WorkloadSize size);
+
+struct WorkloadParams {
+  WorkloadSize size = WorkloadSize::kDefault;
+  int threads = 1;
+  uint64_t seed = 1;
+};
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+
+  // Declares types, functions, sites and globals. Called once, before Runtime::Start.
+  virtual void Declare(CodeSegment& code, DataSegment& data) = 0;
+
+  // Bytes of heap data the workload keeps live at its peak with escape analysis on,
+  // estimated analytically; heap sizes can be given as multiples of it.
+  virtual size_t LiveBytesEstimate() const = 0;
+
+  // Builds long-lived state on the main mutator. Not timed.
+  virtual void Setup(Mutator& mutator) { (void)mutator; }
+
+  // The timed work of thread `thread` (0 <= thread < params.threads), each on its
+  // own mutator, all started together. Throws OutOfMemory if the heap runs out.
+  virtual void Run(Mutator& mutator, int thread) = 0;
+
+  // Checks the result after every thread has finished, on the main mutator.
+  virtual absl::Status Verify(Mutator& mutator) = 0;
+
+  // Units of work done by Run (the workload says what one op is).
+  virtual uint64_t ops() const = 0;
+};
+
+using WorkloadFactory = std::function<std::unique_ptr<Workload>(const WorkloadParams&)>;
+
+struct WorkloadRegistration {
+  std::string name;
+  std::string description;
+  WorkloadFactory factory;
+};
+
+// Every workload linked into this program, by name. Filled by static initialisers
+// before main and read-only afterwards.
+class WorkloadRegistry {
+ public:
+  static WorkloadRegistry& Global();
+  // Fatal if the name is taken.
+  void Register(WorkloadRegistration registration);
+  std::vector<std::string> Names() const;
+  const WorkloadRegistration* Find(absl::string_view name) const;
+  // Unknown names are errors that list the valid ones.
+  absl::StatusOr<std::unique_ptr<Workload>> Create(absl::string_view name,
+                                                   const WorkloadParams& params) const;
+
+ private:
+  std::map<std::string, WorkloadRegistration, std::less<>> workloads_;
+};
+
+namespace internal {
+struct WorkloadRegistrar {
+  explicit WorkloadRegistrar(WorkloadRegistration registration) {
+    WorkloadRegistry::Global().Register(std::move(registration));
+  }
+};
+}  // namespace internal
+
+}  // namespace gclab
+
+// GCLAB_REGISTER_WORKLOAD(name, description, factory) at namespace scope.
+#define GCLAB_REGISTER_WORKLOAD(name, description, factory)                         \
+  static const ::gclab::internal::WorkloadRegistrar GCLAB_CONCAT(                   \
+      gclab_workload_registrar_, __COUNTER__)(::gclab::WorkloadRegistration{        \
+      (name), (description), (factory)})
+
+#endif  // GCLAB_WORKLOADS_WORKLOAD_H_
