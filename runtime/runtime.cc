@@ -12,7 +12,8 @@
 namespace gclab {
 namespace {
 
-constexpr size_t kHeapAlignment = 1 * MiB;
+// Aligned for transparent huge pages, so the heap can be backed by 2 MiB pages.
+constexpr size_t kHeapAlignment = 2 * MiB;
 constexpr size_t kMaxHeapBytes = size_t{1} << 40;
 constexpr size_t kMaxMutators = 1024;
 
@@ -40,6 +41,17 @@ absl::Status ValidateConfig(const RuntimeConfig& config) {
         "data segment size ", config.data_bytes, " is out of range; valid: 4 KiB to 1 GiB"));
   }
   return absl::OkStatus();
+}
+
+void Prefault(std::span<std::byte> memory) {
+#ifdef MADV_POPULATE_WRITE
+  if (madvise(memory.data(), memory.size(), MADV_POPULATE_WRITE) == 0) return;
+#endif
+  // Older kernels: write one byte per page (the memory is zero, so write zero).
+  const size_t page = PageBytes();
+  for (size_t offset = 0; offset < memory.size(); offset += page) {
+    reinterpret_cast<volatile std::byte*>(memory.data())[offset] = std::byte{0};
+  }
 }
 
 absl::Status Protect(void* begin, size_t bytes, int protection, absl::string_view what) {
@@ -110,6 +122,11 @@ absl::Status Runtime::Reserve() {
       !s.ok())
     return s;
 
+  if (config_.huge_pages) {
+    // Best effort: without THP the heap still works, with one fault per 4 KiB page.
+    madvise(heap_begin, config_.heap_bytes, MADV_HUGEPAGE);
+  }
+
   code_.emplace(std::span<std::byte>(base, config_.code_bytes), config_.escape_analysis);
   data_.emplace(std::span<std::byte>(base + data_offset, config_.data_bytes));
   heap_ = std::span<std::byte>(heap_begin, config_.heap_bytes);
@@ -131,6 +148,7 @@ absl::Status Runtime::Start() {
   GCLAB_CHECK(!started_, "Runtime::Start called twice");
   code_->Seal();
   data_->Freeze();
+  if (config_.prefault_heap) Prefault(heap_);
   if (absl::Status status = collector_->Init(*this, heap_); !status.ok()) return status;
   started_ = true;
   return absl::OkStatus();

@@ -1,0 +1,407 @@
+// The conformance suite: every registered collector must pass every test here, with
+// the heap verifier running after every collection (the test runtime turns it on).
+// Registering a collector is enough to be tested; nothing here names one.
+#include <atomic>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "runtime/out_of_memory.h"
+#include "runtime/runtime.h"
+#include "tests/testing/test_program.h"
+
+namespace gclab {
+namespace {
+
+using testing::BuildList;
+using testing::MakeTestRuntime;
+using testing::SumList;
+using testing::TestProgram;
+using testing::TestRuntimeOptions;
+
+class ConformanceTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::unique_ptr<Runtime> Make(TestRuntimeOptions options = {}) {
+    return MakeTestRuntime(GetParam(), p_, options);
+  }
+  const CollectorTraits& traits() const {
+    return CollectorRegistry::Global().Find(GetParam())->traits;
+  }
+  // Checks the heap from the roots now; the live-byte count only means something
+  // for a collector that finds liveness.
+  void ExpectHeapVerifies(Runtime& rt) {
+    absl::Status status = rt.VerifyHeap(/*check_live_bytes=*/traits().reclaims);
+    EXPECT_TRUE(status.ok()) << status;
+  }
+  // Allocates `count` unreachable nodes.
+  void MakeGarbage(Mutator& m, int64_t count) {
+    for (int64_t i = 0; i < count; ++i) m.Allocate(*p_.new_node)->i64(1) = -1;
+  }
+
+  TestProgram p_;
+};
+
+TEST_P(ConformanceTest, GlobalRootsKeepObjectsAlive) {
+  auto rt = Make();
+  Mutator m(*rt);
+  {
+    FrameScope f(m, *p_.frame);
+    BuildList(m, p_, &f[0], 1000, 5);
+    m.StoreGlobal(p_.roots[0], f[0]);
+  }
+  MakeGarbage(m, 100'000);
+  m.Collect();
+  ExpectHeapVerifies(*rt);
+  int64_t count = 0;
+  EXPECT_EQ(SumList(rt->data().LoadRef(p_.roots[0]), &count), 1000 * 5 + 999 * 1000 / 2);
+  EXPECT_EQ(count, 1000);
+}
+
+TEST_P(ConformanceTest, FrameSlotsKeepObjectsAlive) {
+  auto rt = Make();
+  Mutator m(*rt);
+  FrameScope outer(m, *p_.frame);
+  BuildList(m, p_, &outer[3], 500, 1);
+  {
+    FrameScope inner(m, *p_.frame);
+    BuildList(m, p_, &inner[7], 700, 2);
+    MakeGarbage(m, 100'000);
+    m.Collect();
+    ExpectHeapVerifies(*rt);
+    int64_t count = 0;
+    EXPECT_EQ(SumList(inner[7], &count), 700 * 2 + 699 * 700 / 2);
+  }
+  m.Collect();
+  int64_t count = 0;
+  EXPECT_EQ(SumList(outer[3], &count), 500 + 499 * 500 / 2);
+  EXPECT_EQ(count, 500);
+}
+
+TEST_P(ConformanceTest, StackArenaObjectsAreRoots) {
+  for (bool escape_analysis : {true, false}) {
+    SCOPED_TRACE(escape_analysis ? "escape analysis on" : "escape analysis off");
+    TestProgram program;
+    auto rt = MakeTestRuntime(GetParam(), program, {.escape_analysis = escape_analysis});
+    Mutator m(*rt);
+    FrameScope f(m, *program.frame);
+    // A non-escaping Pair (in the arena when escape analysis is on) is the only
+    // path to two heap lists.
+    f[0] = m.Allocate(*program.local_pair);
+    EXPECT_EQ(rt->InStackSegment(f[0]), escape_analysis);
+    {
+      FrameScope g(m, *program.frame);
+      BuildList(m, program, &g[0], 300, 0);
+      m.Store(f[0], 0, g[0]);
+      BuildList(m, program, &g[0], 400, 0);
+      m.Store(f[0], 1, g[0]);
+    }
+    for (int i = 0; i < 100'000; ++i) m.Allocate(*program.new_node);
+    m.Collect();
+    int64_t count = 0;
+    SumList(f[0]->ref(0), &count);
+    EXPECT_EQ(count, 300);
+    SumList(f[0]->ref(1), &count);
+    EXPECT_EQ(count, 400);
+    EXPECT_TRUE(rt->VerifyHeap(false).ok());
+  }
+}
+
+TEST_P(ConformanceTest, FramePopReleasesArenaAtOnce) {
+  auto rt = Make();
+  Mutator m(*rt);
+  const uint64_t heap_before = m.heap_bytes_allocated();
+  for (int round = 0; round < 1000; ++round) {
+    FrameScope f(m, *p_.frame);
+    for (int i = 0; i < 32; ++i) f[i % 8] = m.Allocate(*p_.local_node);  // 32 x 24 bytes
+  }
+  EXPECT_EQ(m.heap_bytes_allocated(), heap_before) << "non-escaping objects went to the heap";
+  EXPECT_EQ(m.stack_bytes_allocated(), 1000u * 32 * 24);
+  EXPECT_EQ(m.top_frame(), nullptr);
+}
+
+TEST_P(ConformanceTest, CyclesSurviveWhileRootedAndDieAfter) {
+  auto rt = Make({.heap_bytes = 8 * MiB});
+  Mutator m(*rt);
+  FrameScope f(m, *p_.frame);
+  // A ring of 1000 nodes.
+  BuildList(m, p_, &f[0], 1000, 0);
+  Ref last = f[0];
+  while (last->ref(0) != nullptr) last = last->ref(0);
+  m.Store(last, 0, f[0]);
+  m.Collect();
+  int64_t seen = 0;
+  for (Ref n = f[0]; seen < 2000 && (seen == 0 || n != f[0]); n = n->ref(0)) ++seen;
+  EXPECT_EQ(seen, 1000);
+  if (!traits().reclaims) return;
+  // Drop the ring, then allocate many times its size: it must be reclaimed.
+  f[0] = nullptr;
+  m.Collect();
+  EXPECT_EQ(rt->collector().Usage().live_bytes, 0u);
+  MakeGarbage(m, 1'000'000);
+}
+
+TEST_P(ConformanceTest, TenMillionNodeListIsMarkedWithoutRecursion) {
+  auto rt = Make({.heap_bytes = 400 * MiB});
+  Mutator m(*rt);
+  FrameScope f(m, *p_.frame);
+  BuildList(m, p_, &f[0], 10'000'000, 0);
+  m.Collect();
+  int64_t count = 0;
+  EXPECT_EQ(SumList(f[0], &count), int64_t{10'000'000} * 9'999'999 / 2);
+  EXPECT_EQ(count, 10'000'000);
+  if (traits().reclaims) {
+    EXPECT_GE(rt->collector().Usage().live_bytes, 10'000'000u * 24);
+  }
+}
+
+TEST_P(ConformanceTest, WideObjectsAndPointerArrays) {
+  auto rt = Make({.heap_bytes = 32 * MiB});
+  Mutator m(*rt);
+  FrameScope f(m, *p_.frame);
+  f[0] = m.Allocate(*p_.new_wide);
+  for (int i = 0; i < 64; ++i) {
+    Ref node = m.Allocate(*p_.new_node);
+    node->i64(1) = i;
+    m.Store(f[0], i, node);
+  }
+  constexpr int kElements = 100'000;
+  f[1] = m.AllocateArray(*p_.new_ref_array, kElements);
+  for (int i = 0; i < kElements; i += 7) {
+    Ref node = m.Allocate(*p_.new_node);
+    node->i64(1) = i;
+    m.StoreElement(f[1], i, node);
+  }
+  MakeGarbage(m, 200'000);
+  m.Collect();
+  MakeGarbage(m, 200'000);
+  m.Collect();
+  for (int i = 0; i < 64; ++i) EXPECT_EQ(f[0]->ref(i)->i64(1), i);
+  ASSERT_EQ(f[1]->length(), uint64_t{kElements});
+  for (int i = 0; i < kElements; ++i) {
+    if (i % 7 == 0) {
+      ASSERT_EQ(f[1]->element(i)->i64(1), i);
+    } else {
+      ASSERT_EQ(f[1]->element(i), nullptr);
+    }
+  }
+  ExpectHeapVerifies(*rt);
+}
+
+TEST_P(ConformanceTest, LargeObjectsSurviveAndAreReclaimed) {
+  auto rt = Make({.heap_bytes = 32 * MiB});
+  Mutator m(*rt);
+  FrameScope f(m, *p_.frame);
+  for (int i = 0; i < 4; ++i) {
+    f[i] = m.AllocateArray(*p_.new_byte_array, (i + 1) * 1'000'000 + 17);
+    std::memset(f[i]->bytes(), 'a' + i, f[i]->length());
+  }
+  m.Collect();
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_EQ(f[i]->length(), uint64_t((i + 1) * 1'000'000 + 17));
+    for (uint64_t b = 0; b < f[i]->length(); b += 4099) ASSERT_EQ(f[i]->bytes()[b], 'a' + i);
+  }
+  if (!traits().reclaims) return;
+  // 200 MB of large garbage through a 32 MiB heap.
+  for (int i = 0; i < 100; ++i) m.AllocateArray(*p_.new_byte_array, 2'000'000);
+  ExpectHeapVerifies(*rt);
+}
+
+TEST_P(ConformanceTest, ContentsSurviveManyCollections) {
+  auto rt = Make({.heap_bytes = traits().reclaims ? 16 * MiB : 256 * MiB});
+  Mutator m(*rt);
+  FrameScope f(m, *p_.frame);
+  // A tree of Pairs with a value per node, and a byte array with a pattern.
+  f[1] = m.AllocateArray(*p_.new_byte_array, 5000);
+  for (int i = 0; i < 5000; ++i) f[1]->bytes()[i] = static_cast<uint8_t>(i * 31);
+  for (int i = 0; i < 2000; ++i) {
+    Ref pair = m.Allocate(*p_.new_pair);
+    pair->i64(2) = i;
+    m.Store(pair, 0, f[0]);
+    f[0] = pair;
+    if (i % 3 == 0) {
+      Ref node = m.Allocate(*p_.new_node);
+      node->i64(1) = i * 2;
+      m.Store(f[0], 1, node);
+    }
+  }
+  for (int round = 0; round < 20; ++round) {
+    MakeGarbage(m, 50'000);
+    m.Collect();
+  }
+  int i = 1999;
+  for (Ref pair = f[0]; pair != nullptr; pair = pair->ref(0), --i) {
+    ASSERT_EQ(pair->i64(2), i);
+    if (i % 3 == 0) {
+      ASSERT_NE(pair->ref(1), nullptr);
+      ASSERT_EQ(pair->ref(1)->i64(1), i * 2);
+    } else {
+      ASSERT_EQ(pair->ref(1), nullptr);
+    }
+  }
+  EXPECT_EQ(i, -1);
+  for (int b = 0; b < 5000; ++b) ASSERT_EQ(f[1]->bytes()[b], static_cast<uint8_t>(b * 31));
+}
+
+TEST_P(ConformanceTest, SteadyChurnDoesNotGrowTheHeap) {
+  if (!traits().reclaims) GTEST_SKIP() << GetParam() << " does not reclaim memory";
+  auto rt = Make({.heap_bytes = 8 * MiB});
+  Mutator m(*rt);
+  FrameScope f(m, *p_.frame);
+  BuildList(m, p_, &f[0], 10'000, 0);  // ~240 KB live
+  // Allocate 50x the heap in a steady state: 2 GB would not fit without reclaiming.
+  for (int round = 0; round < 200; ++round) {
+    BuildList(m, p_, &f[1], 100'000, round);
+    f[1] = nullptr;
+  }
+  const HeapUsage usage = rt->collector().Usage();
+  EXPECT_GT(usage.collections, 10u);
+  EXPECT_LE(usage.in_use_bytes, usage.capacity_bytes);
+  int64_t count = 0;
+  SumList(f[0], &count);
+  EXPECT_EQ(count, 10'000);
+}
+
+TEST_P(ConformanceTest, ThreadsAllocateWhileCollectionsHappen) {
+  constexpr int kThreads = 4;
+  auto rt = Make({.heap_bytes = traits().reclaims ? 24 * MiB : 512 * MiB});
+  std::atomic<int> failures{0};
+  auto body = [&](int thread) {
+    Mutator m(*rt);
+    FrameScope f(m, *p_.frame);
+    for (int round = 0; round < 40; ++round) {
+      BuildList(m, p_, &f[0], 2000, thread * 1'000'000 + round);
+      BuildList(m, p_, &f[1], 5000, 0);  // garbage once overwritten
+      if (round % 10 == thread) m.Collect();
+      int64_t count = 0;
+      const int64_t sum = SumList(f[0], &count);
+      const int64_t first = thread * 1'000'000 + round;
+      if (count != 2000 || sum != 2000 * first + 1999 * 2000 / 2) ++failures;
+      m.Poll();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) threads.emplace_back(body, t);
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  if (traits().reclaims) {
+    EXPECT_GT(rt->collector().Usage().collections, 0u);
+  }
+}
+
+TEST_P(ConformanceTest, HeapExhaustionIsAStatus) {
+  auto rt = Make({.heap_bytes = 4 * MiB});
+  Mutator m(*rt);
+  absl::Status status = CatchOutOfMemory([&] {
+    FrameScope f(m, *p_.frame);
+    for (;;) {  // keep everything reachable until the heap runs out
+      Ref node = m.Allocate(*p_.new_node);
+      m.Store(node, 0, f[0]);
+      f[0] = node;
+    }
+  });
+  EXPECT_TRUE(absl::IsResourceExhausted(status)) << status;
+  EXPECT_NE(status.message().find("4194304"), absl::string_view::npos) << status;
+  EXPECT_EQ(m.top_frame(), nullptr) << "frames were not unwound";
+  // The runtime is still usable: the frames are gone, so everything is garbage.
+  if (traits().reclaims) {
+    m.Collect();
+    EXPECT_EQ(rt->collector().Usage().live_bytes, 0u);
+    FrameScope f(m, *p_.frame);
+    BuildList(m, p_, &f[0], 1000, 0);
+    int64_t count = 0;
+    SumList(f[0], &count);
+    EXPECT_EQ(count, 1000);
+  }
+}
+
+TEST_P(ConformanceTest, OversizedArrayIsOutOfMemory) {
+  auto rt = Make();
+  Mutator m(*rt);
+  absl::Status status =
+      CatchOutOfMemory([&] { m.AllocateArray(*p_.new_byte_array, uint64_t{1} << 36); });
+  EXPECT_TRUE(absl::IsResourceExhausted(status)) << status;
+}
+
+TEST_P(ConformanceTest, EscapeInvariantViolationIsDetected) {
+  if (!kChecks) GTEST_SKIP() << "the escape check is compiled in GCLAB_CHECKS builds only";
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto rt = Make();
+  EXPECT_DEATH(
+      {
+        Mutator m(*rt);
+        FrameScope f(m, *p_.frame);
+        f[0] = m.Allocate(*p_.new_node);
+        Ref local = m.Allocate(*p_.local_node);
+        m.Store(f[0], 0, local);  // a heap object made to point into the stack
+      },
+      "escape invariant violated.*test.localNode");
+  EXPECT_DEATH(
+      {
+        Mutator m(*rt);
+        FrameScope f(m, *p_.frame);
+        m.StoreGlobal(p_.roots[2], m.Allocate(*p_.local_node));
+      },
+      "escape invariant violated: global 'root2'.*test.localNode");
+}
+
+TEST_P(ConformanceTest, VerifierCatchesACorruptedHeap) {
+  auto rt = Make();
+  Mutator m(*rt);
+  FrameScope f(m, *p_.frame);
+  BuildList(m, p_, &f[0], 100, 0);
+  m.Collect();
+  ASSERT_TRUE(rt->VerifyHeap(traits().reclaims).ok());
+  Ref victim = f[0]->ref(0)->ref(0);
+  const uint64_t header = victim->header;
+
+  victim->header = 0x5A5A5A5A5A5A5A5A;  // tag bit clear
+  EXPECT_FALSE(rt->VerifyHeap(false).ok());
+  victim->header = MakeHeader(999, 0) ;  // unknown type
+  EXPECT_FALSE(rt->VerifyHeap(false).ok());
+  victim->header = header;
+  ASSERT_TRUE(rt->VerifyHeap(false).ok());
+
+  // A pointer into the middle of an object (bypassing the barrier on purpose).
+  Ref saved = victim->ref(0);
+  *victim->ref_slot(0) = reinterpret_cast<Ref>(reinterpret_cast<char*>(saved) + 8);
+  absl::Status status = rt->VerifyHeap(false);
+  EXPECT_FALSE(status.ok());
+  *victim->ref_slot(0) = saved;
+
+  // A heap object pointing into a frame arena, written around the escape check.
+  *victim->ref_slot(0) = m.Allocate(*p_.local_node);
+  status = rt->VerifyHeap(false);
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("escape invariant"), absl::string_view::npos) << status;
+  *victim->ref_slot(0) = saved;
+  EXPECT_TRUE(rt->VerifyHeap(false).ok());
+}
+
+TEST_P(ConformanceTest, VerifierCatchesALostObject) {
+  if (!traits().reclaims) GTEST_SKIP() << GetParam() << " never frees an object";
+  auto rt = Make();
+  Mutator m(*rt);
+  FrameScope f(m, *p_.frame);
+  f[0] = m.Allocate(*p_.new_node);
+  Ref dead = m.Allocate(*p_.new_node);  // unreachable: the collector frees it
+  const auto dead_address = reinterpret_cast<uintptr_t>(dead);
+  m.Collect();
+  // Resurrect it behind the collector's back, as a collector bug would leave it.
+  *f[0]->ref_slot(0) = reinterpret_cast<Ref>(dead_address);
+  absl::Status status = rt->VerifyHeap(false);
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("lost"), absl::string_view::npos) << status;
+  *f[0]->ref_slot(0) = nullptr;
+}
+
+std::string CollectorName(const ::testing::TestParamInfo<std::string>& info) {
+  return info.param;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryCollector, ConformanceTest,
+                         ::testing::ValuesIn(CollectorRegistry::Global().Names()),
+                         CollectorName);
+
+}  // namespace
+}  // namespace gclab

@@ -1,0 +1,80 @@
+// Every workload on every collector, at the small size, with the heap verifier on
+// after every collection and the workload's own checksum checked.
+#include <algorithm>
+#include <string>
+#include <tuple>
+
+#include "gtest/gtest.h"
+#include "harness/run_cell.h"
+#include "runtime/collector.h"
+#include "workloads/workload.h"
+
+namespace gclab {
+namespace {
+
+class EveryWorkloadTest
+    : public ::testing::TestWithParam<std::tuple<std::string, std::string, bool>> {};
+
+TEST_P(EveryWorkloadTest, PassesItsChecksumWithVerification) {
+  const auto& [collector, workload, escape_analysis] = GetParam();
+  const WorkloadParams params{.size = WorkloadSize::kSmall};
+  const bool reclaims = CollectorRegistry::Global().Find(collector)->traits.reclaims;
+  // A tight heap (4x the live estimate) so collectors collect, and verify, often.
+  const size_t live = (*WorkloadRegistry::Global().Create(workload, params))->LiveBytesEstimate();
+  CellSpec spec{.collector = collector,
+                .workload = workload,
+                .params = params,
+                .heap_bytes = reclaims ? std::max<size_t>(4 * live, 4 * MiB) : 512 * MiB,
+                .escape_analysis = escape_analysis,
+                .verify_heap = true};
+  absl::StatusOr<CellResult> result = RunCell(spec);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->status, CellStatus::kOk) << result->error;
+  EXPECT_GT(result->ops, 0u);
+  EXPECT_GT(result->heap_bytes_allocated + result->stack_bytes_allocated, 0u);
+  if (reclaims) {
+    EXPECT_GT(result->collections, 2u);
+  }
+}
+
+std::string Name(const ::testing::TestParamInfo<EveryWorkloadTest::ParamType>& info) {
+  std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param) +
+                     (std::get<2>(info.param) ? "_escape_on" : "_escape_off");
+  for (char& c : name) {
+    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, EveryWorkloadTest,
+    ::testing::Combine(::testing::ValuesIn(CollectorRegistry::Global().Names()),
+                       ::testing::ValuesIn(WorkloadRegistry::Global().Names()),
+                       ::testing::Bool()),
+    Name);
+
+TEST(BinaryTreesTest, OutOfMemoryIsAResult) {
+  // The default size keeps ~16 MB live; give it 2 MiB.
+  absl::StatusOr<CellResult> result = RunCell({.collector = "marksweep",
+                                               .workload = "binary-trees",
+                                               .params = {.size = WorkloadSize::kDefault},
+                                               .heap_bytes = 2 * MiB});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->status, CellStatus::kOutOfMemory);
+  EXPECT_NE(result->error.find("out of memory"), std::string::npos) << result->error;
+}
+
+TEST(BinaryTreesTest, RecordsPausesOfEveryCollection) {
+  absl::StatusOr<CellResult> result = RunCell({.collector = "marksweep",
+                                               .workload = "binary-trees",
+                                               .params = {.size = WorkloadSize::kSmall},
+                                               .heap_bytes = 8 * MiB});
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->status, CellStatus::kOk) << result->error;
+  EXPECT_GT(result->collections, 0u);
+  EXPECT_EQ(result->pauses.size(), result->collections);
+  EXPECT_GT(result->max_pause_nanos(), 0);
+}
+
+}  // namespace
+}  // namespace gclab
