@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages gclab needs, and only those that are missing.
+# Idempotent; non-interactive; uses sudo when not run as root.
+#   scripts/install-deps.sh            build + test dependencies
+set -euo pipefail
+
+packages=(
+  cmake g++ make pkg-config          # toolchain and the CMake way of finding things
+  libabsl-dev                        # flags, status, strings, synchronisation
+  libgtest-dev libgmock-dev          # tests
+  libbenchmark-dev                   # microbenchmarks
+  libjemalloc-dev                    # the harness's own memory
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+  sudo=(sudo)
+else
+  echo "install-deps: missing packages ${missing[*]}, and not root and no sudo to install them" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
