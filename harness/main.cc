@@ -122,8 +122,8 @@ int Run() {
   }
   for (const std::string& workload : absl::GetFlag(FLAGS_workloads)) {
     if (WorkloadRegistry::Global().Find(workload) == nullptr) {
-      Fail(absl::StrCat("--workloads: unknown workload '", workload, "'; valid: ",
-                        absl::StrJoin(WorkloadRegistry::Global().Names(), ", ")));
+      Fail(absl::StrCat("--workloads: ",
+                        WorkloadRegistry::Global().UnknownName(workload).message()));
     }
   }
   for (const std::string& collector : absl::GetFlag(FLAGS_collectors)) {

@@ -11,33 +11,12 @@ CollectorRegistry& CollectorRegistry::Global() {
   return *registry;
 }
 
-void CollectorRegistry::Register(CollectorRegistration registration) {
-  const std::string name = registration.traits.name;
-  if (!collectors_.emplace(name, std::move(registration)).second) {
-    FatalError(absl::StrCat("two collectors are registered as '", name, "'"));
-  }
-}
-
-std::vector<std::string> CollectorRegistry::Names() const {
-  std::vector<std::string> names;
-  for (const auto& [name, registration] : collectors_) names.push_back(name);
-  return names;
-}
-
-const CollectorRegistration* CollectorRegistry::Find(absl::string_view name) const {
-  auto it = collectors_.find(name);
-  return it == collectors_.end() ? nullptr : &it->second;
-}
-
 absl::StatusOr<std::unique_ptr<Collector>> CollectorRegistry::Create(
     absl::string_view spec_text) const {
   absl::StatusOr<CollectorSpec> spec = ParseCollectorSpec(spec_text);
   if (!spec.ok()) return spec.status();
   const CollectorRegistration* registration = Find(spec->name);
-  if (registration == nullptr) {
-    return absl::NotFoundError(absl::StrCat("unknown collector '", spec->name,
-                                            "'; valid: ", absl::StrJoin(Names(), ", ")));
-  }
+  if (registration == nullptr) return UnknownName(spec->name);
   return registration->factory(spec->options);
 }
 

@@ -29,6 +29,7 @@
 #include "runtime/events.h"
 #include "runtime/mutator.h"
 #include "runtime/object.h"
+#include "runtime/registry.h"
 
 namespace gclab {
 
@@ -107,24 +108,17 @@ struct CollectorRegistration {
   CollectorFactory factory;
 };
 
-// Every collector linked into this program, by name. Filled by static initialisers
-// (GCLAB_REGISTER_COLLECTOR) before main and read-only afterwards.
-class CollectorRegistry {
+// Every collector linked into this program, by name (see registry.h).
+class CollectorRegistry : public Registry<CollectorRegistration> {
  public:
   static CollectorRegistry& Global();
-
-  // Fatal if the name is taken: two collectors with one name is a build error.
-  void Register(CollectorRegistration registration);
-
-  std::vector<std::string> Names() const;
-  const CollectorRegistration* Find(absl::string_view name) const;
 
   // Creates a collector from a spec "name[:key=value...]". Unknown names and
   // malformed or unknown options are errors that list what is valid.
   absl::StatusOr<std::unique_ptr<Collector>> Create(absl::string_view spec) const;
 
  private:
-  std::map<std::string, CollectorRegistration, std::less<>> collectors_;
+  CollectorRegistry() : Registry("collector") {}
 };
 
 struct CollectorSpec {
@@ -138,7 +132,8 @@ absl::StatusOr<CollectorSpec> ParseCollectorSpec(absl::string_view spec);
 namespace internal {
 struct CollectorRegistrar {
   explicit CollectorRegistrar(CollectorRegistration registration) {
-    CollectorRegistry::Global().Register(std::move(registration));
+    const std::string name = registration.traits.name;
+    CollectorRegistry::Global().Register(name, std::move(registration));
   }
 };
 }  // namespace internal

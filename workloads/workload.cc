@@ -31,31 +31,10 @@ WorkloadRegistry& WorkloadRegistry::Global() {
   return *registry;
 }
 
-void WorkloadRegistry::Register(WorkloadRegistration registration) {
-  const std::string name = registration.name;
-  if (!workloads_.emplace(name, std::move(registration)).second) {
-    FatalError(absl::StrCat("two workloads are registered as '", name, "'"));
-  }
-}
-
-std::vector<std::string> WorkloadRegistry::Names() const {
-  std::vector<std::string> names;
-  for (const auto& [name, registration] : workloads_) names.push_back(name);
-  return names;
-}
-
-const WorkloadRegistration* WorkloadRegistry::Find(absl::string_view name) const {
-  auto it = workloads_.find(name);
-  return it == workloads_.end() ? nullptr : &it->second;
-}
-
 absl::StatusOr<std::unique_ptr<Workload>> WorkloadRegistry::Create(
     absl::string_view name, const WorkloadParams& params) const {
   const WorkloadRegistration* registration = Find(name);
-  if (registration == nullptr) {
-    return absl::NotFoundError(absl::StrCat("unknown workload '", name,
-                                            "'; valid: ", absl::StrJoin(Names(), ", ")));
-  }
+  if (registration == nullptr) return UnknownName(name);
   return registration->factory(params);
 }
 

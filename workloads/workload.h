@@ -25,6 +25,7 @@
 #include "runtime/code_segment.h"
 #include "runtime/data_segment.h"
 #include "runtime/mutator.h"
+#include "runtime/registry.h"
 
 namespace gclab {
 
@@ -74,27 +75,23 @@ struct WorkloadRegistration {
   WorkloadFactory factory;
 };
 
-// Every workload linked into this program, by name. Filled by static initialisers
-// before main and read-only afterwards.
-class WorkloadRegistry {
+// Every workload linked into this program, by name (see runtime/registry.h).
+class WorkloadRegistry : public Registry<WorkloadRegistration> {
  public:
   static WorkloadRegistry& Global();
-  // Fatal if the name is taken.
-  void Register(WorkloadRegistration registration);
-  std::vector<std::string> Names() const;
-  const WorkloadRegistration* Find(absl::string_view name) const;
   // Unknown names are errors that list the valid ones.
   absl::StatusOr<std::unique_ptr<Workload>> Create(absl::string_view name,
                                                    const WorkloadParams& params) const;
 
  private:
-  std::map<std::string, WorkloadRegistration, std::less<>> workloads_;
+  WorkloadRegistry() : Registry("workload") {}
 };
 
 namespace internal {
 struct WorkloadRegistrar {
   explicit WorkloadRegistrar(WorkloadRegistration registration) {
-    WorkloadRegistry::Global().Register(std::move(registration));
+    const std::string name = registration.name;
+    WorkloadRegistry::Global().Register(name, std::move(registration));
   }
 };
 }  // namespace internal
