@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/sync.h"
 #include "runtime/clock.h"
 #include "runtime/out_of_memory.h"
 #include "runtime/runtime.h"
@@ -41,7 +41,7 @@ namespace {
 
 // What the threads of the timed region report back.
 struct ThreadTotals {
-  absl::Mutex mu;
+  Mutex mu;
   absl::Status first_error ABSL_GUARDED_BY(mu);
   uint64_t heap_bytes ABSL_GUARDED_BY(mu) = 0;
   uint64_t stack_bytes ABSL_GUARDED_BY(mu) = 0;
@@ -49,7 +49,7 @@ struct ThreadTotals {
 
   void Add(const Mutator& m, uint64_t heap_before, uint64_t stack_before, int64_t cpu,
            const absl::Status& status) {
-    absl::MutexLock lock(&mu);
+    MutexLock lock(&mu);
     heap_bytes += m.heap_bytes_allocated() - heap_before;
     stack_bytes += m.stack_bytes_allocated() - stack_before;
     cpu_nanos += cpu;
@@ -117,7 +117,7 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
       BlockingScope joining(main);
       for (std::thread& helper : helpers) helper.join();
     } else {
-      absl::MutexLock lock(&totals.mu);
+      MutexLock lock(&totals.mu);
       totals.first_error = setup;
     }
     result.wall_nanos = MonotonicNanos() - start;
@@ -125,7 +125,7 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
 
     absl::Status outcome;
     {
-      absl::MutexLock lock(&totals.mu);
+      MutexLock lock(&totals.mu);
       outcome = totals.first_error;
       result.heap_bytes_allocated = totals.heap_bytes;
       result.stack_bytes_allocated = totals.stack_bytes;

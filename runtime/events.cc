@@ -27,27 +27,27 @@ absl::string_view GcCauseName(GcCause cause) {
 #undef GCLAB_NAME_CASE
 
 void EventLog::AddPause(const PauseRecord& pause) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   pauses_.push_back(pause);
 }
 
 void EventLog::AddPhase(const PhaseRecord& phase) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   phases_.push_back(phase);
 }
 
 std::vector<PauseRecord> EventLog::pauses() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return pauses_;
 }
 
 std::vector<PhaseRecord> EventLog::phases() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return phases_;
 }
 
 void EventLog::Clear() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   pauses_.clear();
   phases_.clear();
 }

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/sync.h"
 #include "runtime/clock.h"
 
 namespace gclab {
@@ -81,7 +81,7 @@ class EventLog {
   void Clear() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::vector<PauseRecord> pauses_ ABSL_GUARDED_BY(mu_);
   std::vector<PhaseRecord> phases_ ABSL_GUARDED_BY(mu_);
 };

@@ -131,7 +131,7 @@ absl::Status Runtime::Reserve() {
   data_.emplace(std::span<std::byte>(base + data_offset, config_.data_bytes));
   heap_ = std::span<std::byte>(heap_begin, config_.heap_bytes);
   {
-    absl::MutexLock lock(&stacks_mu_);
+    MutexLock lock(&stacks_mu_);
     stack_in_use_.assign(config_.max_mutators, false);
   }
   return absl::OkStatus();
@@ -155,7 +155,7 @@ absl::Status Runtime::Start() {
 }
 
 uint32_t Runtime::AcquireStack() {
-  absl::MutexLock lock(&stacks_mu_);
+  MutexLock lock(&stacks_mu_);
   for (uint32_t i = 0; i < stack_in_use_.size(); ++i) {
     if (!stack_in_use_[i]) {
       stack_in_use_[i] = true;
@@ -167,7 +167,7 @@ uint32_t Runtime::AcquireStack() {
 }
 
 void Runtime::ReleaseStack(uint32_t index) {
-  absl::MutexLock lock(&stacks_mu_);
+  MutexLock lock(&stacks_mu_);
   stack_in_use_[index] = false;
 }
 

@@ -32,7 +32,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/sync.h"
 #include "runtime/base.h"
 #include "runtime/code_segment.h"
 #include "runtime/collector.h"
@@ -124,7 +124,7 @@ class Runtime {
   uint64_t pauses_ = 0;  // touched only by the thread that has stopped the world
   bool started_ = false;
 
-  absl::Mutex stacks_mu_;
+  Mutex stacks_mu_;
   std::vector<bool> stack_in_use_ ABSL_GUARDED_BY(stacks_mu_);
 };
 

@@ -13,53 +13,53 @@ void Safepoints::ParkLocked(Mutator& mutator) {
     auto resumed = [this, resumes]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
       return resumes_ != resumes;
     };
-    mu_.Await(absl::Condition(&resumed));
+    mu_.Await(resumed);
   }
   mutator.safepoint_state_ = MutatorState::kRunning;
   ++running_;
 }
 
 void Safepoints::Register(Mutator& mutator) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto not_stopped = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
     return stop_requested_.load(std::memory_order_relaxed) == 0;
   };
-  mu_.Await(absl::Condition(&not_stopped));
+  mu_.Await(not_stopped);
   mutators_.push_back(&mutator);
   mutator.safepoint_state_ = MutatorState::kRunning;
   ++running_;
 }
 
 void Safepoints::Unregister(Mutator& mutator) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (stop_requested_.load(std::memory_order_relaxed) != 0) ParkLocked(mutator);
   mutators_.erase(std::find(mutators_.begin(), mutators_.end(), &mutator));
   --running_;
 }
 
 void Safepoints::Park(Mutator& mutator) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (stop_requested_.load(std::memory_order_relaxed) != 0) ParkLocked(mutator);
 }
 
 void Safepoints::EnterBlocking(Mutator& mutator) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   mutator.safepoint_state_ = MutatorState::kBlocked;
   --running_;
 }
 
 void Safepoints::LeaveBlocking(Mutator& mutator) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto not_stopped = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
     return stop_requested_.load(std::memory_order_relaxed) == 0;
   };
-  mu_.Await(absl::Condition(&not_stopped));
+  mu_.Await(not_stopped);
   mutator.safepoint_state_ = MutatorState::kRunning;
   ++running_;
 }
 
 bool Safepoints::StopTheWorld(Mutator& requester) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (stop_requested_.load(std::memory_order_relaxed) != 0) {
     ParkLocked(requester);
     return false;
@@ -68,12 +68,12 @@ bool Safepoints::StopTheWorld(Mutator& requester) {
   requester.safepoint_state_ = MutatorState::kStopping;
   --running_;
   auto all_stopped = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return running_ == 0; };
-  mu_.Await(absl::Condition(&all_stopped));
+  mu_.Await(all_stopped);
   return true;
 }
 
 void Safepoints::ResumeTheWorld(Mutator& requester) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   stop_requested_.store(0, std::memory_order_relaxed);
   ++resumes_;
   requester.safepoint_state_ = MutatorState::kRunning;
@@ -81,7 +81,7 @@ void Safepoints::ResumeTheWorld(Mutator& requester) {
 }
 
 size_t Safepoints::num_mutators() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return mutators_.size();
 }
 

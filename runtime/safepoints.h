@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "runtime/sync.h"
 #include "runtime/mutator.h"
 
 namespace gclab {
@@ -62,7 +62,7 @@ class Safepoints {
   // Parks `mutator`, which is counted in running_, until no stop is in force.
   void ParkLocked(Mutator& mutator) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::atomic<uint32_t> stop_requested_{0};
   uint64_t resumes_ ABSL_GUARDED_BY(mu_) = 0;
   size_t running_ ABSL_GUARDED_BY(mu_) = 0;

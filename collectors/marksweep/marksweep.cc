@@ -26,6 +26,7 @@
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
 #include "runtime/runtime.h"
+#include "runtime/sync.h"
 
 namespace gclab {
 namespace {
@@ -119,7 +120,7 @@ class MarkSweep final : public Collector {
   void Collect(Mutator& mutator, GcCause cause) override {
     StopTheWorldScope stw(mutator, PauseKind::kFull, cause);
     if (!stw.stopped()) return;  // another thread collected while we waited
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     stw.set_cycle(collections_.load(std::memory_order_relaxed) + 1);
     size_t live_bytes = 0;
     {
@@ -208,7 +209,7 @@ class MarkSweep final : public Collector {
       }
       std::optional<TakenBlocks> fresh;
       {
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         std::vector<uint32_t>& to_sweep = sweep_lists_[size_class];
         if (!to_sweep.empty()) {
           cursor = SweepCursor{to_sweep.back(), 0};
@@ -229,7 +230,7 @@ class MarkSweep final : public Collector {
     const auto count = static_cast<uint32_t>((bytes + kBlockBytes - 1) / kBlockBytes);
     std::optional<TakenBlocks> taken;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       taken = TakeFreeBlocksLocked(count);
       if (!taken) return nullptr;
       blocks_[taken->first].state = BlockState::kLargeHead;
@@ -340,7 +341,7 @@ class MarkSweep final : public Collector {
   SideBitmap marks_;
   std::vector<Ref> mark_stack_;
 
-  absl::Mutex mu_;
+  Mutex mu_;
   std::vector<Block> blocks_;  // states change under mu_; read freely in pauses
   std::vector<uint32_t> sweep_lists_[kNumSizeClasses] ABSL_GUARDED_BY(mu_);
   size_t free_blocks_ ABSL_GUARDED_BY(mu_) = 0;
