@@ -1,27 +1,25 @@
 #include "harness/run_cell.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
-#include <atomic>
 #include <memory>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/sync.h"
 #include "runtime/clock.h"
 #include "runtime/out_of_memory.h"
 #include "runtime/runtime.h"
+#include "runtime/sync.h"
 
 namespace gclab {
 
 absl::string_view CellStatusName(CellStatus status) {
-  switch (status) {
-    case CellStatus::kOk:
-      return "ok";
-    case CellStatus::kOutOfMemory:
-      return "oom";
-    case CellStatus::kChecksumFailed:
-      return "checksum-failed";
-  }
+#define GCLAB_NAME_CASE(name, text) \
+  case CellStatus::name:            \
+    return text;
+  switch (status) { GCLAB_FOR_EACH_RUN_STATUS(GCLAB_NAME_CASE) }
+#undef GCLAB_NAME_CASE
   return "?";
 }
 
@@ -39,30 +37,58 @@ int64_t CellResult::max_pause_nanos() const {
 
 namespace {
 
-// What the threads of the timed region report back.
+// What the threads of the measured iteration report back.
 struct ThreadTotals {
   Mutex mu;
   absl::Status first_error ABSL_GUARDED_BY(mu);
   uint64_t heap_bytes ABSL_GUARDED_BY(mu) = 0;
   uint64_t stack_bytes ABSL_GUARDED_BY(mu) = 0;
   int64_t cpu_nanos ABSL_GUARDED_BY(mu) = 0;
-
-  void Add(const Mutator& m, uint64_t heap_before, uint64_t stack_before, int64_t cpu,
-           const absl::Status& status) {
-    MutexLock lock(&mu);
-    heap_bytes += m.heap_bytes_allocated() - heap_before;
-    stack_bytes += m.stack_bytes_allocated() - stack_before;
-    cpu_nanos += cpu;
-    if (first_error.ok()) first_error = status;
-  }
+  std::vector<std::vector<int64_t>> batches ABSL_GUARDED_BY(mu);
 };
 
-void RunThread(Workload& workload, Mutator& m, int thread, ThreadTotals& totals) {
+// Runs one thread's share of one iteration; `totals` is null for warm-up.
+absl::Status RunThread(Workload& workload, Mutator& m, int thread, bool instrument,
+                       ThreadTotals* totals) {
   const uint64_t heap_before = m.heap_bytes_allocated();
   const uint64_t stack_before = m.stack_bytes_allocated();
   const int64_t cpu_before = ThreadCpuNanos();
-  absl::Status status = CatchOutOfMemory([&] { workload.Run(m, thread); });
-  totals.Add(m, heap_before, stack_before, ThreadCpuNanos() - cpu_before, status);
+  BatchTimer timer(instrument && totals != nullptr);
+  RunContext context{.thread = thread, .timer = &timer};
+  absl::Status status = CatchOutOfMemory([&] { workload.Run(m, context); });
+  if (totals != nullptr) {
+    MutexLock lock(&totals->mu);
+    totals->heap_bytes += m.heap_bytes_allocated() - heap_before;
+    totals->stack_bytes += m.stack_bytes_allocated() - stack_before;
+    totals->cpu_nanos += ThreadCpuNanos() - cpu_before;
+    totals->batches[thread] = timer.batches();
+    if (totals->first_error.ok()) totals->first_error = status;
+  }
+  return status;
+}
+
+// Runs one iteration of the workload on `threads` mutators: the main one and
+// threads - 1 helpers, which attach for the iteration only.
+absl::Status RunIteration(Runtime& rt, Workload& workload, Mutator& main, int threads,
+                          bool instrument, ThreadTotals* totals) {
+  std::vector<std::thread> helpers;
+  absl::Status helper_status;
+  Mutex helper_mu;
+  for (int t = 1; t < threads; ++t) {
+    helpers.emplace_back([&, t] {
+      Mutator m(rt);
+      absl::Status s = RunThread(workload, m, t, instrument, totals);
+      MutexLock lock(&helper_mu);
+      if (helper_status.ok()) helper_status = s;
+    });
+  }
+  absl::Status status = RunThread(workload, main, 0, instrument, totals);
+  {
+    BlockingScope joining(main);
+    for (std::thread& helper : helpers) helper.join();
+  }
+  MutexLock lock(&helper_mu);
+  return status.ok() ? helper_status : status;
 }
 
 }  // namespace
@@ -71,6 +97,10 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
   if (spec.params.threads < 1 || spec.params.threads > 256) {
     return absl::InvalidArgumentError(absl::StrCat(
         "thread count ", spec.params.threads, " is out of range; valid: 1 to 256"));
+  }
+  if (spec.warmup < 0 || spec.warmup > 1000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("warm-up count ", spec.warmup, " is out of range; valid: 0 to 1000"));
   }
   absl::StatusOr<std::unique_ptr<Collector>> collector =
       CollectorRegistry::Global().Create(spec.collector);
@@ -84,8 +114,9 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
   config.escape_analysis = spec.escape_analysis;
   config.max_mutators = static_cast<size_t>(spec.params.threads) + 1;
   // Every collector starts with its whole budget committed, so page faults land
-  // outside the timed region for all of them alike.
+  // outside the measured iteration for all of them alike.
   config.prefault_heap = true;
+  config.record_events = spec.instrument;
   if (spec.verify_heap.has_value()) config.verify_heap = *spec.verify_heap;
   absl::StatusOr<std::unique_ptr<Runtime>> runtime =
       Runtime::Create(config, *std::move(collector));
@@ -95,41 +126,34 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
   if (absl::Status status = rt.Start(); !status.ok()) return status;
 
   CellResult result;
+  result.heap_bytes = rt.heap().size();
   ThreadTotals totals;
+  totals.batches.resize(spec.params.threads);
   {
     Mutator main(rt);
-    absl::Status setup = CatchOutOfMemory([&] {
-      (*workload)->Setup(main);
-      main.Collect(GcCause::kExplicit);
-    });
+    absl::Status outcome = CatchOutOfMemory([&] { (*workload)->Setup(main); });
+    for (int i = 0; outcome.ok() && i < spec.warmup; ++i) {
+      outcome = RunIteration(rt, **workload, main, spec.params.threads, false, nullptr);
+    }
+    if (outcome.ok()) outcome = CatchOutOfMemory([&] { main.Collect(GcCause::kExplicit); });
+    // harness_begin: from here on everything is measured.
     rt.events().Clear();
     const uint64_t collections_before = rt.collector().Usage().collections;
-    const int64_t start = MonotonicNanos();
-    if (setup.ok()) {
-      std::vector<std::thread> helpers;
-      for (int t = 1; t < spec.params.threads; ++t) {
-        helpers.emplace_back([&, t] {
-          Mutator m(rt);
-          RunThread(**workload, m, t, totals);
-        });
-      }
-      RunThread(**workload, main, 0, totals);
-      BlockingScope joining(main);
-      for (std::thread& helper : helpers) helper.join();
-    } else {
-      MutexLock lock(&totals.mu);
-      totals.first_error = setup;
+    result.start_nanos = MonotonicNanos();
+    if (outcome.ok()) {
+      outcome = RunIteration(rt, **workload, main, spec.params.threads, spec.instrument,
+                             &totals);
     }
-    result.wall_nanos = MonotonicNanos() - start;
-    result.collections = rt.collector().Usage().collections - collections_before;
-
-    absl::Status outcome;
+    result.wall_nanos = MonotonicNanos() - result.start_nanos;
+    // harness_end.
+    result.final_usage = rt.collector().Usage();
+    result.collections = result.final_usage.collections - collections_before;
     {
       MutexLock lock(&totals.mu);
-      outcome = totals.first_error;
       result.heap_bytes_allocated = totals.heap_bytes;
       result.stack_bytes_allocated = totals.stack_bytes;
-      result.mutator_cpu_nanos = totals.cpu_nanos;
+      result.mutator_thread_cpu_nanos = totals.cpu_nanos;
+      result.batch_nanos = std::move(totals.batches);
     }
     if (absl::IsResourceExhausted(outcome)) {
       result.status = CellStatus::kOutOfMemory;
@@ -141,10 +165,15 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
       result.error = std::string(verified.message());
     }
     result.ops = (*workload)->ops();
-    result.final_usage = rt.collector().Usage();
   }
+  rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) == 0) result.peak_rss_bytes = size_t(usage.ru_maxrss) * 1024;
   result.pauses = rt.events().pauses();
   result.phases = rt.events().phases();
+  result.peak_heap_in_use = result.final_usage.in_use_bytes;
+  for (const PauseRecord& pause : result.pauses) {
+    result.peak_heap_in_use = std::max<size_t>(result.peak_heap_in_use, pause.heap_before);
+  }
   return result;
 }
 

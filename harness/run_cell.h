@@ -1,10 +1,11 @@
 // File: harness/run_cell.h
 //
-// Runs one cell of a benchmark matrix (one collector, one workload, one heap size,
-// one thread count) in this process, on a fresh runtime, and returns what happened.
-// Measurement follows MMTk's harness_begin/harness_end: set-up and one full
-// collection happen first, then the event log and counters are reset, then the timed
-// region runs the workload's fixed amount of work.
+// Runs one run of a benchmark matrix (one collector, one workload, one heap size, one
+// thread count, one escape-analysis setting) in this process, on a fresh runtime, and
+// returns everything that happened. Measurement follows MMTk's harness_begin /
+// harness_end: set-up, warm-up iterations and one full collection happen first, then
+// the event log is cleared, then the measured iteration runs the workload's fixed
+// amount of work.
 #ifndef GCLAB_HARNESS_RUN_CELL_H_
 #define GCLAB_HARNESS_RUN_CELL_H_
 
@@ -13,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "runtime/collector.h"
@@ -29,24 +29,42 @@ struct CellSpec {
   size_t heap_bytes = 64 * MiB;
   bool escape_analysis = true;
   std::optional<bool> verify_heap;  // default: on in GCLAB_CHECKS builds
+  int warmup = 0;                   // unmeasured iterations before the measured one
+  bool instrument = true;           // record events and batch latencies
 };
 
-// How a cell ended.
-enum class CellStatus { kOk, kOutOfMemory, kChecksumFailed };
+// How a run ended. The first three are decided in the process that ran it; the
+// others by the harness that watched the process.
+#define GCLAB_FOR_EACH_RUN_STATUS(V)      \
+  V(kOk, "ok")                            \
+  V(kOutOfMemory, "oom")                  \
+  V(kChecksumFailed, "checksum-failed")   \
+  V(kVerifyFailed, "verify-failed")       \
+  V(kCrash, "crash")                      \
+  V(kTimeout, "timeout")
+
+#define GCLAB_ENUM_ENTRY(name, text) name,
+enum class CellStatus { GCLAB_FOR_EACH_RUN_STATUS(GCLAB_ENUM_ENTRY) };
+#undef GCLAB_ENUM_ENTRY
 absl::string_view CellStatusName(CellStatus status);
 
 struct CellResult {
   CellStatus status = CellStatus::kOk;
   std::string error;  // detail when status != kOk
+  int64_t start_nanos = 0;  // MonotonicNanos() at the start of the measured iteration
   int64_t wall_nanos = 0;
-  int64_t mutator_cpu_nanos = 0;
+  int64_t mutator_thread_cpu_nanos = 0;  // CPU of mutator threads, GC work in pauses included
   uint64_t ops = 0;
   uint64_t heap_bytes_allocated = 0;
   uint64_t stack_bytes_allocated = 0;
   uint64_t collections = 0;
+  size_t heap_bytes = 0;
+  size_t peak_heap_in_use = 0;
+  size_t peak_rss_bytes = 0;
   HeapUsage final_usage;
   std::vector<PauseRecord> pauses;
   std::vector<PhaseRecord> phases;
+  std::vector<std::vector<int64_t>> batch_nanos;  // per thread
 
   int64_t total_pause_nanos() const;
   int64_t max_pause_nanos() const;

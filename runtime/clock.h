@@ -5,7 +5,9 @@
 #ifndef GCLAB_RUNTIME_CLOCK_H_
 #define GCLAB_RUNTIME_CLOCK_H_
 
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdint>
 
@@ -24,6 +26,9 @@ inline int64_t ThreadCpuNanos() {
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
+
+// The calling thread's OS thread id (for attributing work to threads in traces).
+inline int32_t CurrentThreadId() { return static_cast<int32_t>(syscall(SYS_gettid)); }
 
 }  // namespace gclab
 

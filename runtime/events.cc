@@ -27,11 +27,13 @@ absl::string_view GcCauseName(GcCause cause) {
 #undef GCLAB_NAME_CASE
 
 void EventLog::AddPause(const PauseRecord& pause) {
+  if (!enabled_) return;
   MutexLock lock(&mu_);
   pauses_.push_back(pause);
 }
 
 void EventLog::AddPhase(const PhaseRecord& phase) {
+  if (!enabled_) return;
   MutexLock lock(&mu_);
   phases_.push_back(phase);
 }

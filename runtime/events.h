@@ -66,6 +66,7 @@ struct PhaseRecord {
   uint64_t cycle;
   Phase phase;
   bool in_pause;
+  int32_t thread;  // OS thread id of the thread that did the work
   int64_t t_begin;
   int64_t t_end;
   int64_t cpu_nanos;  // CPU time of the recording thread during the phase
@@ -73,6 +74,9 @@ struct PhaseRecord {
 
 class EventLog {
  public:
+  // A disabled log drops every record (to measure what recording costs).
+  explicit EventLog(bool enabled = true) : enabled_(enabled) {}
+  bool enabled() const { return enabled_; }
   void AddPause(const PauseRecord& pause) ABSL_LOCKS_EXCLUDED(mu_);
   void AddPhase(const PhaseRecord& phase) ABSL_LOCKS_EXCLUDED(mu_);
   std::vector<PauseRecord> pauses() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -81,6 +85,7 @@ class EventLog {
   void Clear() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
+  const bool enabled_;
   mutable Mutex mu_;
   std::vector<PauseRecord> pauses_ ABSL_GUARDED_BY(mu_);
   std::vector<PhaseRecord> phases_ ABSL_GUARDED_BY(mu_);
@@ -91,7 +96,8 @@ class PhaseScope {
  public:
   PhaseScope(EventLog& log, uint64_t cycle, Phase phase, bool in_pause)
       : log_(log),
-        record_{cycle, phase, in_pause, MonotonicNanos(), 0, ThreadCpuNanos()} {}
+        record_{cycle, phase, in_pause, CurrentThreadId(), MonotonicNanos(), 0,
+                ThreadCpuNanos()} {}
   ~PhaseScope() {
     record_.t_end = MonotonicNanos();
     record_.cpu_nanos = ThreadCpuNanos() - record_.cpu_nanos;

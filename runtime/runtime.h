@@ -59,6 +59,8 @@ struct RuntimeConfig {
   // Touch every heap page in Start, so that no run pays page faults inside its timed
   // region (the JVM's -XX:+AlwaysPreTouch). Costs time and RSS up front.
   bool prefault_heap = false;
+  // Record pause and phase events (off only to measure what recording costs).
+  bool record_events = true;
 };
 
 class Runtime {
@@ -120,7 +122,7 @@ class Runtime {
   std::byte* stacks_end_ = nullptr;
   size_t stack_stride_ = 0;
   Safepoints safepoints_;
-  EventLog events_;
+  EventLog events_{config_.record_events};
   uint64_t pauses_ = 0;  // touched only by the thread that has stopped the world
   bool started_ = false;
 

@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev          # tests
   libbenchmark-dev                   # microbenchmarks
   libjemalloc-dev                    # the harness's own memory
+  nlohmann-json3-dev                 # manifest.json
 )
 
 missing=()

@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "runtime/clock.h"
 #include "runtime/code_segment.h"
 #include "runtime/data_segment.h"
 #include "runtime/mutator.h"
@@ -42,6 +43,34 @@ struct WorkloadParams {
   uint64_t seed = 1;
 };
 
+// Times fixed batches of work on one thread: the mutator's own view of latency,
+// which shows a pause however it arises (stop-the-world, assist, time-to-safepoint).
+// A workload calls BatchDone() after each fixed unit of work (say, 1000 operations).
+class BatchTimer {
+ public:
+  explicit BatchTimer(bool enabled) : enabled_(enabled) { Restart(); }
+  // Starts timing the next batch from now.
+  void Restart() { last_ = enabled_ ? MonotonicNanos() : 0; }
+  void BatchDone() {
+    if (!enabled_) return;
+    const int64_t now = MonotonicNanos();
+    batches_.push_back(now - last_);
+    last_ = now;
+  }
+  const std::vector<int64_t>& batches() const { return batches_; }
+
+ private:
+  bool enabled_;
+  int64_t last_ = 0;
+  std::vector<int64_t> batches_;
+};
+
+// What one thread of a run is given.
+struct RunContext {
+  int thread = 0;
+  BatchTimer* timer = nullptr;
+};
+
 class Workload {
  public:
   virtual ~Workload() = default;
@@ -56,14 +85,18 @@ class Workload {
   // Builds long-lived state on the main mutator. Not timed.
   virtual void Setup(Mutator& mutator) { (void)mutator; }
 
-  // The timed work of thread `thread` (0 <= thread < params.threads), each on its
-  // own mutator, all started together. Throws OutOfMemory if the heap runs out.
-  virtual void Run(Mutator& mutator, int thread) = 0;
+  // The work of thread context.thread (0 <= thread < params.threads), each on its
+  // own mutator, all started together. Does the same fixed amount of work every
+  // time it is called: warm-up iterations call it before the measured one. Calls
+  // context.timer->BatchDone() after every fixed batch of work. Throws OutOfMemory
+  // if the heap runs out.
+  virtual void Run(Mutator& mutator, RunContext& context) = 0;
 
-  // Checks the result after every thread has finished, on the main mutator.
+  // Checks the result of the last Run, after every thread has finished, on the
+  // main mutator.
   virtual absl::Status Verify(Mutator& mutator) = 0;
 
-  // Units of work done by Run (the workload says what one op is).
+  // Units of work done by the last Run (the workload says what one op is).
   virtual uint64_t ops() const = 0;
 };
 
@@ -72,6 +105,7 @@ using WorkloadFactory = std::function<std::unique_ptr<Workload>(const WorkloadPa
 struct WorkloadRegistration {
   std::string name;
   std::string description;
+  std::string parameters;  // what the size presets and threads mean, with defaults
   WorkloadFactory factory;
 };
 
@@ -98,10 +132,10 @@ struct WorkloadRegistrar {
 
 }  // namespace gclab
 
-// GCLAB_REGISTER_WORKLOAD(name, description, factory) at namespace scope.
-#define GCLAB_REGISTER_WORKLOAD(name, description, factory)                         \
+// GCLAB_REGISTER_WORKLOAD(name, description, parameters, factory) at namespace scope.
+#define GCLAB_REGISTER_WORKLOAD(name, description, parameters, factory)             \
   static const ::gclab::internal::WorkloadRegistrar GCLAB_CONCAT(                   \
       gclab_workload_registrar_, __COUNTER__)(::gclab::WorkloadRegistration{        \
-      (name), (description), (factory)})
+      (name), (description), (parameters), (factory)})
 
 #endif  // GCLAB_WORKLOADS_WORKLOAD_H_

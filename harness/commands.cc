@@ -1,0 +1,574 @@
+#include "harness/commands.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "harness/child_process.h"
+#include "harness/csv.h"
+#include "harness/manifest.h"
+#include "harness/minheap.h"
+#include "harness/results.h"
+#include "harness/run_cell.h"
+#include "harness/stats.h"
+#include "runtime/clock.h"
+
+namespace gclab {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+void OnInterrupt(int) { interrupted.store(true); }
+
+void InstallInterruptHandlers() {
+  struct sigaction action = {};
+  action.sa_handler = OnInterrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+int Error(absl::string_view message, int status = kExitUsage) {
+  std::fprintf(stderr, "gclab: %.*s\n", static_cast<int>(message.size()), message.data());
+  return status;
+}
+
+std::string SelfPath() {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "gclab" : self.string();
+}
+
+// Every key of the matrix in file order: cell-major, then repetition.
+std::vector<std::string> KeysInFileOrder(size_t num_cells, int reps) {
+  std::vector<std::string> keys;
+  for (size_t cell = 0; cell < num_cells; ++cell) {
+    for (int rep = 1; rep <= reps; ++rep) keys.push_back(PlannedRun{int(cell), rep}.Key());
+  }
+  return keys;
+}
+
+// --- One run in a child process ---
+
+nlohmann::json CellJson(const MatrixSpec& spec, const Cell& cell, int rep,
+                        const std::string& key, size_t heap_bytes,
+                        std::optional<double> heap_x, const std::string& runs_dir) {
+  nlohmann::json json = {{"collector", cell.collector},
+                         {"workload", cell.workload},
+                         {"size", std::string(WorkloadSizeName(spec.size))},
+                         {"heap_bytes", heap_bytes},
+                         {"threads", cell.threads},
+                         {"escape_analysis", cell.escape_analysis},
+                         {"seed", spec.seed},
+                         {"warmup", spec.warmup},
+                         {"verify", spec.verify},
+                         {"trace", spec.trace},
+                         {"instrument", spec.instrument},
+                         {"key", key},
+                         {"cell", cell.index},
+                         {"rep", rep},
+                         {"runs_dir", runs_dir}};
+  if (heap_x) json["heap_x"] = *heap_x;
+  return json;
+}
+
+RunIdentity IdentityFromJson(const nlohmann::json& json) {
+  RunIdentity run;
+  run.key = json.at("key");
+  run.cell = json.at("cell");
+  run.rep = json.at("rep");
+  run.collector = json.at("collector");
+  run.workload = json.at("workload");
+  run.size = json.at("size");
+  run.heap_bytes = json.at("heap_bytes");
+  if (json.contains("heap_x")) run.heap_x = json.at("heap_x").get<double>();
+  run.threads = json.at("threads");
+  run.escape_analysis = json.at("escape_analysis");
+  run.seed = json.at("seed");
+  return run;
+}
+
+// Runs one cell in a child process and makes sure runs/<key> describes what
+// happened. Returns the status, or nullopt if interrupted (nothing written).
+std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double timeout_seconds,
+                                     const std::string& out_dir) {
+  const RunIdentity run = IdentityFromJson(cell_json);
+  const fs::path runs_dir = fs::path(out_dir) / "runs";
+  const fs::path logs_dir = fs::path(out_dir) / "logs";
+  std::error_code ec;
+  fs::create_directories(logs_dir, ec);
+  const std::string stderr_path = (logs_dir / (run.key + ".stderr")).string();
+  fs::remove(stderr_path, ec);
+  const ChildOutcome outcome = RunChild({SelfPath(), "cell", "--spec=" + cell_json.dump()},
+                                        timeout_seconds, stderr_path, interrupted);
+  if (outcome.kind == ChildOutcome::Kind::kInterrupted) {
+    fs::remove(stderr_path, ec);
+    return std::nullopt;
+  }
+  const std::string last_line = LastLine(stderr_path);
+  CellStatus status = CellStatus::kCrash;
+  std::string error;
+  switch (outcome.kind) {
+    case ChildOutcome::Kind::kExited:
+      if (outcome.exit_code == 0) {
+        absl::StatusOr<std::string> row = ReadFile((runs_dir / run.key / "runs.csv").string());
+        absl::StatusOr<CsvTable> table =
+            row.ok() ? ParseCsv(*row) : absl::StatusOr<CsvTable>(row.status());
+        if (table.ok() && table->rows.size() == 1) {
+          fs::remove(stderr_path, ec);
+          for (int i = 0; i <= int(CellStatus::kTimeout); ++i) {
+            if (CellStatusName(CellStatus(i)) == table->rows[0][table->Column("status")]) {
+              return CellStatus(i);
+            }
+          }
+          return CellStatus::kCrash;
+        }
+        error = "the run exited without writing its results";
+      } else {
+        error = absl::StrCat("exit status ", outcome.exit_code, ": ", last_line);
+      }
+      break;
+    case ChildOutcome::Kind::kSignaled:
+      error = absl::StrCat("killed by ", strsignal(outcome.signal), ": ", last_line);
+      break;
+    case ChildOutcome::Kind::kTimedOut:
+      status = CellStatus::kTimeout;
+      error = absl::StrFormat("no result within the %gs time limit", timeout_seconds);
+      break;
+    case ChildOutcome::Kind::kNotStarted:
+      error = outcome.error;
+      break;
+    case ChildOutcome::Kind::kInterrupted:
+      break;
+  }
+  if (absl::StrContains(last_line, "heap verification failed")) {
+    status = CellStatus::kVerifyFailed;
+  }
+  if (absl::Status s = WriteRunFolder(runs_dir.string(), run, nullptr, status, error, false);
+      !s.ok()) {
+    Error(s.message(), kExitFailed);
+  }
+  return status;
+}
+
+// --- Minimum heaps ---
+
+MinHeapKey KeyOf(const MatrixSpec& spec, const std::string& collector,
+                 const std::string& workload, int threads, bool escape) {
+  return MinHeapKey{collector, workload, std::string(WorkloadSizeName(spec.size)), threads,
+                    escape};
+}
+
+// Finds the minimum heap by bisection, each probe a child process.
+absl::StatusOr<size_t> MeasureMinHeap(const MatrixSpec& spec, const MinHeapKey& key) {
+  const fs::path scratch = fs::temp_directory_path() / absl::StrCat("gclab-minheap-", getpid());
+  std::error_code ec;
+  fs::create_directories(scratch / "runs", ec);
+  absl::StatusOr<std::unique_ptr<Workload>> workload = WorkloadRegistry::Global().Create(
+      key.workload, WorkloadParams{.size = spec.size, .threads = key.threads});
+  if (!workload.ok()) return workload.status();
+  Cell cell{0, key.collector, key.workload, {}, key.threads, key.escape_analysis};
+  MatrixSpec probe_spec = spec;
+  probe_spec.warmup = 0;
+  probe_spec.verify = false;
+  probe_spec.trace = false;
+  int probes = 0;
+  auto probe = [&](size_t bytes) -> absl::StatusOr<bool> {
+    if (interrupted.load()) return absl::CancelledError("interrupted");
+    const std::string probe_key = absl::StrCat("probe-", ++probes);
+    std::optional<CellStatus> status = RunInChild(
+        CellJson(probe_spec, cell, 1, probe_key, bytes, std::nullopt,
+                 (scratch / "runs").string()),
+        spec.timeout_seconds, scratch.string());
+    if (!status) return absl::CancelledError("interrupted");
+    std::fprintf(stderr, "gclab: minheap %s %s: %.2f MiB %s\n", key.collector.c_str(),
+                 key.workload.c_str(), bytes / double(MiB),
+                 std::string(CellStatusName(*status)).c_str());
+    if (*status == CellStatus::kOk) return true;
+    if (*status == CellStatus::kOutOfMemory || *status == CellStatus::kTimeout) return false;
+    return absl::InternalError(absl::StrCat(
+        "minheap probe of ", key.collector, " on ", key.workload, " at ", bytes,
+        " bytes ended with status ", CellStatusName(*status), "; see ", scratch.string()));
+  };
+  absl::StatusOr<size_t> result =
+      BisectMinHeap(std::max<size_t>(4 * MiB, (*workload)->LiveBytesEstimate()), probe);
+  if (result.ok()) fs::remove_all(scratch, ec);
+  return result;
+}
+
+// --- Progress ---
+
+class Progress {
+ public:
+  Progress(size_t total, size_t done) : total_(total), done_(done), start_(MonotonicNanos()) {
+    tty_ = isatty(STDERR_FILENO);
+  }
+  void Starting(const std::string& key, const std::string& label) {
+    if (!tty_) return;
+    std::fprintf(stderr, "\r\033[K[%zu/%zu] %s %s | %s elapsed%s", done_ + 1, total_,
+                 key.c_str(), label.c_str(), Clock(MonotonicNanos() - start_).c_str(),
+                 Eta().c_str());
+  }
+  void Finished(const std::string& key, const std::string& label, CellStatus status,
+                double seconds) {
+    ++done_;
+    ++finished_here_;
+    if (tty_) {
+      std::fprintf(stderr, "\r\033[K");
+      if (status == CellStatus::kOk) return;
+    }
+    std::fprintf(stderr, "gclab: [%zu/%zu] %s %s: %s (%.1fs)\n", done_, total_, key.c_str(),
+                 label.c_str(), std::string(CellStatusName(status)).c_str(), seconds);
+  }
+
+ private:
+  static std::string Clock(int64_t nanos) {
+    const int64_t s = nanos / 1'000'000'000;
+    return absl::StrFormat("%02d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+  }
+  std::string Eta() const {
+    if (finished_here_ == 0) return "";
+    const int64_t per_run = (MonotonicNanos() - start_) / finished_here_;
+    return ", ETA " + Clock(per_run * int64_t(total_ - done_));
+  }
+
+  size_t total_;
+  size_t done_;
+  size_t finished_here_ = 0;
+  int64_t start_;
+  bool tty_;
+};
+
+// --- Summary ---
+
+void PrintSummary(const std::string& out_dir, const std::vector<Cell>& cells) {
+  absl::StatusOr<std::string> text = ReadFile((fs::path(out_dir) / "runs.csv").string());
+  if (!text.ok()) return;
+  absl::StatusOr<CsvTable> table = ParseCsv(*text);
+  if (!table.ok()) return;
+  const int cell_col = table->Column("cell"), status_col = table->Column("status");
+  const std::vector<std::string> metrics = {"ops_per_s", "pause_p99_us", "pause_max_us"};
+  std::printf("\n%-58s %5s %26s %24s %24s\n", "cell (median [interval] over ok runs)", "ok",
+              "ops/s", "p99 pause us", "max pause us");
+  double lowest_confidence = 1;
+  for (const Cell& cell : cells) {
+    std::vector<std::vector<double>> values(metrics.size());
+    int runs = 0, ok = 0;
+    for (const auto& row : table->rows) {
+      if (row[cell_col] != absl::StrCat(cell.index)) continue;
+      ++runs;
+      if (row[status_col] != "ok") continue;
+      ++ok;
+      for (size_t m = 0; m < metrics.size(); ++m) {
+        double value = 0;
+        if (absl::SimpleAtod(row[table->Column(metrics[m])], &value)) values[m].push_back(value);
+      }
+    }
+    if (runs == 0) continue;
+    std::string columns;
+    for (const auto& v : values) {
+      if (v.empty()) {
+        absl::StrAppend(&columns, absl::StrFormat(" %24s", "-"));
+        continue;
+      }
+      const MedianInterval m = MedianWithInterval(v);
+      lowest_confidence = std::min(lowest_confidence, m.confidence);
+      absl::StrAppend(&columns, absl::StrFormat(" %10.4g [%.4g, %.4g]", m.median, m.low, m.high));
+    }
+    std::printf("%-58s %2d/%-2d%s\n", cell.Label().c_str(), ok, runs, columns.c_str());
+  }
+  std::printf("intervals: distribution-free confidence intervals of the median; with few "
+              "reps the interval is [min, max] (lowest coverage here: %.1f%%)\n",
+              100 * lowest_confidence);
+}
+
+absl::Status WriteManifest(const RunOptions& options, const std::vector<Cell>& cells,
+                           const nlohmann::json& heaps_resolved) {
+  nlohmann::json cells_json = nlohmann::json::array();
+  for (const Cell& cell : cells) {
+    cells_json.push_back({{"cell", cell.index},
+                          {"collector", cell.collector},
+                          {"workload", cell.workload},
+                          {"heap", cell.heap.Label()},
+                          {"threads", cell.threads},
+                          {"escape_analysis", cell.escape_analysis ? "on" : "off"}});
+  }
+  nlohmann::json manifest = {{"schema_version", kSchemaVersion},
+                             {"command_line", options.command_line},
+                             {"matrix", options.spec.ToJson()},
+                             {"cells", cells_json},
+                             {"heap_bytes", heaps_resolved},
+                             {"shard", absl::StrCat(options.shard.index, "/", options.shard.count)},
+                             {"run_order_seed", options.spec.seed},
+                             {"build", BuildContext()},
+                             {"host", HostContext()},
+                             {"date_utc", UtcNow()}};
+  return WriteFileAtomically((fs::path(options.out_dir) / "manifest.json").string(),
+                             manifest.dump(2) + "\n");
+}
+
+absl::StatusOr<nlohmann::json> ReadManifest(const std::string& dir) {
+  absl::StatusOr<std::string> text = ReadFile((fs::path(dir) / "manifest.json").string());
+  if (!text.ok()) {
+    return absl::NotFoundError(absl::StrCat(dir, " is not a gclab results folder (no readable manifest.json)"));
+  }
+  nlohmann::json manifest = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (manifest.is_discarded() || !manifest.is_object() || !manifest.contains("schema_version") ||
+      !manifest.contains("matrix")) {
+    return absl::InvalidArgumentError(absl::StrCat(dir, "/manifest.json is malformed"));
+  }
+  if (manifest["schema_version"] != kSchemaVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        dir, " has results schema version ", manifest["schema_version"].dump(),
+        "; this gclab reads version ", kSchemaVersion));
+  }
+  return manifest;
+}
+
+}  // namespace
+
+bool Interrupted() { return interrupted.load(); }
+
+int RunMatrix(const RunOptions& options) {
+  const MatrixSpec& spec = options.spec;
+  const std::vector<Cell> cells = ExpandCells(spec);
+  const bool resuming = fs::exists(fs::path(options.out_dir) / "manifest.json");
+  if (resuming) {
+    absl::StatusOr<nlohmann::json> manifest = ReadManifest(options.out_dir);
+    if (!manifest.ok()) return Error(manifest.status().message());
+    const std::string shard = absl::StrCat(options.shard.index, "/", options.shard.count);
+    if ((*manifest)["matrix"] != spec.ToJson() || (*manifest)["shard"] != shard) {
+      return Error(absl::StrCat("--out: ", options.out_dir,
+                                " holds results of a different matrix or shard; resume with "
+                                "the same flags, or choose another --out"));
+    }
+  } else if (fs::exists(options.out_dir) && !fs::is_empty(options.out_dir)) {
+    return Error(absl::StrCat("--out: ", options.out_dir,
+                              " exists and is not a gclab results folder; choose another --out"));
+  }
+
+  // Heap sizes: absolute, or multiples of cached (or now measured) minimum heaps.
+  absl::StatusOr<MinHeapCache> cache = MinHeapCache::Load(options.minheap_cache);
+  if (!cache.ok()) return Error(cache.status().message());
+  std::vector<size_t> heap_bytes(cells.size());
+  nlohmann::json heaps_resolved = nlohmann::json::object();
+  InstallInterruptHandlers();
+  for (const Cell& cell : cells) {
+    if (!cell.heap.relative) {
+      heap_bytes[cell.index] = static_cast<size_t>(cell.heap.value * MiB);
+      continue;
+    }
+    const MinHeapKey key = KeyOf(spec, cell.collector, cell.workload, cell.threads,
+                                 cell.escape_analysis);
+    std::optional<size_t> min = cache->Find(key);
+    if (!min) {
+      std::fprintf(stderr, "gclab: measuring the minimum heap of %s on %s (not cached in %s)\n",
+                   key.collector.c_str(), key.workload.c_str(), options.minheap_cache.c_str());
+      absl::StatusOr<size_t> measured = MeasureMinHeap(spec, key);
+      if (!measured.ok()) return Error(measured.status().message(), kExitFailed);
+      cache->Put(key, *measured);
+      if (absl::Status s = cache->Save(); !s.ok()) return Error(s.message(), kExitFailed);
+      min = *measured;
+    }
+    heap_bytes[cell.index] = AlignUp(static_cast<size_t>(cell.heap.value * *min), 4 * KiB);
+    heaps_resolved[absl::StrCat(cell.index)] = heap_bytes[cell.index];
+  }
+  for (const Cell& cell : cells) heaps_resolved[absl::StrCat(cell.index)] = heap_bytes[cell.index];
+
+  std::error_code ec;
+  fs::create_directories(fs::path(options.out_dir) / "runs", ec);
+  if (ec) return Error(absl::StrCat("--out: cannot create ", options.out_dir, ": ", ec.message()));
+  for (const auto& entry : fs::directory_iterator(fs::path(options.out_dir) / "runs", ec)) {
+    // Leftovers of a run that was killed while writing.
+    if (absl::StartsWith(entry.path().filename().string(), ".tmp-")) fs::remove_all(entry, ec);
+  }
+  if (!resuming) {
+    if (absl::Status s = WriteManifest(options, cells, heaps_resolved); !s.ok()) {
+      return Error(s.message(), kExitFailed);
+    }
+  }
+
+  const std::vector<PlannedRun> runs =
+      RunsOfShard(InterleavedOrder(cells.size(), spec.reps, spec.seed), options.shard);
+  std::vector<PlannedRun> todo;
+  for (const PlannedRun& run : runs) {
+    if (!fs::exists(fs::path(options.out_dir) / "runs" / run.Key())) todo.push_back(run);
+  }
+  std::fprintf(stderr, "gclab: %zu runs (%zu cells x %d reps%s), %zu already done; results in %s\n",
+               runs.size(), cells.size(), spec.reps,
+               options.shard.count > 1
+                   ? absl::StrCat(", shard ", options.shard.index, "/", options.shard.count).c_str()
+                   : "",
+               runs.size() - todo.size(), options.out_dir.c_str());
+  Progress progress(runs.size(), runs.size() - todo.size());
+  bool stopped = false;
+  for (const PlannedRun& run : todo) {
+    if (interrupted.load()) {
+      stopped = true;
+      break;
+    }
+    const Cell& cell = cells[run.cell];
+    progress.Starting(run.Key(), cell.Label());
+    const int64_t start = MonotonicNanos();
+    std::optional<double> heap_x;
+    if (cell.heap.relative) heap_x = cell.heap.value;
+    std::optional<CellStatus> status = RunInChild(
+        CellJson(spec, cell, run.rep, run.Key(), heap_bytes[run.cell], heap_x,
+                 (fs::path(options.out_dir) / "runs").string()),
+        spec.timeout_seconds, options.out_dir);
+    if (!status) {
+      stopped = true;
+      break;
+    }
+    progress.Finished(run.Key(), cell.Label(), *status, (MonotonicNanos() - start) / 1e9);
+  }
+  if (absl::Status s = AssembleResults(options.out_dir, KeysInFileOrder(cells.size(), spec.reps));
+      !s.ok()) {
+    return Error(s.message(), kExitFailed);
+  }
+  if (stopped) {
+    std::fprintf(stderr, "\ngclab: interrupted; finished runs are kept in %s. Run the same "
+                 "command again to resume.\n", options.out_dir.c_str());
+    return kExitInterrupted;
+  }
+  PrintSummary(options.out_dir, cells);
+  std::printf("results: %s\n", options.out_dir.c_str());
+  return kExitOk;
+}
+
+int MinHeap(const MinHeapOptions& options) {
+  absl::StatusOr<MinHeapCache> cache = MinHeapCache::Load(options.minheap_cache);
+  if (!cache.ok()) return Error(cache.status().message());
+  InstallInterruptHandlers();
+  std::printf("%-20s %-16s %-8s %7s %6s %14s\n", "collector", "workload", "size", "threads",
+              "escape", "min_heap_MiB");
+  for (const std::string& collector : options.spec.collectors) {
+    for (const std::string& workload : options.spec.workloads) {
+      for (int threads : options.spec.threads) {
+        for (bool escape : options.spec.escape_analysis) {
+          const MinHeapKey key = KeyOf(options.spec, collector, workload, threads, escape);
+          std::optional<size_t> bytes = options.refresh ? std::nullopt : cache->Find(key);
+          if (!bytes) {
+            absl::StatusOr<size_t> measured = MeasureMinHeap(options.spec, key);
+            if (!measured.ok()) {
+              return Error(measured.status().message(),
+                           Interrupted() ? kExitInterrupted : kExitFailed);
+            }
+            cache->Put(key, *measured);
+            if (absl::Status s = cache->Save(); !s.ok()) return Error(s.message(), kExitFailed);
+            bytes = *measured;
+          }
+          std::printf("%-20s %-16s %-8s %7d %6s %14.2f\n", collector.c_str(), workload.c_str(),
+                      key.size.c_str(), threads, escape ? "on" : "off", *bytes / double(MiB));
+        }
+      }
+    }
+  }
+  std::printf("cache: %s\n", options.minheap_cache.c_str());
+  return kExitOk;
+}
+
+int Merge(const std::string& out_dir, const std::vector<std::string>& inputs) {
+  if (inputs.empty()) return Error("merge: name the result folders to merge; valid: gclab merge --out=DIR A B ...");
+  if (fs::exists(out_dir)) {
+    return Error(absl::StrCat("merge: --out ", out_dir, " already exists; choose a new folder"));
+  }
+  std::vector<nlohmann::json> manifests;
+  std::map<std::string, std::string> source_of;  // run key -> input folder
+  for (const std::string& input : inputs) {
+    absl::StatusOr<nlohmann::json> manifest = ReadManifest(input);
+    if (!manifest.ok()) return Error(absl::StrCat("merge: ", manifest.status().message()));
+    if (!manifests.empty() && (*manifest)["matrix"] != manifests[0]["matrix"]) {
+      return Error(absl::StrCat("merge: ", input, " holds a different matrix from ", inputs[0],
+                                "; only shards or resumptions of one matrix can be merged"));
+    }
+    manifests.push_back(*manifest);
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(fs::path(input) / "runs", ec)) {
+      const std::string key = entry.path().filename().string();
+      if (absl::StartsWith(key, ".")) continue;
+      auto [it, added] = source_of.emplace(key, input);
+      if (!added) {
+        return Error(absl::StrCat("merge: run ", key, " is in both ", it->second, " and ", input));
+      }
+    }
+  }
+  // Write everything into a temporary folder, then rename it into place.
+  const fs::path temporary = fs::path(out_dir).string() + absl::StrCat(".tmp-", getpid());
+  std::error_code ec;
+  fs::create_directories(temporary / "runs", ec);
+  if (ec) return Error(absl::StrCat("merge: cannot create ", temporary.string(), ": ", ec.message()));
+  for (const auto& [key, input] : source_of) {
+    fs::copy(fs::path(input) / "runs" / key, temporary / "runs" / key, fs::copy_options::recursive, ec);
+    if (ec) {
+      fs::remove_all(temporary, ec);
+      return Error(absl::StrCat("merge: cannot copy ", key, " from ", input), kExitFailed);
+    }
+  }
+  nlohmann::json manifest = manifests[0];
+  manifest["shard"] = "merged";
+  manifest["merged_from"] = inputs;
+  manifest["date_utc"] = UtcNow();
+  absl::Status s = WriteFileAtomically((temporary / "manifest.json").string(), manifest.dump(2) + "\n");
+  const size_t num_cells = manifest["cells"].size();
+  const int reps = manifest["matrix"]["reps"];
+  if (s.ok()) s = AssembleResults(temporary.string(), KeysInFileOrder(num_cells, reps));
+  if (s.ok()) {
+    fs::rename(temporary, out_dir, ec);
+    if (ec) s = absl::UnavailableError(absl::StrCat("cannot rename into ", out_dir));
+  }
+  if (!s.ok()) {
+    fs::remove_all(temporary, ec);
+    return Error(absl::StrCat("merge: ", s.message()), kExitFailed);
+  }
+  std::printf("merged %zu runs from %zu folders into %s\n", source_of.size(), inputs.size(),
+              out_dir.c_str());
+  return kExitOk;
+}
+
+int RunOneCell(const std::string& spec_json) {
+  nlohmann::json json = nlohmann::json::parse(spec_json, nullptr, false);
+  if (json.is_discarded()) return Error("cell: --spec is not valid JSON");
+  RunIdentity run;
+  CellSpec spec;
+  std::string runs_dir;
+  bool trace = false;
+  try {
+    run = IdentityFromJson(json);
+    absl::StatusOr<WorkloadSize> size = ParseWorkloadSize(run.size);
+    if (!size.ok()) return Error(size.status().message());
+    spec.collector = run.collector;
+    spec.workload = run.workload;
+    spec.params = {.size = *size, .threads = run.threads, .seed = run.seed};
+    spec.heap_bytes = run.heap_bytes;
+    spec.escape_analysis = run.escape_analysis;
+    if (json.at("verify").get<bool>()) spec.verify_heap = true;
+    spec.warmup = json.at("warmup");
+    spec.instrument = json.at("instrument");
+    runs_dir = json.at("runs_dir");
+    trace = json.at("trace");
+  } catch (const nlohmann::json::exception& e) {
+    return Error(absl::StrCat("cell: malformed --spec: ", e.what()));
+  }
+  absl::StatusOr<CellResult> result = RunCell(spec);
+  if (!result.ok()) return Error(result.status().message());
+  absl::Status written =
+      WriteRunFolder(runs_dir, run, &*result, result->status, result->error, trace);
+  if (!written.ok()) return Error(written.message(), kExitFailed);
+  return kExitOk;
+}
+
+}  // namespace gclab

@@ -1,0 +1,53 @@
+// File: harness/commands.h
+//
+// The gclab commands other than `list`, callable from main.cc and from tests. Each
+// returns the process exit status: 0 done, 1 the work failed (for example a results
+// folder could not be written), 2 bad input (one line on stderr said why), 130
+// interrupted.
+#ifndef GCLAB_HARNESS_COMMANDS_H_
+#define GCLAB_HARNESS_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "harness/matrix.h"
+
+namespace gclab {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInterrupted = 130;
+
+struct RunOptions {
+  MatrixSpec spec;
+  std::string out_dir;
+  Shard shard;
+  std::string minheap_cache;
+  std::vector<std::string> command_line;
+};
+
+// `gclab run`: runs (or resumes) the matrix into out_dir.
+int RunMatrix(const RunOptions& options);
+
+struct MinHeapOptions {
+  MatrixSpec spec;  // collectors, workloads, threads, escape_analysis, size, timeout, seed
+  std::string minheap_cache;
+  bool refresh = false;  // measure again even when cached
+};
+
+// `gclab minheap`: finds and caches the minimum heap of every combination.
+int MinHeap(const MinHeapOptions& options);
+
+// `gclab merge`: joins result folders of one matrix (shards, resumed runs) into out_dir.
+int Merge(const std::string& out_dir, const std::vector<std::string>& inputs);
+
+// `gclab cell` (internal): one run in this process, as described by `spec_json`.
+int RunOneCell(const std::string& spec_json);
+
+// Reports the interrupt flag that SIGINT/SIGTERM set (installed by RunMatrix).
+bool Interrupted();
+
+}  // namespace gclab
+
+#endif  // GCLAB_HARNESS_COMMANDS_H_

@@ -1,0 +1,107 @@
+#include "harness/matrix.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+
+namespace gclab {
+
+std::string HeapSetting::Label() const {
+  return relative ? absl::StrFormat("%gx", value) : absl::StrFormat("%gMiB", value);
+}
+
+nlohmann::json MatrixSpec::ToJson() const {
+  nlohmann::json heaps_json = nlohmann::json::array();
+  for (const HeapSetting& heap : heaps) heaps_json.push_back(heap.Label());
+  nlohmann::json escape = nlohmann::json::array();
+  for (bool on : escape_analysis) escape.push_back(on ? "on" : "off");
+  return {{"collectors", collectors},
+          {"workloads", workloads},
+          {"heaps", heaps_json},
+          {"threads", threads},
+          {"escape_analysis", escape},
+          {"size", std::string(WorkloadSizeName(size))},
+          {"reps", reps},
+          {"warmup", warmup},
+          {"seed", seed},
+          {"timeout_seconds", timeout_seconds},
+          {"verify", verify},
+          {"trace", trace},
+          {"instrument", instrument}};
+}
+
+std::string Cell::Label() const {
+  return absl::StrCat(collector, " ", workload, " heap=", heap.Label(), " t=", threads,
+                      " ea=", escape_analysis ? "on" : "off");
+}
+
+std::string PlannedRun::Key() const { return absl::StrFormat("c%04d-r%d", cell, rep); }
+
+std::vector<Cell> ExpandCells(const MatrixSpec& spec) {
+  std::vector<Cell> cells;
+  for (const std::string& collector : spec.collectors) {
+    for (const std::string& workload : spec.workloads) {
+      for (const HeapSetting& heap : spec.heaps) {
+        for (int threads : spec.threads) {
+          for (bool escape : spec.escape_analysis) {
+            cells.push_back(Cell{static_cast<int>(cells.size()), collector, workload, heap,
+                                 threads, escape});
+          }
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+uint64_t SplitMix64::Next() {
+  uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+uint64_t SplitMix64::Below(uint64_t bound) {
+  // Rejection sampling keeps the draw unbiased.
+  const uint64_t limit = ~uint64_t{0} - (~uint64_t{0} % bound);
+  uint64_t x;
+  do {
+    x = Next();
+  } while (x >= limit);
+  return x % bound;
+}
+
+std::vector<PlannedRun> InterleavedOrder(size_t num_cells, int reps, uint64_t seed) {
+  std::vector<PlannedRun> order;
+  SplitMix64 random(seed);
+  for (int rep = 1; rep <= reps; ++rep) {
+    std::vector<int> cells(num_cells);
+    for (size_t i = 0; i < num_cells; ++i) cells[i] = static_cast<int>(i);
+    for (size_t i = num_cells; i > 1; --i) std::swap(cells[i - 1], cells[random.Below(i)]);
+    for (int cell : cells) order.push_back(PlannedRun{cell, rep});
+  }
+  return order;
+}
+
+absl::StatusOr<Shard> ParseShard(const std::string& text) {
+  std::vector<std::string> parts = absl::StrSplit(text, '/');
+  Shard shard;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &shard.index) ||
+      !absl::SimpleAtoi(parts[1], &shard.count) || shard.count < 1 || shard.index < 1 ||
+      shard.index > shard.count) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--shard: '", text, "' is not a shard; valid: K/N with 1 <= K <= N"));
+  }
+  return shard;
+}
+
+std::vector<PlannedRun> RunsOfShard(const std::vector<PlannedRun>& order, Shard shard) {
+  std::vector<PlannedRun> runs;
+  for (size_t i = shard.index - 1; i < order.size(); i += shard.count) runs.push_back(order[i]);
+  return runs;
+}
+
+}  // namespace gclab

@@ -1,0 +1,95 @@
+// File: harness/matrix.h
+//
+// A benchmark matrix: collectors x workloads x heap sizes x thread counts x escape
+// analysis settings (the cells, in that nesting order), each run `reps` times. Like
+// Google Benchmark's family -> instance expansion, but every run is its own process.
+//
+// Runs are interleaved: repetition 1 of every cell, then repetition 2, ..., each
+// round in an order shuffled with a seed derived from the matrix seed, so machine
+// drift cannot line up with any axis. The shuffle is our own (Fisher-Yates over
+// SplitMix64), so the same seed gives the same order on every platform.
+#ifndef GCLAB_HARNESS_MATRIX_H_
+#define GCLAB_HARNESS_MATRIX_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+#include "workloads/workload.h"
+
+namespace gclab {
+
+// A heap size: absolute (MiB) or a multiple of the minimum heap.
+struct HeapSetting {
+  bool relative = false;
+  double value = 64;
+
+  std::string Label() const;  // "64MiB" or "2x"
+};
+
+struct MatrixSpec {
+  std::vector<std::string> collectors;
+  std::vector<std::string> workloads;
+  std::vector<HeapSetting> heaps;
+  std::vector<int> threads = {1};
+  std::vector<bool> escape_analysis = {true};
+  WorkloadSize size = WorkloadSize::kDefault;
+  int reps = 1;
+  int warmup = 0;
+  uint64_t seed = 1;
+  double timeout_seconds = 600;
+  bool verify = false;
+  bool trace = false;
+  bool instrument = true;
+
+  nlohmann::json ToJson() const;
+};
+
+struct Cell {
+  int index = 0;
+  std::string collector;
+  std::string workload;
+  HeapSetting heap;
+  int threads = 1;
+  bool escape_analysis = true;
+
+  std::string Label() const;  // human-readable, for progress and summaries
+};
+
+struct PlannedRun {
+  int cell = 0;
+  int rep = 1;  // 1-based
+  std::string Key() const;  // "c0003-r2"
+};
+
+std::vector<Cell> ExpandCells(const MatrixSpec& spec);
+
+// Every (cell, rep) once: rep-major, each round shuffled.
+std::vector<PlannedRun> InterleavedOrder(size_t num_cells, int reps, uint64_t seed);
+
+// "K/N" with 1 <= K <= N.
+struct Shard {
+  int index = 1;
+  int count = 1;
+};
+absl::StatusOr<Shard> ParseShard(const std::string& text);
+// The runs of `order` that belong to `shard`: every count-th, from index - 1.
+std::vector<PlannedRun> RunsOfShard(const std::vector<PlannedRun>& order, Shard shard);
+
+// A deterministic pseudo-random sequence (SplitMix64).
+class SplitMix64 {
+ public:
+  explicit SplitMix64(uint64_t seed) : state_(seed) {}
+  uint64_t Next();
+  // Uniform in [0, bound).
+  uint64_t Below(uint64_t bound);
+
+ private:
+  uint64_t state_;
+};
+
+}  // namespace gclab
+
+#endif  // GCLAB_HARNESS_MATRIX_H_

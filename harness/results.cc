@@ -1,0 +1,305 @@
+#include "harness/results.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "harness/stats.h"
+
+namespace gclab {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kRunsFile[] = "runs.csv";
+constexpr char kPausesFile[] = "pauses.csv";
+constexpr char kPhasesFile[] = "phases.csv";
+constexpr char kLatencyFile[] = "latency.csv";
+constexpr char kTraceFile[] = "trace.json";
+
+const std::vector<std::string>& PauseColumns() {
+  static const auto* columns = new std::vector<std::string>{
+      "run_key", "cycle", "kind", "cause", "start_ms", "duration_us", "ttsp_us",
+      "heap_before_bytes", "heap_after_bytes"};
+  return *columns;
+}
+
+const std::vector<std::string>& PhaseColumns() {
+  static const auto* columns = new std::vector<std::string>{
+      "run_key", "cycle", "phase", "in_pause", "thread", "start_ms", "duration_us", "cpu_us"};
+  return *columns;
+}
+
+const std::vector<std::string>& LatencyColumns() {
+  static const auto* columns =
+      new std::vector<std::string>{"run_key", "thread", "batch", "duration_us"};
+  return *columns;
+}
+
+std::string Header(const std::vector<std::string>& columns) {
+  return absl::StrCat(absl::StrJoin(columns, ","), "\n");
+}
+
+std::string Fixed(double value, int decimals) { return absl::StrFormat("%.*f", decimals, value); }
+std::string Us(int64_t nanos) { return Fixed(nanos / 1e3, 3); }
+std::string Ms(int64_t nanos) { return Fixed(nanos / 1e6, 6); }
+
+// The values of one runs.csv row, by column name.
+std::map<std::string, std::string> RunValues(const RunIdentity& run, const CellResult* r,
+                                             CellStatus status, const std::string& error) {
+  std::map<std::string, std::string> v;
+  v["run_key"] = run.key;
+  v["cell"] = absl::StrCat(run.cell);
+  v["rep"] = absl::StrCat(run.rep);
+  v["collector"] = run.collector;
+  v["workload"] = run.workload;
+  v["size"] = run.size;
+  v["heap_bytes"] = absl::StrCat(run.heap_bytes);
+  v["heap_x"] = run.heap_x ? Fixed(*run.heap_x, 3) : "";
+  v["threads"] = absl::StrCat(run.threads);
+  v["escape_analysis"] = run.escape_analysis ? "on" : "off";
+  v["seed"] = absl::StrCat(run.seed);
+  v["status"] = std::string(CellStatusName(status));
+  v["error"] = error;
+  if (r == nullptr) return v;  // the metric columns stay empty
+
+  const double wall_s = r->wall_nanos / 1e9;
+  int64_t gc_cpu = 0;
+  for (const PhaseRecord& phase : r->phases) gc_cpu += phase.cpu_nanos;
+  std::vector<int64_t> durations, ttsp;
+  std::vector<Interval> intervals;
+  for (const PauseRecord& pause : r->pauses) {
+    durations.push_back(pause.duration());
+    ttsp.push_back(pause.time_to_safepoint());
+    intervals.push_back({pause.t_request, pause.t_resume});
+  }
+  std::vector<int64_t> batches;
+  for (const auto& thread : r->batch_nanos) batches.insert(batches.end(), thread.begin(), thread.end());
+  const int64_t end = r->start_nanos + r->wall_nanos;
+
+  v["wall_s"] = Fixed(wall_s, 6);
+  v["mutator_cpu_s"] = Fixed((r->mutator_thread_cpu_nanos - gc_cpu) / 1e9, 6);
+  v["gc_cpu_s"] = Fixed(gc_cpu / 1e9, 6);
+  v["ops"] = absl::StrCat(r->ops);
+  v["ops_per_s"] = Fixed(wall_s > 0 ? r->ops / wall_s : 0, 1);
+  v["heap_alloc_bytes"] = absl::StrCat(r->heap_bytes_allocated);
+  v["stack_alloc_bytes"] = absl::StrCat(r->stack_bytes_allocated);
+  v["heap_alloc_mb_per_s"] = Fixed(wall_s > 0 ? r->heap_bytes_allocated / 1e6 / wall_s : 0, 3);
+  v["stack_alloc_mb_per_s"] = Fixed(wall_s > 0 ? r->stack_bytes_allocated / 1e6 / wall_s : 0, 3);
+  v["collections"] = absl::StrCat(r->collections);
+  v["pauses"] = absl::StrCat(r->pauses.size());
+  v["pause_total_ms"] = Ms(r->total_pause_nanos());
+  v["pause_p50_us"] = Us(Percentile(durations, 50));
+  v["pause_p90_us"] = Us(Percentile(durations, 90));
+  v["pause_p99_us"] = Us(Percentile(durations, 99));
+  v["pause_p999_us"] = Us(Percentile(durations, 99.9));
+  v["pause_max_us"] = Us(r->max_pause_nanos());
+  v["ttsp_p99_us"] = Us(Percentile(ttsp, 99));
+  v["ttsp_max_us"] = Us(Percentile(ttsp, 100));
+  for (const auto& [name, window] : std::initializer_list<std::pair<const char*, int64_t>>{
+           {"mmu_1ms", 1'000'000}, {"mmu_10ms", 10'000'000},
+           {"mmu_100ms", 100'000'000}, {"mmu_1s", 1'000'000'000}}) {
+    v[name] = Fixed(MinimumMutatorUtilisation(intervals, r->start_nanos, end, window), 4);
+  }
+  v["latency_batches"] = absl::StrCat(batches.size());
+  v["latency_p50_us"] = Us(Percentile(batches, 50));
+  v["latency_p99_us"] = Us(Percentile(batches, 99));
+  v["latency_p999_us"] = Us(Percentile(batches, 99.9));
+  v["latency_max_us"] = Us(Percentile(batches, 100));
+  v["peak_heap_in_use_bytes"] = absl::StrCat(r->peak_heap_in_use);
+  v["peak_rss_bytes"] = absl::StrCat(r->peak_rss_bytes);
+  return v;
+}
+
+std::string PausesCsv(const RunIdentity& run, const CellResult& r) {
+  std::string out = Header(PauseColumns());
+  for (const PauseRecord& p : r.pauses) {
+    absl::StrAppend(&out, run.key, ",", p.cycle, ",", PauseKindName(p.kind), ",",
+                    GcCauseName(p.cause), ",", Ms(p.t_request - r.start_nanos), ",",
+                    Us(p.duration()), ",", Us(p.time_to_safepoint()), ",", p.heap_before, ",",
+                    p.heap_after, "\n");
+  }
+  return out;
+}
+
+std::string PhasesCsv(const RunIdentity& run, const CellResult& r) {
+  std::string out = Header(PhaseColumns());
+  for (const PhaseRecord& p : r.phases) {
+    absl::StrAppend(&out, run.key, ",", p.cycle, ",", PhaseName(p.phase), ",",
+                    p.in_pause ? 1 : 0, ",", p.thread, ",", Ms(p.t_begin - r.start_nanos), ",",
+                    Us(p.t_end - p.t_begin), ",", Us(p.cpu_nanos), "\n");
+  }
+  return out;
+}
+
+std::string LatencyCsv(const RunIdentity& run, const CellResult& r) {
+  std::string out = Header(LatencyColumns());
+  for (size_t t = 0; t < r.batch_nanos.size(); ++t) {
+    for (size_t i = 0; i < r.batch_nanos[t].size(); ++i) {
+      absl::StrAppend(&out, run.key, ",", t, ",", i, ",", Us(r.batch_nanos[t][i]), "\n");
+    }
+  }
+  return out;
+}
+
+// Chrome trace-event JSON (opens in Perfetto and chrome://tracing): pauses on one
+// track, phases on the track of the thread that did them.
+std::string TraceJson(const RunIdentity& run, const CellResult& r) {
+  std::string out = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n";
+  absl::StrAppend(&out, "{\"ph\":\"M\",\"pid\":1,\"tid\":0,\"name\":\"process_name\","
+                        "\"args\":{\"name\":\"",
+                  run.key, " ", run.collector, " ", run.workload, "\"}}");
+  absl::StrAppend(&out, ",\n{\"ph\":\"M\",\"pid\":1,\"tid\":0,\"name\":\"thread_name\","
+                        "\"args\":{\"name\":\"stop-the-world pauses\"}}");
+  auto us = [&](int64_t t) { return Fixed((t - r.start_nanos) / 1e3, 3); };
+  for (const PauseRecord& p : r.pauses) {
+    absl::StrAppend(&out, ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":0,\"name\":\"pause (",
+                    PauseKindName(p.kind), ")\",\"ts\":", us(p.t_request),
+                    ",\"dur\":", Fixed(p.duration() / 1e3, 3), ",\"args\":{\"cycle\":", p.cycle,
+                    ",\"cause\":\"", GcCauseName(p.cause), "\",\"ttsp_us\":",
+                    Fixed(p.time_to_safepoint() / 1e3, 3), "}}");
+  }
+  for (const PhaseRecord& p : r.phases) {
+    absl::StrAppend(&out, ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":", p.thread, ",\"name\":\"",
+                    PhaseName(p.phase), "\",\"ts\":", us(p.t_begin),
+                    ",\"dur\":", Fixed((p.t_end - p.t_begin) / 1e3, 3),
+                    ",\"args\":{\"cycle\":", p.cycle, "}}");
+  }
+  absl::StrAppend(&out, "\n]}\n");
+  return out;
+}
+
+absl::Status ErrnoError(absl::string_view what, const std::string& path) {
+  return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+// The data lines of a CSV file (everything after the header line).
+std::string DataLines(const std::string& contents) {
+  const size_t newline = contents.find('\n');
+  return newline == std::string::npos ? "" : contents.substr(newline + 1);
+}
+
+}  // namespace
+
+const std::vector<std::string>& RunColumns() {
+  static const auto* columns = new std::vector<std::string>{
+      "run_key", "cell", "rep", "collector", "workload", "size", "heap_bytes", "heap_x",
+      "threads", "escape_analysis", "seed", "status", "error", "wall_s", "mutator_cpu_s",
+      "gc_cpu_s", "ops", "ops_per_s", "heap_alloc_bytes", "stack_alloc_bytes",
+      "heap_alloc_mb_per_s", "stack_alloc_mb_per_s", "collections", "pauses",
+      "pause_total_ms", "pause_p50_us", "pause_p90_us", "pause_p99_us", "pause_p999_us",
+      "pause_max_us", "ttsp_p99_us", "ttsp_max_us", "mmu_1ms", "mmu_10ms", "mmu_100ms",
+      "mmu_1s", "latency_batches", "latency_p50_us", "latency_p99_us", "latency_p999_us",
+      "latency_max_us", "peak_heap_in_use_bytes", "peak_rss_bytes"};
+  return *columns;
+}
+
+std::string CsvField(const std::string& value) {
+  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
+  std::string quoted = "\"";
+  for (char c : value) {
+    if (c == '"') quoted += '"';
+    quoted += c == '\n' || c == '\r' ? ' ' : c;
+  }
+  return quoted + "\"";
+}
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& contents) {
+  const std::string temporary = absl::StrCat(path, ".tmp.", getpid());
+  FILE* file = std::fopen(temporary.c_str(), "w");
+  if (file == nullptr) return ErrnoError("cannot create", temporary);
+  const bool written = std::fwrite(contents.data(), 1, contents.size(), file) == contents.size();
+  const bool flushed = std::fflush(file) == 0 && fsync(fileno(file)) == 0;
+  const bool closed = std::fclose(file) == 0;
+  if (!written || !flushed || !closed) {
+    absl::Status status = ErrnoError("cannot write", temporary);
+    std::remove(temporary.c_str());
+    return status;
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    absl::Status status = ErrnoError("cannot rename into", path);
+    std::remove(temporary.c_str());
+    return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+absl::Status WriteRunFolder(const std::string& runs_dir, const RunIdentity& run,
+                            const CellResult* result, CellStatus status,
+                            const std::string& error, bool trace) {
+  const fs::path final_dir = fs::path(runs_dir) / run.key;
+  const fs::path temporary = fs::path(runs_dir) / absl::StrCat(".tmp-", run.key, "-", getpid());
+  std::error_code ec;
+  fs::remove_all(temporary, ec);
+  fs::create_directories(temporary, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", temporary.string(), ": ", ec.message()));
+
+  const std::map<std::string, std::string> values = RunValues(run, result, status, error);
+  std::vector<std::string> row;
+  for (const std::string& column : RunColumns()) {
+    auto it = values.find(column);
+    row.push_back(it == values.end() ? "" : CsvField(it->second));
+  }
+  std::vector<std::pair<std::string, std::string>> files = {
+      {kRunsFile, absl::StrCat(Header(RunColumns()), absl::StrJoin(row, ","), "\n")},
+      {kPausesFile, result ? PausesCsv(run, *result) : Header(PauseColumns())},
+      {kPhasesFile, result ? PhasesCsv(run, *result) : Header(PhaseColumns())},
+      {kLatencyFile, result ? LatencyCsv(run, *result) : Header(LatencyColumns())}};
+  if (trace && result != nullptr) files.emplace_back(kTraceFile, TraceJson(run, *result));
+  for (const auto& [name, contents] : files) {
+    if (absl::Status s = WriteFileAtomically((temporary / name).string(), contents); !s.ok()) {
+      fs::remove_all(temporary, ec);
+      return s;
+    }
+  }
+  fs::remove_all(final_dir, ec);
+  fs::rename(temporary, final_dir, ec);
+  if (ec) {
+    fs::remove_all(temporary, ec);
+    return absl::UnavailableError(absl::StrCat("cannot move run folder into ", final_dir.string()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AssembleResults(const std::string& out_dir, const std::vector<std::string>& keys) {
+  const fs::path runs_dir = fs::path(out_dir) / "runs";
+  std::vector<std::pair<const char*, std::string>> files = {
+      {kRunsFile, Header(RunColumns())},
+      {kPausesFile, Header(PauseColumns())},
+      {kPhasesFile, Header(PhaseColumns())},
+      {kLatencyFile, Header(LatencyColumns())}};
+  for (const std::string& key : keys) {
+    if (!fs::exists(runs_dir / key)) continue;
+    for (auto& [name, contents] : files) {
+      absl::StatusOr<std::string> part = ReadFile((runs_dir / key / name).string());
+      if (!part.ok()) return part.status();
+      contents += DataLines(*part);
+    }
+  }
+  for (const auto& [name, contents] : files) {
+    if (absl::Status s = WriteFileAtomically((fs::path(out_dir) / name).string(), contents);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace gclab
