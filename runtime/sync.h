@@ -50,6 +50,9 @@ class ABSL_LOCKABLE Mutex {
   void Await(const Predicate& pred) {
 #if GCLAB_TSAN
     std::unique_lock<std::mutex> lock(mu_, std::adopt_lock);
+    // Waiting releases the mutex without Unlock: wake the others, whose conditions
+    // may hold now that this thread changed state under the lock.
+    changed_.notify_all();
     changed_.wait(lock, pred);
     lock.release();
 #else

@@ -1,0 +1,88 @@
+// Test-only workloads that fail in each way a run can fail, linked only into
+// gclab_with_faults (never into gclab), so the harness tests can check that every
+// failure becomes the right status while the rest of the matrix completes.
+#include <csignal>
+#include <memory>
+
+#include "runtime/mutator.h"
+#include "workloads/workload.h"
+
+namespace gclab {
+namespace {
+
+class FaultWorkload : public Workload {
+ public:
+  enum class Fault { kNone, kCrash, kHang, kOutOfMemory, kChecksum, kCorruptHeap };
+  explicit FaultWorkload(Fault fault) : fault_(fault) {}
+
+  void Declare(CodeSegment& code, DataSegment& data) override {
+    const TypeInfo& node = code.DefineStruct("FaultNode", 2, {0});
+    site_ = &code.DefineSite("fault.Node", node, Escape::kEscapes);
+    frame_ = &code.DefineFunction("fault.main", 1, {0});
+    root_ = data.DefineRef("fault.root");
+  }
+  size_t LiveBytesEstimate() const override { return 1 << 20; }
+
+  void Run(Mutator& m, RunContext& context) override {
+    FrameScope f(m, *frame_);
+    for (int i = 0; i < 10'000; ++i) {  // some honest work first
+      Ref node = m.Allocate(*site_);
+      m.Store(node, 0, f[0]);
+      f[0] = node;
+      if (i % 100 == 0) context.timer->BatchDone();
+    }
+    ops_ = 10'000;
+    switch (fault_) {
+      case Fault::kNone:
+      case Fault::kChecksum:
+        break;
+      case Fault::kCrash:
+        std::raise(SIGSEGV);
+        break;
+      case Fault::kHang:
+        for (;;) m.Poll();
+      case Fault::kOutOfMemory:
+        for (;;) {  // keep everything reachable
+          Ref node = m.Allocate(*site_);
+          m.Store(node, 0, f[0]);
+          f[0] = node;
+        }
+      case Fault::kCorruptHeap: {
+        // A pointer into the middle of an object, behind the barrier's back.
+        Ref target = reinterpret_cast<Ref>(reinterpret_cast<char*>(f[0]) + 8);
+        *f[0]->ref_slot(0) = target;
+        m.Collect();  // the verifier (--verify) must stop the run here
+        break;
+      }
+    }
+  }
+
+  absl::Status Verify(Mutator&) override {
+    if (fault_ == Fault::kChecksum) return absl::DataLossError("checksum mismatch (on purpose)");
+    return absl::OkStatus();
+  }
+  uint64_t ops() const override { return ops_; }
+
+ private:
+  Fault fault_;
+  const SiteInfo* site_ = nullptr;
+  const FunctionInfo* frame_ = nullptr;
+  Global root_{};
+  uint64_t ops_ = 0;
+};
+
+template <FaultWorkload::Fault kFault>
+std::unique_ptr<Workload> Make(const WorkloadParams&) {
+  return std::make_unique<FaultWorkload>(kFault);
+}
+
+using Fault = FaultWorkload::Fault;
+GCLAB_REGISTER_WORKLOAD("fault-none", "test: 10,000 allocations, then success", "", Make<Fault::kNone>);
+GCLAB_REGISTER_WORKLOAD("fault-crash", "test: raises SIGSEGV", "", Make<Fault::kCrash>);
+GCLAB_REGISTER_WORKLOAD("fault-hang", "test: never finishes", "", Make<Fault::kHang>);
+GCLAB_REGISTER_WORKLOAD("fault-oom", "test: keeps everything live", "", Make<Fault::kOutOfMemory>);
+GCLAB_REGISTER_WORKLOAD("fault-checksum", "test: fails its checksum", "", Make<Fault::kChecksum>);
+GCLAB_REGISTER_WORKLOAD("fault-corrupt", "test: corrupts the heap", "", Make<Fault::kCorruptHeap>);
+
+}  // namespace
+}  // namespace gclab

@@ -1,0 +1,270 @@
+// The gclab command end to end, through gclab_with_faults (gclab plus test-only
+// workloads that crash, hang, run out of memory, fail their checksum or corrupt the
+// heap): every failure becomes a status while the rest of the matrix completes; an
+// interrupted matrix resumes to the same files; shards merge into the whole matrix.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gtest/gtest.h"
+#include "harness/csv.h"
+#include "harness/results.h"
+#include "nlohmann/json.hpp"
+
+namespace gclab {
+namespace {
+namespace fs = std::filesystem;
+
+const char kGclab[] = GCLAB_WITH_FAULTS_PATH;
+
+std::string TempDir(const std::string& name) {
+  const fs::path dir = fs::path(::testing::TempDir()) / ("gclab-harness-" + name);
+  fs::remove_all(dir);
+  return dir.string();
+}
+
+// Runs gclab with `args`; returns its exit status, stdout and stderr into *output.
+int Gclab(const std::vector<std::string>& args, std::string* output = nullptr) {
+  const std::string log = TempDir("log") + ".txt";
+  const std::string command =
+      absl::StrCat("'", kGclab, "' ", absl::StrJoin(args, " "), " > '", log, "' 2>&1");
+  const int status = std::system(command.c_str());
+  if (output != nullptr) *output = *ReadFile(log);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+CsvTable Table(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  EXPECT_TRUE(text.ok()) << path;
+  absl::StatusOr<CsvTable> table = ParseCsv(text.ok() ? *text : "");
+  EXPECT_TRUE(table.ok()) << path << ": " << table.status();
+  return table.ok() ? *table : CsvTable{};
+}
+
+std::vector<std::string> ColumnOf(const CsvTable& table, const std::string& column) {
+  std::vector<std::string> values;
+  for (const auto& row : table.rows) values.push_back(row[table.Column(column)]);
+  return values;
+}
+
+TEST(HarnessTest, EveryFailureIsAStatusAndTheMatrixGoesOn) {
+  const std::string out = TempDir("faults");
+  std::string output;
+  const int status = Gclab({"run", "--collectors=marksweep",
+                            "--workloads=fault-none,fault-crash,fault-hang,fault-oom,"
+                            "fault-checksum,fault-corrupt",
+                            "--heap-mb=8", "--timeout=3", "--verify", "--out=" + out},
+                           &output);
+  ASSERT_EQ(status, 0) << output;
+  const CsvTable runs = Table(out + "/runs.csv");
+  std::map<std::string, std::pair<std::string, std::string>> by_workload;
+  for (const auto& row : runs.rows) {
+    by_workload[row[runs.Column("workload")]] = {row[runs.Column("status")],
+                                                 row[runs.Column("error")]};
+  }
+  ASSERT_EQ(by_workload.size(), 6u) << output;
+  EXPECT_EQ(by_workload["fault-none"].first, "ok");
+  EXPECT_EQ(by_workload["fault-crash"].first, "crash");
+  EXPECT_NE(by_workload["fault-crash"].second.find("Segmentation fault"), std::string::npos)
+      << by_workload["fault-crash"].second;
+  EXPECT_EQ(by_workload["fault-hang"].first, "timeout");
+  EXPECT_EQ(by_workload["fault-oom"].first, "oom");
+  EXPECT_NE(by_workload["fault-oom"].second.find("out of memory"), std::string::npos);
+  EXPECT_EQ(by_workload["fault-checksum"].first, "checksum-failed");
+  EXPECT_EQ(by_workload["fault-corrupt"].first, "verify-failed");
+  EXPECT_NE(by_workload["fault-corrupt"].second.find("heap verification failed"),
+            std::string::npos)
+      << by_workload["fault-corrupt"].second;
+  // The ok run has its metrics; the failed ones have a status and no numbers.
+  for (const auto& row : runs.rows) {
+    const bool ok = row[runs.Column("status")] == "ok";
+    EXPECT_EQ(row[runs.Column("wall_s")].empty(), !ok && row[runs.Column("status")] != "oom" &&
+                                                      row[runs.Column("status")] != "checksum-failed");
+  }
+}
+
+TEST(HarnessTest, FilesAreConsistentWithEachOther) {
+  const std::string out = TempDir("consistent");
+  std::string output;
+  ASSERT_EQ(Gclab({"run", "--collectors=marksweep", "--workloads=binary-trees", "--size=small",
+                   "--heap-mb=4", "--reps=2", "--trace", "--out=" + out},
+                  &output),
+            0)
+      << output;
+  const CsvTable runs = Table(out + "/runs.csv");
+  const CsvTable pauses = Table(out + "/pauses.csv");
+  const CsvTable phases = Table(out + "/phases.csv");
+  const CsvTable latency = Table(out + "/latency.csv");
+  ASSERT_EQ(runs.rows.size(), 2u);
+  size_t pause_count = 0, batch_count = 0;
+  for (const auto& row : runs.rows) {
+    EXPECT_EQ(row[runs.Column("status")], "ok");
+    pause_count += std::stoul(row[runs.Column("pauses")]);
+    batch_count += std::stoul(row[runs.Column("latency_batches")]);
+    EXPECT_GT(std::stod(row[runs.Column("ops_per_s")]), 0);
+    EXPECT_GT(std::stoul(row[runs.Column("collections")]), 0u);
+    const double mmu1 = std::stod(row[runs.Column("mmu_1ms")]);
+    const double mmu1s = std::stod(row[runs.Column("mmu_1s")]);
+    EXPECT_LE(mmu1, mmu1s);
+    EXPECT_TRUE(fs::exists(out + "/runs/" + row[runs.Column("run_key")] + "/trace.json"));
+  }
+  EXPECT_EQ(pauses.rows.size(), pause_count);
+  EXPECT_EQ(latency.rows.size(), batch_count);
+  size_t collector_phases = 0;  // a checked build adds a verify phase to each pause
+  for (const auto& row : phases.rows) collector_phases += row[phases.Column("phase")] != "verify";
+  EXPECT_EQ(collector_phases, pause_count * 3) << "root-scan, mark, sweep per pause";
+  auto manifest = nlohmann::json::parse(*ReadFile(out + "/manifest.json"));
+  EXPECT_EQ(manifest["schema_version"], kSchemaVersion);
+  for (const char* key : {"command_line", "matrix", "cells", "build", "host", "date_utc",
+                          "run_order_seed"}) {
+    EXPECT_TRUE(manifest.contains(key)) << key;
+  }
+  for (const char* key : {"git_commit", "compiler", "cxx_flags", "abseil", "jemalloc"}) {
+    EXPECT_TRUE(manifest["build"].contains(key)) << key;
+  }
+  auto trace = nlohmann::json::parse(
+      *ReadFile(out + "/runs/" + runs.rows[0][0] + "/trace.json"), nullptr, false);
+  ASSERT_FALSE(trace.is_discarded());
+  EXPECT_GT(trace["traceEvents"].size(), 1u);
+}
+
+std::vector<std::string> ResumeMatrix(const std::string& out) {
+  return {"run", "--collectors=marksweep,nogc", "--workloads=fault-none", "--heap-mb=64,128",
+          "--reps=3", "--out=" + out};
+}
+
+// Starts gclab in the background and interrupts it (SIGINT) once `after` runs are done.
+int RunAndInterrupt(const std::vector<std::string>& args, const std::string& out, int after) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv = {const_cast<char*>(kGclab)};
+    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execv(kGclab, argv.data());
+    _exit(127);
+  }
+  for (int i = 0; i < 20000; ++i) {
+    int done = 0;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(out + "/runs", ec)) {
+      done += entry.path().filename().string()[0] == 'c';
+    }
+    if (done >= after) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST(HarnessTest, AnInterruptedMatrixResumesToTheSameFiles) {
+  const std::string whole = TempDir("whole");
+  ASSERT_EQ(Gclab(ResumeMatrix(whole)), 0);
+  const CsvTable expected = Table(whole + "/runs.csv");
+  ASSERT_EQ(expected.rows.size(), 12u);
+
+  std::string out;
+  int status = 0;
+  for (int attempt = 0; attempt < 3; ++attempt) {  // the interrupt must land mid-matrix
+    out = TempDir("interrupted");
+    status = RunAndInterrupt(ResumeMatrix(out), out, 3);
+    if (status == 130) break;
+  }
+  ASSERT_EQ(status, 130) << "gclab did not stop on SIGINT mid-matrix";
+  const CsvTable partial = Table(out + "/runs.csv");
+  EXPECT_GE(partial.rows.size(), 3u);
+  EXPECT_LT(partial.rows.size(), 12u);
+  const std::string manifest_before = *ReadFile(out + "/manifest.json");
+
+  std::string output;
+  ASSERT_EQ(Gclab(ResumeMatrix(out), &output), 0) << output;
+  EXPECT_NE(output.find(absl::StrCat(partial.rows.size(), " already done")), std::string::npos)
+      << output;
+  const CsvTable resumed = Table(out + "/runs.csv");
+  EXPECT_EQ(resumed.header, expected.header);
+  EXPECT_EQ(ColumnOf(resumed, "run_key"), ColumnOf(expected, "run_key"));
+  for (const char* column : {"collector", "workload", "heap_bytes", "status", "ops"}) {
+    EXPECT_EQ(ColumnOf(resumed, column), ColumnOf(expected, column)) << column;
+  }
+  // Finished runs were kept, not run again.
+  for (const auto& row : partial.rows) {
+    EXPECT_NE(std::find(resumed.rows.begin(), resumed.rows.end(), row), resumed.rows.end());
+  }
+  EXPECT_EQ(*ReadFile(out + "/manifest.json"), manifest_before);
+  // A different matrix in the same folder is refused.
+  EXPECT_EQ(Gclab({"run", "--collectors=marksweep", "--workloads=fault-none", "--out=" + out}), 2);
+}
+
+TEST(HarnessTest, ShardsMergeIntoTheWholeMatrix) {
+  const std::string whole = TempDir("whole-for-shards");
+  ASSERT_EQ(Gclab(ResumeMatrix(whole)), 0);
+  std::vector<std::string> shards;
+  for (int k = 1; k <= 3; ++k) {
+    shards.push_back(TempDir(absl::StrCat("shard", k)));
+    std::vector<std::string> args = ResumeMatrix(shards.back());
+    args.push_back(absl::StrCat("--shard=", k, "/3"));
+    ASSERT_EQ(Gclab(args), 0);
+    EXPECT_EQ(Table(shards.back() + "/runs.csv").rows.size(), 4u);
+  }
+  const std::string merged = TempDir("merged");
+  std::string output;
+  ASSERT_EQ(Gclab({"merge", "--out=" + merged, shards[0], shards[1], shards[2]}, &output), 0)
+      << output;
+  EXPECT_EQ(ColumnOf(Table(merged + "/runs.csv"), "run_key"),
+            ColumnOf(Table(whole + "/runs.csv"), "run_key"));
+  // Overlapping, foreign and other-schema folders are refused, leaving nothing.
+  const std::string refused = TempDir("refused");
+  EXPECT_EQ(Gclab({"merge", "--out=" + refused, shards[0], shards[0]}, &output), 2);
+  EXPECT_NE(output.find("is in both"), std::string::npos) << output;
+  EXPECT_EQ(Gclab({"merge", "--out=" + refused, shards[0], whole}, &output), 2);
+  auto manifest = nlohmann::json::parse(*ReadFile(shards[2] + "/manifest.json"));
+  manifest["schema_version"] = kSchemaVersion + 1;
+  ASSERT_TRUE(WriteFileAtomically(shards[2] + "/manifest.json", manifest.dump()).ok());
+  EXPECT_EQ(Gclab({"merge", "--out=" + refused, shards[0], shards[2]}, &output), 2);
+  EXPECT_NE(output.find("schema version"), std::string::npos) << output;
+  EXPECT_FALSE(fs::exists(refused));
+}
+
+TEST(HarnessTest, HeapMultiplesUseTheMinimumHeapCache) {
+  const std::string dir = TempDir("minheap");
+  fs::create_directories(dir);
+  std::string output;
+  ASSERT_EQ(Gclab({"minheap", "--collectors=marksweep", "--workloads=binary-trees",
+                   "--size=small", "--minheap-cache=" + dir + "/cache.csv"},
+                  &output),
+            0)
+      << output;
+  const CsvTable cache = Table(dir + "/cache.csv");
+  ASSERT_EQ(cache.rows.size(), 1u);
+  const double min_heap = std::stod(cache.rows[0][cache.Column("min_heap_bytes")]);
+  EXPECT_GT(min_heap, 512 * 1024);
+  ASSERT_EQ(Gclab({"run", "--collectors=marksweep", "--workloads=binary-trees", "--size=small",
+                   "--heap-x=1.5,3", "--minheap-cache=" + dir + "/cache.csv",
+                   "--out=" + dir + "/out"},
+                  &output),
+            0)
+      << output;
+  EXPECT_EQ(output.find("measuring the minimum heap"), std::string::npos) << "cache not used";
+  const CsvTable runs = Table(dir + "/out/runs.csv");
+  ASSERT_EQ(runs.rows.size(), 2u);
+  for (const auto& row : runs.rows) {
+    const double x = std::stod(row[runs.Column("heap_x")]);
+    EXPECT_NEAR(std::stod(row[runs.Column("heap_bytes")]) / min_heap, x, 0.01);
+    EXPECT_EQ(row[runs.Column("status")], "ok");
+  }
+}
+
+}  // namespace
+}  // namespace gclab
