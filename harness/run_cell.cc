@@ -61,7 +61,7 @@ absl::Status RunThread(Workload& workload, Mutator& m, int thread, bool instrume
     totals->heap_bytes += m.heap_bytes_allocated() - heap_before;
     totals->stack_bytes += m.stack_bytes_allocated() - stack_before;
     totals->cpu_nanos += ThreadCpuNanos() - cpu_before;
-    totals->batches[thread] = timer.batches();
+    totals->batches[thread] = timer.Finish();
     if (totals->first_error.ok()) totals->first_error = status;
   }
   return status;
