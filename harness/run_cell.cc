@@ -48,12 +48,12 @@ struct ThreadTotals {
 };
 
 // Runs one thread's share of one iteration; `totals` is null for warm-up.
-absl::Status RunThread(Workload& workload, Mutator& m, int thread, bool instrument,
+absl::Status RunThread(Workload& workload, Mutator& m, int thread, BatchTimer& timer,
                        ThreadTotals* totals) {
   const uint64_t heap_before = m.heap_bytes_allocated();
   const uint64_t stack_before = m.stack_bytes_allocated();
   const int64_t cpu_before = ThreadCpuNanos();
-  BatchTimer timer(instrument && totals != nullptr);
+  timer.Restart();
   RunContext context{.thread = thread, .timer = &timer};
   absl::Status status = CatchOutOfMemory([&] { workload.Run(m, context); });
   if (totals != nullptr) {
@@ -67,22 +67,23 @@ absl::Status RunThread(Workload& workload, Mutator& m, int thread, bool instrume
   return status;
 }
 
-// Runs one iteration of the workload on `threads` mutators: the main one and
-// threads - 1 helpers, which attach for the iteration only.
-absl::Status RunIteration(Runtime& rt, Workload& workload, Mutator& main, int threads,
-                          bool instrument, ThreadTotals* totals) {
+// Runs one iteration of the workload on timers.size() mutators: the main one and
+// helpers, which attach for the iteration only.
+absl::Status RunIteration(Runtime& rt, Workload& workload, Mutator& main,
+                          std::vector<BatchTimer>& timers, ThreadTotals* totals) {
+  const int threads = static_cast<int>(timers.size());
   std::vector<std::thread> helpers;
   absl::Status helper_status;
   Mutex helper_mu;
   for (int t = 1; t < threads; ++t) {
     helpers.emplace_back([&, t] {
       Mutator m(rt);
-      absl::Status s = RunThread(workload, m, t, instrument, totals);
+      absl::Status s = RunThread(workload, m, t, timers[t], totals);
       MutexLock lock(&helper_mu);
       if (helper_status.ok()) helper_status = s;
     });
   }
-  absl::Status status = RunThread(workload, main, 0, instrument, totals);
+  absl::Status status = RunThread(workload, main, 0, timers[0], totals);
   {
     BlockingScope joining(main);
     for (std::thread& helper : helpers) helper.join();
@@ -132,17 +133,18 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
   {
     Mutator main(rt);
     absl::Status outcome = CatchOutOfMemory([&] { (*workload)->Setup(main); });
+    std::vector<BatchTimer> idle_timers(spec.params.threads, BatchTimer(false));
     for (int i = 0; outcome.ok() && i < spec.warmup; ++i) {
-      outcome = RunIteration(rt, **workload, main, spec.params.threads, false, nullptr);
+      outcome = RunIteration(rt, **workload, main, idle_timers, nullptr);
     }
+    std::vector<BatchTimer> timers(spec.params.threads, BatchTimer(spec.instrument));
     if (outcome.ok()) outcome = CatchOutOfMemory([&] { main.Collect(GcCause::kExplicit); });
     // harness_begin: from here on everything is measured.
     rt.events().Clear();
     const uint64_t collections_before = rt.collector().Usage().collections;
     result.start_nanos = MonotonicNanos();
     if (outcome.ok()) {
-      outcome = RunIteration(rt, **workload, main, spec.params.threads, spec.instrument,
-                             &totals);
+      outcome = RunIteration(rt, **workload, main, timers, &totals);
     }
     result.wall_nanos = MonotonicNanos() - result.start_nanos;
     // harness_end.
