@@ -35,7 +35,8 @@ const std::vector<std::string>& PauseColumns() {
 
 const std::vector<std::string>& PhaseColumns() {
   static const auto* columns = new std::vector<std::string>{
-      "run_key", "cycle", "phase", "in_pause", "thread", "start_ms", "duration_us", "cpu_us"};
+      "run_key", "cycle", "phase", "in_pause", "thread", "start_ms", "duration_us", "cpu_us",
+      "bytes", "objects"};
   return *columns;
 }
 
@@ -136,7 +137,8 @@ std::string PhasesCsv(const RunIdentity& run, const CellResult& r) {
   for (const PhaseRecord& p : r.phases) {
     absl::StrAppend(&out, run.key, ",", p.cycle, ",", PhaseName(p.phase), ",",
                     p.in_pause ? 1 : 0, ",", p.thread, ",", Ms(p.t_begin - r.start_nanos), ",",
-                    Us(p.t_end - p.t_begin), ",", Us(p.cpu_nanos), "\n");
+                    Us(p.t_end - p.t_begin), ",", Us(p.cpu_nanos), ",", p.bytes, ",", p.objects,
+                    "\n");
   }
   return out;
 }

@@ -28,13 +28,15 @@ namespace gclab {
   V(kRootScan, "root-scan")     \
   V(kMark, "mark")              \
   V(kSweep, "sweep")            \
+  V(kEvacuate, "evacuate")      \
   V(kVerify, "verify")
 
 #define GCLAB_FOR_EACH_PAUSE_KIND(V) V(kFull, "full")
 
 #define GCLAB_FOR_EACH_GC_CAUSE(V) \
   V(kHeapFull, "heap-full")        \
-  V(kExplicit, "explicit")
+  V(kExplicit, "explicit")         \
+  V(kStress, "stress")
 
 #define GCLAB_ENUM_ENTRY(name, text) name,
 enum class Phase : uint8_t { GCLAB_FOR_EACH_PHASE(GCLAB_ENUM_ENTRY) };
@@ -70,6 +72,8 @@ struct PhaseRecord {
   int64_t t_begin;
   int64_t t_end;
   int64_t cpu_nanos;  // CPU time of the recording thread during the phase
+  uint64_t bytes;     // work done, if the collector says (evacuate: bytes copied)
+  uint64_t objects;   // ... and in objects
 };
 
 class EventLog {
@@ -97,7 +101,7 @@ class PhaseScope {
   PhaseScope(EventLog& log, uint64_t cycle, Phase phase, bool in_pause)
       : log_(log),
         record_{cycle, phase, in_pause, CurrentThreadId(), MonotonicNanos(), 0,
-                ThreadCpuNanos()} {}
+                ThreadCpuNanos(), 0, 0} {}
   ~PhaseScope() {
     record_.t_end = MonotonicNanos();
     record_.cpu_nanos = ThreadCpuNanos() - record_.cpu_nanos;
@@ -105,6 +109,12 @@ class PhaseScope {
   }
   PhaseScope(const PhaseScope&) = delete;
   PhaseScope& operator=(const PhaseScope&) = delete;
+
+  // Records the work the phase did (for rates such as bytes copied per second).
+  void set_work(uint64_t bytes, uint64_t objects) {
+    record_.bytes = bytes;
+    record_.objects = objects;
+  }
 
  private:
   EventLog& log_;

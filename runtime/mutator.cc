@@ -27,7 +27,8 @@ Mutator::Mutator(Runtime& runtime)
       wb_end_(wb_log_ + kWriteBarrierLogEntries),
       runtime_(runtime),
       collector_(&runtime.collector()),
-      data_(&runtime.data()) {
+      data_(&runtime.data()),
+      stress_(runtime.config().stress) {
   GCLAB_CHECK(runtime.started(), "a Mutator needs a started Runtime");
   index_ = runtime.AcquireStack();
   stack_base_ = runtime.StackBase(index_);
@@ -58,6 +59,7 @@ void Mutator::ResetAllocBuffers() {
 
 std::byte* Mutator::AllocateSlow(size_t bytes) {
   Poll();
+  if (GCLAB_UNLIKELY(stress_)) collector_->Collect(*this, GcCause::kStress);
   std::byte* memory = collector_->AllocateSlow(*this, bytes);
   heap_bytes_allocated_ += bytes;
   return memory;

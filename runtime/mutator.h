@@ -171,6 +171,7 @@ class Mutator {
   Runtime& runtime_;
   Collector* collector_;
   DataSegment* data_;
+  bool stress_;
   uint32_t index_;
   uintptr_t stack_base_ = 0;
   uint64_t arena_overflow_bytes_ = 0;

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -66,7 +68,10 @@ absl::Status Protect(void* begin, size_t bytes, int protection, absl::string_vie
 }  // namespace
 
 Runtime::Runtime(const RuntimeConfig& config, std::unique_ptr<Collector> collector)
-    : config_(config), collector_(std::move(collector)) {}
+    : config_(config), collector_(std::move(collector)) {
+  const char* stress = std::getenv("GCLAB_STRESS");
+  if (stress != nullptr && std::string_view(stress) == "1") config_.stress = true;
+}
 
 absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(const RuntimeConfig& config,
                                                           std::unique_ptr<Collector> collector) {
@@ -187,7 +192,14 @@ std::string Runtime::Describe(const void* p) const {
                            code_->type(object->type_id()).name,
                            code_->site(object->site_id()).name);
   };
-  if (InHeap(p)) return describe_object("heap");
+  if (InHeap(p)) {
+    // Read no header the collector does not vouch for: it may be protected from-space.
+    if (!collector_->IsLiveObject(static_cast<const Object*>(p))) {
+      return absl::StrFormat("heap address %#x (not an object the collector holds live)",
+                             address);
+    }
+    return describe_object("heap");
+  }
   if (InStackSegment(p)) return describe_object("stack");
   if (uint32_t index = 0; data_->IndexOf(p, &index)) {
     return absl::StrCat("global '", data_->name(index), "'");

@@ -61,6 +61,10 @@ struct RuntimeConfig {
   bool prefault_heap = false;
   // Record pause and phase events (off only to measure what recording costs).
   bool record_events = true;
+  // Stress mode: a full collection at every allocation slow path, for every
+  // collector, so that a Ref held across an allocation is caught at once. Also on
+  // when the environment variable GCLAB_STRESS is set to 1.
+  bool stress = false;
 };
 
 class Runtime {
