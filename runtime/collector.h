@@ -73,10 +73,11 @@ class Collector {
   virtual void DetachMutator(Mutator& mutator) = 0;
 
   // Called on a mutator's thread when its allocation fast path fails (buffer empty,
-  // or the object is too large for the fast path), world running. Returns zeroed
-  // memory for one object of `bytes` (the mutator writes the header) and may refill
-  // the mutator's buffers. May stop the world and collect. Throws OutOfMemory if
-  // the heap is exhausted after a full collection.
+  // or the object is too large for the fast path), world running. Returns memory for
+  // one object of `bytes` and may refill the mutator's buffers. The memory need not
+  // be zeroed: the mutator writes the header and zeroes the fields itself. May stop
+  // the world and collect. Throws OutOfMemory if the heap is exhausted after a full
+  // collection.
   virtual std::byte* AllocateSlow(Mutator& mutator, size_t bytes) = 0;
 
   // Called on a mutator's thread when its write-barrier log is full, world running.

@@ -157,8 +157,6 @@ class Copying final : public Collector {
       const size_t take = std::min(want, current_.end - frontier);
       if (frontier_.compare_exchange_weak(frontier, frontier + take, std::memory_order_relaxed)) {
         if (!large) mutator.alloc_buffer(0) = AllocBuffer{frontier + rounded, frontier + take};
-        // Reused memory holds old objects (or poison): hand out zeroes.
-        std::memset(reinterpret_cast<void*>(frontier), 0, take);
         return reinterpret_cast<std::byte*>(frontier);
       }
     }

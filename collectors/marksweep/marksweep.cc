@@ -10,8 +10,8 @@
 // kSizeClassBump fast path). The slow path refills it with the next run of free
 // cells: from the block this mutator is sweeping, else from a block that survived
 // the last collection (lazy sweeping: cells are found free by reading mark bits,
-// never by writing free lists), else from a free block. Runs are zeroed as they are
-// handed out.
+// never by writing free lists), else from a free block. Cells are not zeroed here:
+// the mutator initialises every object it allocates.
 //
 // Collection: stop the world; clear mark bits; mark from the roots with an explicit
 // stack; then release every block with no marked cell (counted from the bitmap,
@@ -41,7 +41,6 @@ enum class BlockState : uint8_t { kFree, kSmall, kLargeHead, kLargeTail };
 struct Block {
   BlockState state = BlockState::kFree;
   uint8_t size_class = 0;
-  bool dirty = false;        // held objects before: must be zeroed before reuse
   uint32_t num_blocks = 0;   // kLargeHead: blocks in the run
 };
 
@@ -177,9 +176,7 @@ class MarkSweep final : public Collector {
 
   // --- Allocation ---
 
-  std::byte* HandOut(Mutator& mutator, size_t size_class, uintptr_t begin, uintptr_t end,
-                     bool zeroed) {
-    if (!zeroed) std::memset(reinterpret_cast<void*>(begin), 0, end - begin);
+  std::byte* HandOut(Mutator& mutator, size_t size_class, uintptr_t begin, uintptr_t end) {
     handed_out_bytes_.fetch_add(end - begin, std::memory_order_relaxed);
     mutator.alloc_buffer(size_class) =
         AllocBuffer{begin + kSizeClassBytes[size_class], end};
@@ -202,12 +199,11 @@ class MarkSweep final : public Collector {
         while (end < cells_per_block && !marks_.Test(first_bit + end * granules_per_cell)) ++end;
         cursor.next_cell = end;
         if (i < end) {
-          return HandOut(mutator, size_class, block_begin + i * cell, block_begin + end * cell,
-                         /*zeroed=*/false);
+          return HandOut(mutator, size_class, block_begin + i * cell, block_begin + end * cell);
         }
         cursor.block = kNoBlock;
       }
-      std::optional<TakenBlocks> fresh;
+      std::optional<uint32_t> fresh;
       {
         MutexLock lock(&mu_);
         std::vector<uint32_t>& to_sweep = sweep_lists_[size_class];
@@ -218,40 +214,32 @@ class MarkSweep final : public Collector {
         }
         fresh = TakeFreeBlocksLocked(1);
         if (!fresh) return nullptr;
-        blocks_[fresh->first].state = BlockState::kSmall;
-        blocks_[fresh->first].size_class = static_cast<uint8_t>(size_class);
+        blocks_[*fresh].state = BlockState::kSmall;
+        blocks_[*fresh].size_class = static_cast<uint8_t>(size_class);
       }
-      const uintptr_t begin = BlockBegin(fresh->first);
-      return HandOut(mutator, size_class, begin, begin + cells_per_block * cell, fresh->zeroed);
+      const uintptr_t begin = BlockBegin(*fresh);
+      return HandOut(mutator, size_class, begin, begin + cells_per_block * cell);
     }
   }
 
   std::byte* AllocateLarge(size_t bytes) {
     const auto count = static_cast<uint32_t>((bytes + kBlockBytes - 1) / kBlockBytes);
-    std::optional<TakenBlocks> taken;
+    std::optional<uint32_t> first;
     {
       MutexLock lock(&mu_);
-      taken = TakeFreeBlocksLocked(count);
-      if (!taken) return nullptr;
-      blocks_[taken->first].state = BlockState::kLargeHead;
-      blocks_[taken->first].num_blocks = count;
-      for (uint32_t i = 1; i < count; ++i) {
-        blocks_[taken->first + i].state = BlockState::kLargeTail;
-      }
+      first = TakeFreeBlocksLocked(count);
+      if (!first) return nullptr;
+      blocks_[*first].state = BlockState::kLargeHead;
+      blocks_[*first].num_blocks = count;
+      for (uint32_t i = 1; i < count; ++i) blocks_[*first + i].state = BlockState::kLargeTail;
     }
-    auto* memory = reinterpret_cast<std::byte*>(BlockBegin(taken->first));
-    if (!taken->zeroed) std::memset(memory, 0, bytes);
+    auto* memory = reinterpret_cast<std::byte*>(BlockBegin(*first));
     handed_out_bytes_.fetch_add(size_t{count} * kBlockBytes, std::memory_order_relaxed);
     return memory;
   }
 
-  struct TakenBlocks {
-    uint32_t first;
-    bool zeroed;  // never used since the heap was mapped: still zero-filled
-  };
-
   // Finds `count` contiguous free blocks (next fit) and takes them.
-  std::optional<TakenBlocks> TakeFreeBlocksLocked(uint32_t count)
+  std::optional<uint32_t> TakeFreeBlocksLocked(uint32_t count)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (free_blocks_ < count) return std::nullopt;
     for (size_t scanned = 0, i = next_free_; scanned < num_blocks_;) {
@@ -263,14 +251,9 @@ class MarkSweep final : public Collector {
       uint32_t run = 0;
       while (run < count && blocks_[i + run].state == BlockState::kFree) ++run;
       if (run == count) {
-        bool zeroed = true;
-        for (uint32_t j = 0; j < count; ++j) {
-          zeroed &= !blocks_[i + j].dirty;
-          blocks_[i + j].dirty = true;
-        }
         free_blocks_ -= count;
         next_free_ = (i + count) % num_blocks_;
-        return TakenBlocks{static_cast<uint32_t>(i), zeroed};
+        return static_cast<uint32_t>(i);
       }
       scanned += run + 1;
       i += run + 1;
