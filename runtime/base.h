@@ -15,6 +15,8 @@
 
 #define GCLAB_ALWAYS_INLINE ABSL_ATTRIBUTE_ALWAYS_INLINE inline
 #define GCLAB_NOINLINE ABSL_ATTRIBUTE_NOINLINE
+// For lambdas on hot paths: [&](...) GCLAB_ALWAYS_INLINE_LAMBDA { ... }
+#define GCLAB_ALWAYS_INLINE_LAMBDA __attribute__((always_inline))
 #define GCLAB_LIKELY(x) ABSL_PREDICT_TRUE(x)
 #define GCLAB_UNLIKELY(x) ABSL_PREDICT_FALSE(x)
 #define GCLAB_CONCAT_INNER(a, b) a##b
