@@ -66,11 +66,10 @@ void CodeSegment::CheckOpen(absl::string_view what, absl::string_view name) cons
 TypeInfo& CodeSegment::NewType(absl::string_view name, TypeKind kind) {
   CheckOpen("type", name);
   GCLAB_CHECK(tables_->num_types < kMaxTypes, "code segment: too many types");
-  TypeInfo* type = Emit<TypeInfo>();
-  type->id = tables_->num_types;
+  TypeInfo* type = &tables_->types[tables_->num_types];
+  type->id = tables_->num_types++;
   type->kind = kind;
   CopyName(type->name, name);
-  tables_->types[tables_->num_types++] = type;
   return *type;
 }
 

@@ -34,9 +34,9 @@ absl::Status ValidateConfig(const RuntimeConfig& config) {
     return absl::InvalidArgumentError(absl::StrCat(
         "max_mutators ", config.max_mutators, " is out of range; valid: 1 to ", kMaxMutators));
   }
-  if (config.code_bytes < 128 * KiB || config.code_bytes > 1 * GiB) {
+  if (config.code_bytes < 256 * KiB || config.code_bytes > 1 * GiB) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "code segment size ", config.code_bytes, " is out of range; valid: 128 KiB to 1 GiB"));
+        "code segment size ", config.code_bytes, " is out of range; valid: 256 KiB to 1 GiB"));
   }
   if (config.data_bytes < 4 * KiB || config.data_bytes > 1 * GiB) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -46,7 +46,7 @@ namespace gclab {
 
 struct RuntimeConfig {
   size_t heap_bytes = 64 * MiB;   // the collector's budget
-  size_t code_bytes = 256 * KiB;
+  size_t code_bytes = 512 * KiB;
   size_t data_bytes = 64 * KiB;   // room for data_bytes / 8 globals
   size_t stack_bytes = 1 * MiB;   // per mutator
   size_t max_mutators = 8;
