@@ -26,6 +26,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "runtime/events.h"
 #include "runtime/mutator.h"
 #include "runtime/object.h"
@@ -103,6 +104,19 @@ using CollectorOptions = std::map<std::string, std::string, std::less<>>;
 
 using CollectorFactory =
     std::function<absl::StatusOr<std::unique_ptr<Collector>>(const CollectorOptions&)>;
+
+// The factory of a collector that takes no options: any option is an error.
+template <typename C>
+CollectorFactory FactoryWithoutOptions(std::string name) {
+  return [name](const CollectorOptions& options)
+             -> absl::StatusOr<std::unique_ptr<Collector>> {
+    if (!options.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, " takes no options, got '", options.begin()->first, "'"));
+    }
+    return std::make_unique<C>();
+  };
+}
 
 struct CollectorRegistration {
   CollectorTraits traits;

@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "collectors/common/bump_region.h"
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
 #include "runtime/poison.h"
@@ -27,7 +28,6 @@
 namespace gclab {
 namespace {
 
-constexpr size_t kChunkBytes = 32 * KiB;
 // How many grey objects ahead of the scan the prefetching cursor runs.
 constexpr int kPrefetchDistance = 4;
 
@@ -45,12 +45,6 @@ const CollectorTraits& CopyingTraits() {
   return traits;
 }
 
-struct Space {
-  uintptr_t begin = 0;
-  uintptr_t end = 0;
-  bool Contains(uintptr_t p) const { return p - begin < end - begin; }
-};
-
 class Copying final : public Collector {
  public:
   const CollectorTraits& traits() const override { return CopyingTraits(); }
@@ -60,14 +54,14 @@ class Copying final : public Collector {
     code_ = &runtime.code();
     const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     const size_t half = heap.size() / 2 / page * page;
-    if (half < kChunkBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "copying needs a heap of at least ", 2 * kChunkBytes, " bytes (two semispaces)"));
+    if (half < BumpRegion::kChunkBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("copying needs a heap of at least ",
+                                                     2 * BumpRegion::kChunkBytes,
+                                                     " bytes (two semispaces)"));
     }
     const auto base = reinterpret_cast<uintptr_t>(heap.data());
-    current_ = Space{base, base + half};
-    spare_ = Space{base + half, base + 2 * half};
-    frontier_.store(current_.begin, std::memory_order_relaxed);
+    current_.Reset(base, base + half, base);
+    spare_begin_ = base + half;
     return absl::OkStatus();
   }
 
@@ -80,9 +74,9 @@ class Copying final : public Collector {
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
     const size_t rounded = AlignUp(bytes, kWordBytes);
     for (int attempt = 0;; ++attempt) {
-      if (std::byte* memory = TakeChunk(mutator, rounded)) return memory;
+      if (std::byte* memory = current_.Allocate(mutator, rounded)) return memory;
       if (attempt == 1) {
-        throw OutOfMemory(OutOfMemoryStatus("copying", 2 * (current_.end - current_.begin),
+        throw OutOfMemory(OutOfMemoryStatus("copying", 2 * SpaceBytes(),
                                             live_bytes_.load(std::memory_order_relaxed),
                                             bytes));
       }
@@ -96,21 +90,22 @@ class Copying final : public Collector {
     stw.set_cycle(collections_.load(std::memory_order_relaxed) + 1);
     runtime_->safepoints().ForEachMutator([](Mutator& m) { m.ResetAllocBuffers(); });
     if (kChecks && collections_.load(std::memory_order_relaxed) > 0) {
-      UnpoisonRange(reinterpret_cast<void*>(spare_.begin), spare_.end - spare_.begin);
+      UnpoisonRange(reinterpret_cast<void*>(spare_begin_), SpaceBytes());
     }
     const uintptr_t free = Evacuate(stw);
-    std::swap(current_, spare_);
-    frontier_.store(free, std::memory_order_relaxed);
-    live_bytes_.store(free - current_.begin, std::memory_order_relaxed);
+    const uintptr_t from_begin = current_.begin();
+    current_.Reset(spare_begin_, spare_begin_ + SpaceBytes(), free);  // flip
+    spare_begin_ = from_begin;
+    live_bytes_.store(current_.used(), std::memory_order_relaxed);
     collections_.fetch_add(1, std::memory_order_relaxed);
-    if (kChecks) PoisonRange(reinterpret_cast<void*>(spare_.begin), spare_.end - spare_.begin);
+    if (kChecks) PoisonRange(reinterpret_cast<void*>(spare_begin_), SpaceBytes());
     stw.VerifyHeapIfEnabled(/*check_live_bytes=*/true);
   }
 
   HeapUsage Usage() const override {
     return HeapUsage{
-        .capacity_bytes = 2 * (current_.end - current_.begin),
-        .in_use_bytes = frontier_.load(std::memory_order_relaxed) - current_.begin,
+        .capacity_bytes = 2 * SpaceBytes(),
+        .in_use_bytes = current_.used(),
         .live_bytes = live_bytes_.load(std::memory_order_relaxed),
         .collections = collections_.load(std::memory_order_relaxed),
     };
@@ -118,7 +113,7 @@ class Copying final : public Collector {
 
   bool IsLiveObject(const Object* object) const override {
     const auto address = reinterpret_cast<uintptr_t>(object);
-    return address >= current_.begin && address < frontier_.load(std::memory_order_relaxed) &&
+    return address >= current_.begin() && address < current_.frontier() &&
            address % kWordBytes == 0;
   }
 
@@ -128,14 +123,18 @@ class Copying final : public Collector {
   // registers through the whole loop.
   uintptr_t Evacuate(StopTheWorldScope& stw) {
     const CodeSegment& code = *code_;
-    const Space from = current_;
-    uintptr_t free = spare_.begin;
+    const uintptr_t from_begin = current_.begin();
+    const uintptr_t from_bytes = SpaceBytes();
+    auto in_from_space = [=](uintptr_t p) GCLAB_ALWAYS_INLINE_LAMBDA {
+      return p - from_begin < from_bytes;
+    };
+    uintptr_t free = spare_begin_;
     uint64_t objects = 0;
     // The new address of `ref`, copying it on first sight. Null and frame-arena
     // objects are not in from-space and stay where they are.
     auto forward = [&](Ref ref) GCLAB_ALWAYS_INLINE_LAMBDA {
       const auto address = reinterpret_cast<uintptr_t>(ref);
-      if (!from.Contains(address)) return ref;
+      if (!in_from_space(address)) return ref;
       const uint64_t header = ref->header;
       if ((header & kHeaderTag) == 0) return reinterpret_cast<Ref>(header);  // copied
       const size_t bytes = ObjectBytes(code.type(static_cast<TypeId>(header >> kTypeShift)), ref);
@@ -154,7 +153,7 @@ class Copying final : public Collector {
     // Cheney: to-space between scan and free is the queue of grey objects. A second
     // cursor runs a few objects ahead and prefetches the from-space objects they
     // point at, so that the cache misses of forwarding overlap.
-    uintptr_t scan = spare_.begin;
+    uintptr_t scan = spare_begin_;
     uintptr_t ahead = scan;
     int queued = 0;
     while (scan < free) {
@@ -163,7 +162,7 @@ class Copying final : public Collector {
         const TypeInfo& type = code.TypeOf(next);
         ForEachRefSlot(next, type, [&](Ref* slot) {
           const Ref target = *slot;
-          if (from.Contains(reinterpret_cast<uintptr_t>(target))) __builtin_prefetch(target, 1);
+          if (in_from_space(reinterpret_cast<uintptr_t>(target))) __builtin_prefetch(target, 1);
         });
         ahead += ObjectBytes(type, next);
       }
@@ -173,7 +172,7 @@ class Copying final : public Collector {
       scan += ObjectBytes(type, object);
       --queued;
     }
-    phase.set_work(free - spare_.begin, objects);
+    phase.set_work(free - spare_begin_, objects);
     return free;
   }
 
@@ -196,41 +195,18 @@ class Copying final : public Collector {
     std::memcpy(to, from, bytes);
   }
 
-  // Bump-allocates `rounded` bytes from the current space, refilling the mutator's
-  // chunk for small objects; null when the space is full.
-  std::byte* TakeChunk(Mutator& mutator, size_t rounded) {
-    const bool large = rounded >= kChunkBytes / 4;
-    const size_t want = large ? rounded : kChunkBytes;
-    uintptr_t frontier = frontier_.load(std::memory_order_relaxed);
-    for (;;) {
-      if (current_.end - frontier < rounded) return nullptr;
-      const size_t take = std::min(want, current_.end - frontier);
-      if (frontier_.compare_exchange_weak(frontier, frontier + take, std::memory_order_relaxed)) {
-        if (!large) mutator.alloc_buffer(0) = AllocBuffer{frontier + rounded, frontier + take};
-        return reinterpret_cast<std::byte*>(frontier);
-      }
-    }
-  }
+  size_t SpaceBytes() const { return current_.end() - current_.begin(); }
 
   Runtime* runtime_ = nullptr;
   const CodeSegment* code_ = nullptr;
-  Space current_;  // where mutators allocate (from-space during a collection)
-  Space spare_;    // the other half (to-space during a collection)
-  std::atomic<uintptr_t> frontier_{0};
+  BumpRegion current_;        // where mutators allocate (from-space during a collection)
+  uintptr_t spare_begin_ = 0;  // the other half (to-space during a collection)
   std::atomic<size_t> live_bytes_{0};
   std::atomic<uint64_t> collections_{0};
 };
 
-absl::StatusOr<std::unique_ptr<Collector>> MakeCopying(const CollectorOptions& options) {
-  if (!options.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("copying takes no options, got '", options.begin()->first, "'"));
-  }
-  return std::make_unique<Copying>();
-}
-
 }  // namespace
 
-GCLAB_REGISTER_COLLECTOR(CopyingTraits(), MakeCopying);
+GCLAB_REGISTER_COLLECTOR(CopyingTraits(), FactoryWithoutOptions<Copying>("copying"));
 
 }  // namespace gclab

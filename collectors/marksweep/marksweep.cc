@@ -335,16 +335,8 @@ class MarkSweep final : public Collector {
   std::atomic<uint64_t> collections_{0};
 };
 
-absl::StatusOr<std::unique_ptr<Collector>> MakeMarkSweep(const CollectorOptions& options) {
-  if (!options.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "marksweep takes no options, got '", options.begin()->first, "'"));
-  }
-  return std::make_unique<MarkSweep>();
-}
-
 }  // namespace
 
-GCLAB_REGISTER_COLLECTOR(MarkSweepTraits(), MakeMarkSweep);
+GCLAB_REGISTER_COLLECTOR(MarkSweepTraits(), FactoryWithoutOptions<MarkSweep>("marksweep"));
 
 }  // namespace gclab
