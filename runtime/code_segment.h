@@ -92,6 +92,8 @@ class CodeSegment {
   size_t num_sites() const { return tables_->num_sites; }
   size_t num_functions() const { return tables_->num_functions; }
   const TypeInfo& type(TypeId id) const { return tables_->types[id]; }
+  // All types, indexed by id: for loops that keep the table base in a register.
+  std::span<const TypeInfo> types() const { return {tables_->types, tables_->num_types}; }
   const SiteInfo& site(SiteId id) const { return *tables_->sites[id]; }
   const FunctionInfo& function(uint32_t id) const { return *tables_->functions[id]; }
 

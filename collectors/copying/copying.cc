@@ -28,8 +28,8 @@
 namespace gclab {
 namespace {
 
-// How many grey objects ahead of the scan the prefetching cursor runs.
-constexpr int kPrefetchDistance = 4;
+// How many fields the Cheney scan runs ahead of forwarding (a power of two).
+constexpr uint32_t kPrefetchDistance = 32;
 
 const CollectorTraits& CopyingTraits() {
   static const CollectorTraits traits{
@@ -122,7 +122,10 @@ class Copying final : public Collector {
   // end of the copies. The scan and free pointers are locals so that they live in
   // registers through the whole loop.
   uintptr_t Evacuate(StopTheWorldScope& stw) {
-    const CodeSegment& code = *code_;
+    const TypeInfo* const types = code_->types().data();
+    auto type_of = [types](const Object* object) GCLAB_ALWAYS_INLINE_LAMBDA -> const TypeInfo& {
+      return types[object->type_id()];
+    };
     const uintptr_t from_begin = current_.begin();
     const uintptr_t from_bytes = SpaceBytes();
     auto in_from_space = [=](uintptr_t p) GCLAB_ALWAYS_INLINE_LAMBDA {
@@ -137,7 +140,7 @@ class Copying final : public Collector {
       if (!in_from_space(address)) return ref;
       const uint64_t header = ref->header;
       if ((header & kHeaderTag) == 0) return reinterpret_cast<Ref>(header);  // copied
-      const size_t bytes = ObjectBytes(code.type(static_cast<TypeId>(header >> kTypeShift)), ref);
+      const size_t bytes = ObjectBytes(types[header >> kTypeShift], ref);
       auto* copy = reinterpret_cast<Object*>(free);
       CopyWords(copy, ref, bytes);
       free += bytes;
@@ -150,27 +153,35 @@ class Copying final : public Collector {
       ForEachRoot(*runtime_, [&](Ref* slot) { *slot = forward(*slot); });
     }
     auto phase = stw.Phase(Phase::kEvacuate);
-    // Cheney: to-space between scan and free is the queue of grey objects. A second
-    // cursor runs a few objects ahead and prefetches the from-space objects they
-    // point at, so that the cache misses of forwarding overlap.
+    // Cheney: to-space between scan and free is the queue of grey objects. Scanning
+    // an object does not forward its fields at once: each field that points into
+    // from-space is prefetched and queued in a small FIFO, and forwarded when it
+    // leaves the FIFO, kPrefetchDistance fields later, by which time its target is
+    // (ideally) in cache. Fields are still forwarded in Cheney order.
+    Ref* pending[kPrefetchDistance];
+    uint32_t pending_head = 0, pending_tail = 0;
+    auto forward_oldest = [&]() GCLAB_ALWAYS_INLINE_LAMBDA {
+      Ref* slot = pending[pending_head++ % kPrefetchDistance];
+      *slot = forward(*slot);
+    };
     uintptr_t scan = spare_begin_;
-    uintptr_t ahead = scan;
-    int queued = 0;
-    while (scan < free) {
-      for (; queued < kPrefetchDistance && ahead < free; ++queued) {
-        auto* next = reinterpret_cast<Object*>(ahead);
-        const TypeInfo& type = code.TypeOf(next);
-        ForEachRefSlot(next, type, [&](Ref* slot) {
+    for (;;) {
+      if (scan < free) {
+        auto* object = reinterpret_cast<Object*>(scan);
+        const TypeInfo& type = type_of(object);
+        ForEachRefSlot(object, type, [&](Ref* slot) GCLAB_ALWAYS_INLINE_LAMBDA {
           const Ref target = *slot;
-          if (in_from_space(reinterpret_cast<uintptr_t>(target))) __builtin_prefetch(target, 1);
+          if (!in_from_space(reinterpret_cast<uintptr_t>(target))) return;
+          __builtin_prefetch(target, 1);
+          if (pending_tail - pending_head == kPrefetchDistance) forward_oldest();
+          pending[pending_tail++ % kPrefetchDistance] = slot;
         });
-        ahead += ObjectBytes(type, next);
+        scan += ObjectBytes(type, object);
+      } else if (pending_head != pending_tail) {
+        forward_oldest();
+      } else {
+        break;
       }
-      auto* object = reinterpret_cast<Object*>(scan);
-      const TypeInfo& type = code.TypeOf(object);
-      ForEachRefSlot(object, type, [&](Ref* slot) { *slot = forward(*slot); });
-      scan += ObjectBytes(type, object);
-      --queued;
     }
     phase.set_work(free - spare_begin_, objects);
     return free;

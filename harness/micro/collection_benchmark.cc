@@ -7,6 +7,9 @@
 //   tree      a binary tree of 2^20 - 1 nodes built bottom-up: allocation order
 //             follows the tree, so marking walks memory mostly in order
 //   shuffled  2^20 nodes linked in a random cycle: every edge is a cache miss
+//   large     64 byte arrays of 512 KiB (32 MiB) held from one pointer array: what a
+//             copying collector pays to move large objects that a non-moving space
+//             would only mark
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -43,7 +46,9 @@ Ref MakeTree(Mutator& m, const Program& p, int depth) {
   return node;
 }
 
-void BM_FullCollection(benchmark::State& state, const std::string& collector, bool shuffled) {
+enum class Graph { kTree, kShuffled, kLarge };
+
+void BM_FullCollection(benchmark::State& state, const std::string& collector, Graph graph) {
   RuntimeConfig config;
   config.heap_bytes = 256 * MiB;
   config.prefault_heap = true;
@@ -53,15 +58,27 @@ void BM_FullCollection(benchmark::State& state, const std::string& collector, bo
   Program p;
   const TypeInfo& node = rt.code().DefineStruct("Node", 3, {0, 1});
   const TypeInfo& array = rt.code().DefineRefArray("[]*Node");
+  const TypeInfo& bytes = rt.code().DefineByteArray("[]byte");
   p.node = &rt.code().DefineSite("bench.Node", node, Escape::kEscapes);
   p.array = &rt.code().DefineSite("bench.array", array, Escape::kEscapes);
+  const SiteInfo& new_bytes = rt.code().DefineSite("bench.bytes", bytes, Escape::kEscapes);
   p.frame = &rt.code().DefineFunction("bench.main", 2, {0, 1});
   p.make_tree = &rt.code().DefineFunction("bench.MakeTree", 2, {0, 1});
   if (absl::Status s = rt.Start(); !s.ok()) FatalError(s.ToString());
   {
     Mutator m(rt);
     FrameScope f(m, *p.frame);
-    if (shuffled) {
+    uint64_t objects = kNodes - 1;
+    if (graph == Graph::kLarge) {
+      constexpr size_t kArrays = 64;
+      f[0] = m.AllocateArray(*p.array, kArrays);
+      for (size_t i = 0; i < kArrays; ++i) {
+        Ref array = m.AllocateArray(new_bytes, 512 * KiB);
+        std::memset(array->bytes(), static_cast<int>(i), 512 * KiB);
+        m.StoreElement(f[0], i, array);
+      }
+      objects = kArrays + 1;
+    } else if (graph == Graph::kShuffled) {
       f[1] = m.AllocateArray(*p.array, kNodes);
       for (size_t i = 0; i < kNodes; ++i) m.StoreElement(f[1], i, m.Allocate(*p.node));
       std::vector<size_t> order(kNodes);
@@ -72,6 +89,7 @@ void BM_FullCollection(benchmark::State& state, const std::string& collector, bo
       }
       f[0] = f[1]->element(order[0]);
       f[1] = nullptr;  // only the cycle stays live
+      objects = kNodes;
     } else {
       f[0] = MakeTree(m, p, kDepth);
     }
@@ -80,7 +98,7 @@ void BM_FullCollection(benchmark::State& state, const std::string& collector, bo
     for (auto _ : state) m.Collect();
     state.SetBytesProcessed(static_cast<int64_t>(live * state.iterations()));
     state.counters["live_MB"] = static_cast<double>(live) / 1e6;
-    state.counters["objects"] = shuffled ? kNodes : kNodes - 1;
+    state.counters["objects"] = static_cast<double>(objects);
   }
 }
 
@@ -102,10 +120,12 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("BM_Memcpy", gclab::BM_Memcpy)->Unit(benchmark::kMillisecond);
   for (const std::string& name : gclab::CollectorRegistry::Global().Names()) {
     if (!gclab::CollectorRegistry::Global().Find(name)->traits.reclaims) continue;
-    for (bool shuffled : {false, true}) {
-      benchmark::RegisterBenchmark(
-          ("BM_FullCollection/" + name + (shuffled ? "/shuffled" : "/tree")).c_str(),
-          gclab::BM_FullCollection, name, shuffled)
+    using gclab::Graph;
+    for (auto [graph, label] : {std::pair{Graph::kTree, "tree"},
+                                std::pair{Graph::kShuffled, "shuffled"},
+                                std::pair{Graph::kLarge, "large"}}) {
+      benchmark::RegisterBenchmark(("BM_FullCollection/" + name + "/" + label).c_str(),
+                                   gclab::BM_FullCollection, name, graph)
           ->Unit(benchmark::kMillisecond);
     }
   }
