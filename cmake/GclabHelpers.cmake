@@ -15,6 +15,18 @@ function(gclab_add_collector name)
   set_property(GLOBAL APPEND PROPERTY GCLAB_COLLECTOR_NAMES ${name})
 endfunction()
 
+# gclab_add_collector_test(NAME SOURCES...): a collector's own tests (beyond the
+# conformance suite), built by tests/ into gclab_<NAME>_test with the ctest label
+# collector-<NAME>.
+function(gclab_add_collector_test name)
+  set(sources)
+  foreach(source ${ARGN})
+    list(APPEND sources ${CMAKE_CURRENT_SOURCE_DIR}/${source})
+  endforeach()
+  set_property(GLOBAL APPEND PROPERTY GCLAB_COLLECTOR_TESTS ${name})
+  set_property(GLOBAL PROPERTY GCLAB_COLLECTOR_TEST_SOURCES_${name} ${sources})
+endfunction()
+
 # gclab_add_workload(NAME SOURCES...): builds a workload into gclab.
 function(gclab_add_workload name)
   set(target gclab_workload_${name})

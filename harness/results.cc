@@ -74,8 +74,14 @@ std::map<std::string, std::string> RunValues(const RunIdentity& run, const CellR
   if (r == nullptr) return v;  // the metric columns stay empty
 
   const double wall_s = r->wall_nanos / 1e9;
+  // GC CPU is every phase's; only the part done on mutator threads (pauses they
+  // requested, assists) comes out of the mutators' own CPU time.
   int64_t gc_cpu = 0;
-  for (const PhaseRecord& phase : r->phases) gc_cpu += phase.cpu_nanos;
+  int64_t gc_cpu_on_mutators = 0;
+  for (const PhaseRecord& phase : r->phases) {
+    gc_cpu += phase.cpu_nanos;
+    if (phase.on_mutator) gc_cpu_on_mutators += phase.cpu_nanos;
+  }
   std::vector<int64_t> durations, ttsp;
   std::vector<Interval> intervals;
   for (const PauseRecord& pause : r->pauses) {
@@ -88,7 +94,7 @@ std::map<std::string, std::string> RunValues(const RunIdentity& run, const CellR
   const int64_t end = r->start_nanos + r->wall_nanos;
 
   v["wall_s"] = Fixed(wall_s, 6);
-  v["mutator_cpu_s"] = Fixed((r->mutator_thread_cpu_nanos - gc_cpu) / 1e9, 6);
+  v["mutator_cpu_s"] = Fixed((r->mutator_thread_cpu_nanos - gc_cpu_on_mutators) / 1e9, 6);
   v["gc_cpu_s"] = Fixed(gc_cpu / 1e9, 6);
   v["ops"] = absl::StrCat(r->ops);
   v["ops_per_s"] = Fixed(wall_s > 0 ? r->ops / wall_s : 0, 1);

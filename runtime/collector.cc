@@ -20,6 +20,24 @@ absl::StatusOr<std::unique_ptr<Collector>> CollectorRegistry::Create(
   return registration->factory(spec->options);
 }
 
+std::vector<std::string> CollectorRegistry::SpecsToTest() const {
+  std::vector<std::string> specs;
+  for (const std::string& name : Names()) {
+    const std::vector<std::string>& variants = Find(name)->traits.test_variants;
+    if (variants.empty()) {
+      specs.push_back(name);
+    } else {
+      specs.insert(specs.end(), variants.begin(), variants.end());
+    }
+  }
+  return specs;
+}
+
+const CollectorRegistration* CollectorRegistry::FindSpec(absl::string_view spec) const {
+  absl::StatusOr<CollectorSpec> parsed = ParseCollectorSpec(spec);
+  return parsed.ok() ? Find(parsed->name) : nullptr;
+}
+
 absl::StatusOr<CollectorSpec> ParseCollectorSpec(absl::string_view spec) {
   std::vector<absl::string_view> parts = absl::StrSplit(spec, ':');
   CollectorSpec result;

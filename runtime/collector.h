@@ -43,8 +43,11 @@ struct CollectorTraits {
   bool moving = false;      // objects may change address at a safepoint
   bool concurrent = false;  // collects while mutators run
   bool reclaims = true;     // frees unreachable objects (false only for a no-GC baseline)
-  BarrierKind barrier = BarrierKind::kNone;
+  BarrierKind barrier = BarrierKind::kNone;  // the default configuration's
   AllocFastPath fast_path = AllocFastPath::kBump;
+  // Specs ("name:key=value") the conformance suite and workload tests run when the
+  // collector has variants that must each be correct; empty: the name alone.
+  std::vector<std::string> test_variants;
 };
 
 // The collector's view of its heap.
@@ -66,6 +69,10 @@ class Collector {
   // budget, which it carves into its spaces. Returns an error if the collector
   // cannot work in a heap of this size.
   virtual absl::Status Init(Runtime& runtime, std::span<std::byte> heap) = 0;
+
+  // Called once as the runtime is destroyed, after every mutator has detached and
+  // while the runtime is still whole: stop and join any thread the collector runs.
+  virtual void Shutdown() {}
 
   // Called on a new mutator's thread as it attaches, world running, before it runs
   // any program code. Sets the mutator's fast path and barrier. Must not collect.
@@ -131,6 +138,10 @@ class CollectorRegistry : public Registry<CollectorRegistration> {
   // Creates a collector from a spec "name[:key=value...]". Unknown names and
   // malformed or unknown options are errors that list what is valid.
   absl::StatusOr<std::unique_ptr<Collector>> Create(absl::string_view spec) const;
+  // Every collector's test variants (or its name), sorted: what the suites run.
+  std::vector<std::string> SpecsToTest() const;
+  // The registration behind a spec "name[:options]"; null if the name is unknown.
+  const CollectorRegistration* FindSpec(absl::string_view spec) const;
 
  private:
   CollectorRegistry() : Registry("collector") {}

@@ -27,14 +27,21 @@ namespace gclab {
 #define GCLAB_FOR_EACH_PHASE(V) \
   V(kRootScan, "root-scan")     \
   V(kMark, "mark")              \
+  V(kMarkAssist, "mark-assist") \
   V(kSweep, "sweep")            \
   V(kEvacuate, "evacuate")      \
   V(kVerify, "verify")
 
-#define GCLAB_FOR_EACH_PAUSE_KIND(V) V(kFull, "full")
+// kFull: a whole collection in one pause. A concurrent cycle stops the world twice,
+// kCycleStart and kMarkTermination (the latter may repeat if marking was not done).
+#define GCLAB_FOR_EACH_PAUSE_KIND(V) \
+  V(kFull, "full")                   \
+  V(kCycleStart, "cycle-start")      \
+  V(kMarkTermination, "mark-termination")
 
 #define GCLAB_FOR_EACH_GC_CAUSE(V) \
   V(kHeapFull, "heap-full")        \
+  V(kHeapTrigger, "heap-trigger")  \
   V(kExplicit, "explicit")         \
   V(kStress, "stress")
 
@@ -68,7 +75,8 @@ struct PhaseRecord {
   uint64_t cycle;
   Phase phase;
   bool in_pause;
-  int32_t thread;  // OS thread id of the thread that did the work
+  bool on_mutator;  // done by a mutator thread (its CPU time is not the program's)
+  int32_t thread;   // OS thread id of the thread that did the work
   int64_t t_begin;
   int64_t t_end;
   int64_t cpu_nanos;  // CPU time of the recording thread during the phase
@@ -98,9 +106,9 @@ class EventLog {
 // Times one phase of one collection cycle on the calling thread.
 class PhaseScope {
  public:
-  PhaseScope(EventLog& log, uint64_t cycle, Phase phase, bool in_pause)
+  PhaseScope(EventLog& log, uint64_t cycle, Phase phase, bool in_pause, bool on_mutator)
       : log_(log),
-        record_{cycle, phase, in_pause, CurrentThreadId(), MonotonicNanos(), 0,
+        record_{cycle, phase, in_pause, on_mutator, CurrentThreadId(), MonotonicNanos(), 0,
                 ThreadCpuNanos(), 0, 0} {}
   ~PhaseScope() {
     record_.t_end = MonotonicNanos();
@@ -114,6 +122,10 @@ class PhaseScope {
   void set_work(uint64_t bytes, uint64_t objects) {
     record_.bytes = bytes;
     record_.objects = objects;
+  }
+  void add_work(uint64_t bytes, uint64_t objects) {
+    record_.bytes += bytes;
+    record_.objects += objects;
   }
 
  private:

@@ -285,7 +285,9 @@ GCLAB_ALWAYS_INLINE Ref Mutator::AllocateArray(const SiteInfo& site, uint64_t le
 GCLAB_ALWAYS_INLINE void Mutator::WriteRef(Ref holder, Ref* slot, Ref value) {
   if constexpr (kChecks) CheckStore(holder, slot, value);
   if (GCLAB_UNLIKELY(barrier_ != BarrierKind::kNone)) WriteBarrierSlow(*slot, value);
-  StoreRefRelaxed(slot, value);
+  // Release: a concurrent marker that loads `value` from the slot (acquire) must see
+  // the object's header and zeroed fields. A plain store on x86-64.
+  StoreRefRelease(slot, value);
 }
 
 GCLAB_ALWAYS_INLINE void Mutator::Store(Ref object, size_t field, Ref value) {

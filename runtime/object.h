@@ -132,6 +132,14 @@ GCLAB_ALWAYS_INLINE Ref LoadRefRelaxed(Ref* slot) {
 GCLAB_ALWAYS_INLINE void StoreRefRelaxed(Ref* slot, Ref value) {
   std::atomic_ref<Ref>(*slot).store(value, std::memory_order_relaxed);
 }
+// Publication: a reader that loads the pointer with acquire sees the object as it
+// was initialised before the store.
+GCLAB_ALWAYS_INLINE Ref LoadRefAcquire(Ref* slot) {
+  return std::atomic_ref<Ref>(*slot).load(std::memory_order_acquire);
+}
+GCLAB_ALWAYS_INLINE void StoreRefRelease(Ref* slot, Ref value) {
+  std::atomic_ref<Ref>(*slot).store(value, std::memory_order_release);
+}
 
 }  // namespace gclab
 

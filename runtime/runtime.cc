@@ -145,6 +145,7 @@ absl::Status Runtime::Reserve() {
 Runtime::~Runtime() {
   GCLAB_CHECK(safepoints_.num_mutators() == 0,
               "Runtime destroyed while mutators are still attached");
+  if (started_) collector_->Shutdown();
   collector_.reset();
   if (reservation_ != nullptr) munmap(reservation_, reservation_bytes_);
 }
@@ -210,7 +211,11 @@ std::string Runtime::Describe(const void* p) const {
 }
 
 StopTheWorldScope::StopTheWorldScope(Mutator& requester, PauseKind kind, GcCause cause)
-    : requester_(requester), runtime_(requester.runtime()) {
+    : StopTheWorldScope(requester.runtime(), &requester, kind, cause) {}
+
+StopTheWorldScope::StopTheWorldScope(Runtime& runtime, Mutator* requester, PauseKind kind,
+                                     GcCause cause)
+    : requester_(requester), runtime_(runtime) {
   record_.kind = kind;
   record_.cause = cause;
   record_.t_request = MonotonicNanos();

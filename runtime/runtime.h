@@ -144,6 +144,8 @@ class Runtime {
 class StopTheWorldScope {
  public:
   StopTheWorldScope(Mutator& requester, PauseKind kind, GcCause cause);
+  // From a collector's own thread (requester null), which is not a mutator.
+  StopTheWorldScope(Runtime& runtime, Mutator* requester, PauseKind kind, GcCause cause);
   ~StopTheWorldScope();
   StopTheWorldScope(const StopTheWorldScope&) = delete;
   StopTheWorldScope& operator=(const StopTheWorldScope&) = delete;
@@ -158,7 +160,8 @@ class StopTheWorldScope {
 
   // Times a phase of this pause.
   PhaseScope Phase(gclab::Phase phase) {
-    return PhaseScope(runtime_.events(), record_.cycle, phase, /*in_pause=*/true);
+    return PhaseScope(runtime_.events(), record_.cycle, phase, /*in_pause=*/true,
+                      /*on_mutator=*/requester_ != nullptr);
   }
 
   // Runs the heap verifier if RuntimeConfig::verify_heap is set, as a phase of this
@@ -166,7 +169,7 @@ class StopTheWorldScope {
   void VerifyHeapIfEnabled(bool check_live_bytes);
 
  private:
-  Mutator& requester_;
+  Mutator* requester_;
   Runtime& runtime_;
   PauseRecord record_;
   bool stopped_;

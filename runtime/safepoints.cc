@@ -32,7 +32,9 @@ void Safepoints::Register(Mutator& mutator) {
 
 void Safepoints::Unregister(Mutator& mutator) {
   MutexLock lock(&mu_);
-  if (stop_requested_.load(std::memory_order_relaxed) != 0) ParkLocked(mutator);
+  // No parking here even if a stop is pending: the mutator has already detached from
+  // its collector, so the stopping thread must not see it; leaving the list (and the
+  // running count) lets that stop proceed without it.
   mutators_.erase(std::find(mutators_.begin(), mutators_.end(), &mutator));
   --running_;
 }
@@ -58,26 +60,38 @@ void Safepoints::LeaveBlocking(Mutator& mutator) {
   ++running_;
 }
 
-bool Safepoints::StopTheWorld(Mutator& requester) {
+bool Safepoints::StopTheWorld(Mutator* requester) {
   MutexLock lock(&mu_);
   if (stop_requested_.load(std::memory_order_relaxed) != 0) {
-    ParkLocked(requester);
+    if (requester != nullptr) {
+      ParkLocked(*requester);
+    } else {
+      const uint64_t resumes = resumes_;
+      auto resumed = [this, resumes]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        return resumes_ != resumes;
+      };
+      mu_.Await(resumed);
+    }
     return false;
   }
   stop_requested_.store(1, std::memory_order_relaxed);
-  requester.safepoint_state_ = MutatorState::kStopping;
-  --running_;
+  if (requester != nullptr) {
+    requester->safepoint_state_ = MutatorState::kStopping;
+    --running_;
+  }
   auto all_stopped = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return running_ == 0; };
   mu_.Await(all_stopped);
   return true;
 }
 
-void Safepoints::ResumeTheWorld(Mutator& requester) {
+void Safepoints::ResumeTheWorld(Mutator* requester) {
   MutexLock lock(&mu_);
   stop_requested_.store(0, std::memory_order_relaxed);
   ++resumes_;
-  requester.safepoint_state_ = MutatorState::kRunning;
-  ++running_;
+  if (requester != nullptr) {
+    requester->safepoint_state_ = MutatorState::kRunning;
+    ++running_;
+  }
 }
 
 size_t Safepoints::num_mutators() const {

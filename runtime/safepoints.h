@@ -46,9 +46,10 @@ class Safepoints {
   // Stops every other mutator and returns true. If another thread stopped the world
   // first, parks `requester` until that stop ends and returns false without
   // stopping: the caller should retry whatever made it ask (the other thread has
-  // probably collected already).
-  bool StopTheWorld(Mutator& requester) ABSL_LOCKS_EXCLUDED(mu_);
-  void ResumeTheWorld(Mutator& requester) ABSL_LOCKS_EXCLUDED(mu_);
+  // probably collected already). `requester` is null for a collector's own thread
+  // (not a mutator), which then just waits out the other stop.
+  bool StopTheWorld(Mutator* requester) ABSL_LOCKS_EXCLUDED(mu_);
+  void ResumeTheWorld(Mutator* requester) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Calls visit(Mutator&) for every registered mutator, the requester included.
   // Only while the world is stopped, from the thread that stopped it.

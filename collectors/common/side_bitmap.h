@@ -5,11 +5,13 @@
 // and counting survivors in a block is a popcount over a few words, so a collector
 // can find empty blocks without touching the objects.
 //
-// Thread safety: none; the owner serialises access (a stop-the-world collector
-// writes it only while the world is stopped).
+// Thread safety: the plain methods have none; the owner serialises access (a
+// stop-the-world collector writes it only while the world is stopped). The *Atomic
+// methods may race with each other: a concurrent marker and mutators shading objects.
 #ifndef GCLAB_COLLECTORS_COMMON_SIDE_BITMAP_H_
 #define GCLAB_COLLECTORS_COMMON_SIDE_BITMAP_H_
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -42,6 +44,26 @@ class SideBitmap {
     return was_set;
   }
   void Clear(size_t bit) { words_[bit / 64] &= ~(uint64_t{1} << (bit % 64)); }
+
+  GCLAB_ALWAYS_INLINE bool TestAtomic(size_t bit) const {
+    return (std::atomic_ref<uint64_t>(words_[bit / 64]).load(std::memory_order_relaxed) >>
+            (bit % 64)) & 1;
+  }
+  // Sets the bit; returns whether it was already set. A plain load first: most
+  // calls find the bit set, and a locked instruction costs far more than a load.
+  GCLAB_ALWAYS_INLINE bool TestAndSetAtomic(size_t bit) {
+    std::atomic_ref<uint64_t> word(words_[bit / 64]);
+    const uint64_t mask = uint64_t{1} << (bit % 64);
+    if ((word.load(std::memory_order_relaxed) & mask) != 0) return true;
+    return (word.fetch_or(mask, std::memory_order_relaxed) & mask) != 0;
+  }
+  bool AnySetInWordsAtomic(size_t first_word, size_t count) const {
+    uint64_t any = 0;
+    for (size_t i = 0; i < count; ++i) {
+      any |= std::atomic_ref<uint64_t>(words_[first_word + i]).load(std::memory_order_relaxed);
+    }
+    return any != 0;
+  }
   void ClearAll() { std::memset(words_.get(), 0, num_words_ * sizeof(uint64_t)); }
 
   // Whether any bit in [first_word * 64, (first_word + count) * 64) is set.

@@ -37,7 +37,7 @@ std::unique_ptr<Runtime> MakeTestRuntime(const std::string& collector, TestProgr
   config.heap_bytes = options.heap_bytes;
   config.escape_analysis = options.escape_analysis;
   config.max_mutators = options.max_mutators;
-  config.verify_heap = true;
+  config.verify_heap = options.verify_heap;
   absl::StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::Create(config, *std::move(c));
   EXPECT_TRUE(runtime.ok()) << runtime.status();
   if (!runtime.ok()) return nullptr;

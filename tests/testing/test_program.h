@@ -44,6 +44,8 @@ struct TestRuntimeOptions {
   size_t heap_bytes = 16 * MiB;
   bool escape_analysis = true;
   size_t max_mutators = 8;
+  // Run the heap verifier (fatally) after every collection.
+  bool verify_heap = true;
 };
 
 // A started runtime running the test program, with `collector` (a spec such as

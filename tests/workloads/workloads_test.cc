@@ -18,7 +18,7 @@ class EveryWorkloadTest
 TEST_P(EveryWorkloadTest, PassesItsChecksumWithVerification) {
   const auto& [collector, workload, escape_analysis] = GetParam();
   const WorkloadParams params{.size = WorkloadSize::kSmall};
-  const bool reclaims = CollectorRegistry::Global().Find(collector)->traits.reclaims;
+  const bool reclaims = CollectorRegistry::Global().FindSpec(collector)->traits.reclaims;
   // A tight heap (4x the live estimate) so collectors collect, and verify, often.
   const size_t live = (*WorkloadRegistry::Global().Create(workload, params))->LiveBytesEstimate();
   CellSpec spec{.collector = collector,
@@ -48,7 +48,7 @@ std::string Name(const ::testing::TestParamInfo<EveryWorkloadTest::ParamType>& i
 
 INSTANTIATE_TEST_SUITE_P(
     All, EveryWorkloadTest,
-    ::testing::Combine(::testing::ValuesIn(CollectorRegistry::Global().Names()),
+    ::testing::Combine(::testing::ValuesIn(CollectorRegistry::Global().SpecsToTest()),
                        ::testing::ValuesIn(WorkloadRegistry::Global().Names()),
                        ::testing::Bool()),
     Name);

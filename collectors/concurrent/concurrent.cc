@@ -1,0 +1,863 @@
+// concurrent: Go-style concurrent tri-colour mark-sweep. See concurrent.h for the
+// cycle and README.md for the design, the barriers and the pacer.
+#include "collectors/concurrent/concurrent.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "runtime/clock.h"
+#include "runtime/out_of_memory.h"
+
+namespace gclab {
+namespace {
+
+// A pointer array longer than this is scanned in chunks of this many elements.
+constexpr uint64_t kObletElements = 16 * 1024;
+// How long a mark-termination pause may drain the grey set (yuasa, hybrid) before
+// it gives up, resumes the world and lets marking continue concurrently.
+constexpr int64_t kTerminationDrainNanos = 100'000;
+// The longest a mutator assists in one allocation slow path.
+constexpr int64_t kAssistNanos = 100'000;
+// The marker works in slices of this length, then sleeps to keep its CPU share.
+constexpr int64_t kMarkerSliceNanos = 500'000;
+// A cycle starts when this fraction of the runway from the live heap to the goal
+// has been allocated.
+constexpr double kTriggerFraction = 0.7;
+// Assist ratios are computed against at least this much runway, and capped.
+constexpr double kMinRunwayBytes = 1 << 20;
+constexpr double kMaxAssistRatio = 16.0;
+// The marker hands half its grey stack to the pool when the pool is empty and its
+// stack is longer than this, so that assists find work.
+constexpr size_t kDonateThreshold = 256;
+
+const CollectorTraits& ConcurrentTraits() {
+  static const CollectorTraits traits{
+      .name = "concurrent",
+      .description = "concurrent tri-colour mark-sweep (Go's design): background marker, "
+                     "write barrier (barrier=hybrid|dijkstra|yuasa), GOGC pacing (gogc=100), "
+                     "mark assists, lazy sweeping",
+      .moving = false,
+      .concurrent = true,
+      .reclaims = true,
+      .barrier = BarrierKind::kHybrid,
+      .fast_path = AllocFastPath::kSizeClassBump,
+      .test_variants = {"concurrent:barrier=dijkstra", "concurrent:barrier=hybrid",
+                        "concurrent:barrier=yuasa"},
+  };
+  return traits;
+}
+
+}  // namespace
+
+absl::StatusOr<ConcurrentOptions> ParseConcurrentOptions(const CollectorOptions& options) {
+  ConcurrentOptions result;
+  for (const auto& [key, value] : options) {
+    if (key == "barrier") {
+      if (value == "dijkstra") {
+        result.barrier = BarrierKind::kDijkstra;
+      } else if (value == "yuasa") {
+        result.barrier = BarrierKind::kYuasa;
+      } else if (value == "hybrid") {
+        result.barrier = BarrierKind::kHybrid;
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "concurrent: unknown barrier '", value, "'; valid: dijkstra, yuasa, hybrid"));
+      }
+    } else if (key == "gogc") {
+      if (!absl::SimpleAtoi(value, &result.gogc) || result.gogc < 1 || result.gogc > 100000) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "concurrent: gogc must be an integer from 1 to 100000, got '", value, "'"));
+      }
+    } else if (key == "marker_cpu") {
+      if (!absl::SimpleAtod(value, &result.marker_cpu) || !(result.marker_cpu > 0) ||
+          result.marker_cpu > 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "concurrent: marker_cpu must be a fraction in (0, 1], got '", value, "'"));
+      }
+    } else if (key == "worker") {
+      if (value != "manual" && value != "background") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "concurrent: worker must be background or manual (tests), got '", value, "'"));
+      }
+      result.manual = value == "manual";
+    } else if (key == "test_barrier") {
+      if (value != "off" && value != "on") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("concurrent: test_barrier must be on or off, got '", value, "'"));
+      }
+      result.no_barrier_for_test = value == "off";
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "concurrent: unknown option '", key, "'; valid: barrier, gogc, marker_cpu"));
+    }
+  }
+  return result;
+}
+
+Concurrent::Concurrent(const ConcurrentOptions& options) : options_(options) {}
+
+Concurrent::~Concurrent() { Shutdown(); }
+
+void Concurrent::Shutdown() {
+  if (!worker_.joinable()) return;
+  {
+    MutexLock lock(&cycle_mu_);
+    shutdown_ = true;
+  }
+  stopping_.store(true, std::memory_order_relaxed);
+  worker_.join();
+}
+
+const CollectorTraits& Concurrent::traits() const { return ConcurrentTraits(); }
+
+absl::Status Concurrent::Init(Runtime& runtime, std::span<std::byte> heap) {
+  runtime_ = &runtime;
+  heap_begin_ = reinterpret_cast<uintptr_t>(heap.data());
+  num_blocks_ = static_cast<uint32_t>(heap.size() / kBlockBytes);
+  heap_end_ = heap_begin_ + uintptr_t{num_blocks_} * kBlockBytes;
+  if (num_blocks_ < 2 || heap_begin_ % kBlockBytes != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "concurrent needs a heap of at least two ", kBlockBytes, "-byte blocks"));
+  }
+  {
+    MutexLock lock(&mu_);
+    blocks_.assign(num_blocks_, Block{});
+    free_blocks_ = num_blocks_;
+  }
+  for (SideBitmap& bitmap : bitmaps_) {
+    bitmap = SideBitmap(heap_begin_, heap_end_ - heap_begin_, kGranuleBytes);
+  }
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  marker_share_ = std::min(1.0, options_.marker_cpu * cores);
+  const size_t capacity = heap_end_ - heap_begin_;
+  const size_t minimum = std::min<size_t>(4 * MiB, capacity / 4);
+  goal_bytes_.store(minimum, std::memory_order_relaxed);
+  trigger_bytes_.store(static_cast<size_t>(minimum * kTriggerFraction),
+                       std::memory_order_relaxed);
+  if (!options_.manual) worker_ = std::thread([this] { WorkerLoop(); });
+  return absl::OkStatus();
+}
+
+// --- Mutators ---
+
+void Concurrent::AttachMutator(Mutator& mutator) {
+  mutator.set_collector_state(new MutatorGcState);
+  mutator.set_fast_path(AllocFastPath::kSizeClassBump);
+  // Safe without a lock: marking_ changes only in pauses, and no pause can begin
+  // before this mutator, registered and running, reaches its first poll.
+  mutator.set_barrier(marking_.load(std::memory_order_relaxed) ? EffectiveBarrier()
+                                                               : BarrierKind::kNone);
+}
+
+void Concurrent::DetachMutator(Mutator& mutator) {
+  if (!mutator.write_barrier_log().empty()) FlushWriteBarrier(mutator);
+  pool_.Give(StateOf(mutator).grey);
+  delete &StateOf(mutator);
+  mutator.set_collector_state(nullptr);
+  mutator.ResetAllocBuffers();
+}
+
+void Concurrent::FlushWriteBarrier(Mutator& mutator) {
+  GreyStack& grey = StateOf(mutator).grey;
+  if (marking_.load(std::memory_order_relaxed)) {
+    for (Ref ref : mutator.write_barrier_log()) Shade(ref, grey);
+  }
+  mutator.ClearWriteBarrierLog();
+  pool_.Give(grey);
+}
+
+// --- Allocation ---
+
+std::byte* Concurrent::AllocateSlow(Mutator& mutator, size_t bytes) {
+  if (!options_.manual) MaybeStartCycle(mutator);
+  for (int attempt = 0;;) {
+    std::byte* memory = bytes > kMaxSmallObjectBytes
+                            ? AllocateLarge(mutator, bytes)
+                            : AllocateSmall(mutator, SizeClassOf(bytes));
+    if (memory != nullptr) {
+      if (marking_.load(std::memory_order_relaxed)) {
+        Assist(mutator, StateOf(mutator).last_handout);
+      }
+      return memory;
+    }
+    if (SweepSome(256)) continue;  // blocks not sorted since the last cycle: help
+    if (attempt++ == 1) {
+      throw OutOfMemory(OutOfMemoryStatus("concurrent", heap_end_ - heap_begin_,
+                                          marked_bytes_.load(std::memory_order_relaxed),
+                                          bytes));
+    }
+    // The heap budget would be exceeded: finish the cycle (or run one) in one pause.
+    FullCollection(mutator, GcCause::kHeapFull);
+  }
+}
+
+std::byte* Concurrent::AllocateSmall(Mutator& mutator, size_t size_class) {
+  SweepCursor& cursor = StateOf(mutator).sweep[size_class];
+  const size_t cell = kSizeClassBytes[size_class];
+  const auto cells_per_block = static_cast<uint32_t>(kBlockBytes / cell);
+  const size_t granules_per_cell = cell / kGranuleBytes;
+  for (;;) {
+    if (cursor.block != ~uint32_t{0}) {
+      // Lazy sweep: the next run of cells the live map says are free.
+      const SideBitmap& live = live_map();
+      const size_t first_bit = live.BitOf(BlockBegin(cursor.block));
+      uint32_t i = cursor.next_cell;
+      while (i < cells_per_block && live.TestAtomic(first_bit + i * granules_per_cell)) ++i;
+      uint32_t end = i;
+      while (end < cells_per_block && !live.TestAtomic(first_bit + end * granules_per_cell)) {
+        ++end;
+      }
+      cursor.next_cell = end;
+      if (i < end) return HandOut(mutator, size_class, cursor.block, i, end);
+      cursor.block = ~uint32_t{0};
+    }
+    uint32_t fresh;
+    {
+      MutexLock lock(&mu_);
+      std::vector<uint32_t>& to_sweep = sweep_lists_[size_class];
+      if (!to_sweep.empty()) {
+        cursor = SweepCursor{to_sweep.back(), 0};
+        to_sweep.pop_back();
+        continue;
+      }
+      std::optional<uint32_t> taken = TakeFreeBlocksLocked(1);
+      if (!taken) return nullptr;
+      fresh = *taken;
+      Block& block = blocks_[fresh];
+      block.state = BlockState::kSmall;
+      block.size_class = static_cast<uint8_t>(size_class);
+      block.epoch = epoch_;
+      block.handed_out_end = 0;
+    }
+    cursor = SweepCursor{fresh, cells_per_block};
+    return HandOut(mutator, size_class, fresh, 0, cells_per_block);
+  }
+}
+
+std::byte* Concurrent::HandOut(Mutator& mutator, size_t size_class, uint32_t block,
+                               uint32_t first_cell, uint32_t end_cell)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  // The block is this mutator's alone until the next mark termination; the field
+  // is read by IsLiveObject in pauses only.
+  std::atomic_ref<uint32_t>(blocks_[block].handed_out_end)
+      .store(end_cell, std::memory_order_relaxed);
+  const size_t cell = kSizeClassBytes[size_class];
+  const uintptr_t begin = BlockBegin(block) + first_cell * cell;
+  const uintptr_t end = BlockBegin(block) + end_cell * cell;
+  allocated_since_.fetch_add(end - begin, std::memory_order_relaxed);
+  if (marking_.load(std::memory_order_relaxed)) {
+    // Allocate black: every cell of the run is marked now, so an object made
+    // during marking survives this cycle whatever the marker has seen.
+    SideBitmap& marks = mark_map();
+    for (uintptr_t p = begin; p < end; p += cell) marks.TestAndSetAtomic(marks.BitOf(p));
+    black_bytes_.fetch_add(end - begin, std::memory_order_relaxed);
+  }
+  StateOf(mutator).last_handout = end - begin;
+  mutator.alloc_buffer(size_class) = AllocBuffer{begin + cell, end};
+  return reinterpret_cast<std::byte*>(begin);
+}
+
+std::byte* Concurrent::AllocateLarge(Mutator& mutator, size_t bytes) {
+  const auto count = static_cast<uint32_t>((bytes + kBlockBytes - 1) / kBlockBytes);
+  uint32_t first;
+  {
+    MutexLock lock(&mu_);
+    std::optional<uint32_t> taken = TakeFreeBlocksLocked(count);
+    if (!taken) return nullptr;
+    first = *taken;
+    blocks_[first].state = BlockState::kLargeHead;
+    blocks_[first].num_blocks = count;
+    blocks_[first].epoch = epoch_;
+    blocks_[first].handed_out_end = 1;
+    for (uint32_t i = 1; i < count; ++i) blocks_[first + i].state = BlockState::kLargeTail;
+  }
+  const uintptr_t begin = BlockBegin(first);
+  const size_t run = size_t{count} * kBlockBytes;
+  allocated_since_.fetch_add(run, std::memory_order_relaxed);
+  if (marking_.load(std::memory_order_relaxed)) {
+    mark_map().TestAndSetAtomic(mark_map().BitOf(begin));
+    black_bytes_.fetch_add(run, std::memory_order_relaxed);
+  }
+  StateOf(mutator).last_handout = run;
+  return reinterpret_cast<std::byte*>(begin);
+}
+
+std::optional<uint32_t> Concurrent::TakeFreeBlocksLocked(uint32_t count) {
+  if (free_blocks_ < count) return std::nullopt;
+  for (size_t scanned = 0, i = next_free_; scanned < num_blocks_;) {
+    if (i + count > num_blocks_) {
+      scanned += num_blocks_ - i;
+      i = 0;
+      continue;
+    }
+    uint32_t run = 0;
+    while (run < count && blocks_[i + run].state == BlockState::kFree) ++run;
+    if (run == count) {
+      free_blocks_ -= count;
+      next_free_ = (i + count) % num_blocks_;
+      return static_cast<uint32_t>(i);
+    }
+    scanned += run + 1;
+    i += run + 1;
+  }
+  return std::nullopt;
+}
+
+// --- Pacing and assists ---
+
+size_t Concurrent::HeapInUse() const {
+  return marked_bytes_.load(std::memory_order_relaxed) +
+         allocated_since_.load(std::memory_order_relaxed);
+}
+
+void Concurrent::MaybeStartCycle(Mutator& mutator) {
+  if (phase_hint_.load(std::memory_order_relaxed) != CyclePhase::kIdle) return;
+  if (HeapInUse() < trigger_bytes_.load(std::memory_order_relaxed)) return;
+  StartCycle(mutator, GcCause::kHeapTrigger);
+}
+
+void Concurrent::Assist(Mutator& mutator, size_t allocated_bytes) {
+  MutatorGcState& state = StateOf(mutator);
+  // Go's assist ratio: the scan work still expected this cycle over the bytes that
+  // may still be allocated before the heap reaches its goal.
+  const double expected = static_cast<double>(marked_bytes_.load(std::memory_order_relaxed));
+  const double scanned = static_cast<double>(scanned_bytes_.load(std::memory_order_relaxed));
+  const double in_use = static_cast<double>(HeapInUse());
+  const double goal = static_cast<double>(goal_bytes_.load(std::memory_order_relaxed));
+  const double remaining = std::max(expected - scanned, 0.0);
+  const double runway = std::max(goal - in_use, kMinRunwayBytes);
+  const double ratio = std::min(remaining / runway, kMaxAssistRatio);
+  state.assist_credit -= static_cast<int64_t>(ratio * static_cast<double>(allocated_bytes));
+  if (state.assist_credit >= 0) return;
+  if (pool_.LooksEmpty()) {
+    // Nothing to help with now; do not let an unpayable debt build up.
+    state.assist_credit = std::max<int64_t>(state.assist_credit, -int64_t{4 * MiB});
+    return;
+  }
+  assists_running_.fetch_add(1, std::memory_order_acq_rel);
+  {
+    PhaseScope phase(runtime_->events(), cycle_number_.load(std::memory_order_relaxed),
+                     Phase::kMarkAssist, /*in_pause=*/false, /*on_mutator=*/true);
+    const int64_t deadline = MonotonicNanos() + kAssistNanos;
+    uint64_t objects = 0;
+    size_t bytes = 0;
+    while (state.assist_credit < 0) {
+      uint64_t scanned_now = 0;
+      const size_t b = Drain(state.grey, 256, deadline, &scanned_now);
+      if (scanned_now == 0) break;
+      bytes += b;
+      objects += scanned_now;
+      state.assist_credit += static_cast<int64_t>(b);
+      if (MonotonicNanos() > deadline) break;
+    }
+    phase.set_work(bytes, objects);
+  }
+  pool_.Give(state.grey);
+  assists_running_.fetch_sub(1, std::memory_order_acq_rel);
+}
+
+// --- Marking ---
+
+GCLAB_ALWAYS_INLINE void Concurrent::Shade(Ref ref, GreyStack& grey) {
+  const auto address = reinterpret_cast<uintptr_t>(ref);
+  // Null and frame-arena objects are not in the heap (arena objects are roots).
+  if (address - heap_begin_ >= heap_end_ - heap_begin_) return;
+  SideBitmap& marks = mark_map();
+  if (marks.TestAndSetAtomic(marks.BitOf(address))) return;
+  grey.push_back(GreyItem{ref, 0});
+}
+
+void Concurrent::ShadeStacks(GreyStack& grey) {
+  const CodeSegment& code = runtime_->code();
+  runtime_->safepoints().ForEachMutator([&](Mutator& mutator) {
+    ForEachFrameRoot(mutator.top_frame(), code, [&](Ref* slot) { Shade(*slot, grey); });
+  });
+}
+
+void Concurrent::ShadeGlobals(GreyStack& grey) {
+  // World running: the barrier covers global stores, so reading each slot once
+  // (atomically) is enough.
+  runtime_->data().ForEachRefSlot([&](Ref* slot) { Shade(LoadRefAcquire(slot), grey); });
+}
+
+void Concurrent::FlushLogs(GreyStack& grey) {
+  runtime_->safepoints().ForEachMutator([&](Mutator& mutator) {
+    for (Ref ref : mutator.write_barrier_log()) Shade(ref, grey);
+    mutator.ClearWriteBarrierLog();
+  });
+}
+
+size_t Concurrent::Drain(GreyStack& grey, size_t max_objects, int64_t deadline,
+                         uint64_t* objects) {
+  if (globals_pending_.load(std::memory_order_relaxed) &&
+      globals_pending_.exchange(false, std::memory_order_acq_rel)) {
+    ShadeGlobals(grey);
+  }
+  const TypeInfo* const types = runtime_->code().types().data();
+  size_t bytes = 0;
+  size_t scanned = 0;
+  while (scanned < max_objects) {
+    if (grey.empty() && !pool_.Take(grey)) break;
+    const GreyItem item = grey.back();
+    grey.pop_back();
+    Ref object = item.object;
+    const TypeInfo& type = types[object->type_id()];
+    if (type.kind == TypeKind::kRefArray) {
+      const uint64_t length = object->length();
+      const uint64_t end = std::min(length, item.begin + kObletElements);
+      if (end < length) grey.push_back(GreyItem{object, end});
+      if (item.begin == 0) bytes += ObjectBytes(type, length);
+      for (uint64_t i = item.begin; i < end; ++i) {
+        Shade(LoadRefAcquire(object->element_slot(i)), grey);
+      }
+    } else {
+      bytes += ObjectBytes(type, object);
+      ForEachRefSlot(object, type, [&](Ref* slot) { Shade(LoadRefAcquire(slot), grey); });
+    }
+    ++scanned;
+    if (deadline != 0 && scanned % 256 == 0 && MonotonicNanos() > deadline) break;
+  }
+  scanned_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  *objects += scanned;
+  return bytes;
+}
+
+// --- The cycle ---
+
+bool Concurrent::StartCycle(Mutator& mutator, GcCause cause) {
+  {
+    MutexLock lock(&cycle_mu_);
+    if (phase_ != CyclePhase::kIdle) return false;
+  }
+  StopTheWorldScope stw(mutator, PauseKind::kCycleStart, cause);
+  if (!stw.stopped()) return false;
+  MutexLock lock(&cycle_mu_);
+  if (phase_ != CyclePhase::kIdle) return false;  // started by another thread meanwhile
+  cause_ = cause;
+  BeginMarkingInPause(stw);
+  return true;
+}
+
+void Concurrent::BeginMarkingInPause(StopTheWorldScope& stw) {
+  ++cycle_;
+  cycle_number_.store(cycle_, std::memory_order_relaxed);
+  stw.set_cycle(cycle_);
+  auto phase = stw.Phase(Phase::kRootScan);
+  scanned_bytes_.store(0, std::memory_order_relaxed);
+  black_bytes_.store(0, std::memory_order_relaxed);
+  marking_.store(true, std::memory_order_relaxed);
+  const BarrierKind barrier = EffectiveBarrier();
+  runtime_->safepoints().ForEachMutator([&](Mutator& mutator) {
+    // Emptied so that everything allocated from now on comes from black runs.
+    mutator.ResetAllocBuffers();
+    mutator.set_barrier(barrier);
+    StateOf(mutator).assist_credit = 0;
+  });
+  // Stacks are scanned here, all at once (they are small next to the heap); globals
+  // and the heap are marked concurrently.
+  GreyStack grey;
+  ShadeStacks(grey);
+  pool_.Give(grey);
+  globals_pending_.store(true, std::memory_order_release);
+  phase_ = CyclePhase::kMarking;
+  phase_hint_.store(CyclePhase::kMarking, std::memory_order_relaxed);
+}
+
+bool Concurrent::TryTerminate(Mutator* requester) {
+  GcCause cause;
+  {
+    MutexLock lock(&cycle_mu_);
+    if (phase_ != CyclePhase::kMarking) return true;
+    cause = cause_;
+  }
+  StopTheWorldScope stw(*runtime_, requester, PauseKind::kMarkTermination, cause);
+  if (!stw.stopped()) return false;
+  MutexLock lock(&cycle_mu_);
+  if (phase_ != CyclePhase::kMarking) return true;  // a full collection finished it
+  stw.set_cycle(cycle_);
+  GreyStack grey;
+  {
+    auto phase = stw.Phase(Phase::kRootScan);
+    FlushLogs(grey);
+    // Dijkstra's barrier does not cover stack slots: a stack may now hold the only
+    // pointer to a white object, so every stack is scanned again, in the pause.
+    if (options_.barrier == BarrierKind::kDijkstra) ShadeStacks(grey);
+  }
+  bool done;
+  {
+    auto phase = stw.Phase(Phase::kMark);
+    // After a Dijkstra rescan the world must not run before marking is complete
+    // (stacks would turn grey again); the other barriers allow giving up.
+    const int64_t deadline = options_.barrier == BarrierKind::kDijkstra
+                                 ? 0
+                                 : MonotonicNanos() + kTerminationDrainNanos;
+    uint64_t objects = 0;
+    const size_t bytes = Drain(grey, SIZE_MAX, deadline, &objects);
+    phase.set_work(bytes, objects);
+    done = grey.empty() && pool_.LooksEmpty() &&
+           !globals_pending_.load(std::memory_order_relaxed);
+  }
+  if (!done) {
+    pool_.Give(grey);
+    return false;
+  }
+  FinishMarkingInPause(stw);
+  return true;
+}
+
+void Concurrent::FinishMarkingInPause(StopTheWorldScope& stw) {
+  runtime_->safepoints().ForEachMutator([&](Mutator& mutator) {
+    mutator.set_barrier(BarrierKind::kNone);
+    mutator.ResetAllocBuffers();
+    MutatorGcState& state = StateOf(mutator);
+    for (SweepCursor& cursor : state.sweep) cursor = SweepCursor{};
+    state.assist_credit = 0;
+  });
+  marking_.store(false, std::memory_order_relaxed);
+  const size_t marked = scanned_bytes_.load(std::memory_order_relaxed) +
+                        black_bytes_.load(std::memory_order_relaxed);
+  marked_bytes_.store(marked, std::memory_order_relaxed);
+  allocated_since_.store(0, std::memory_order_relaxed);
+  // The pacer: Go's heap goal, bounded by the budget.
+  const size_t capacity = heap_end_ - heap_begin_;
+  const size_t minimum = std::min<size_t>(4 * MiB, capacity / 4);
+  double goal = static_cast<double>(marked) * (1.0 + options_.gogc / 100.0);
+  goal = std::clamp(goal, static_cast<double>(minimum), 0.95 * static_cast<double>(capacity));
+  goal_bytes_.store(static_cast<size_t>(goal), std::memory_order_relaxed);
+  const double trigger =
+      static_cast<double>(marked) + kTriggerFraction * std::max(goal - marked, 0.0);
+  trigger_bytes_.store(static_cast<size_t>(trigger), std::memory_order_relaxed);
+  // This cycle's marks become the live map; blocks are sorted against it by the
+  // concurrent sweep, in a new epoch.
+  live_index_.store(1 - live_index_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  {
+    MutexLock lock(&mu_);
+    ++epoch_;
+    for (auto& list : sweep_lists_) list.clear();
+    sweep_next_ = 0;
+  }
+  sweep_done_.store(false, std::memory_order_relaxed);
+  completed_.fetch_add(1, std::memory_order_relaxed);
+  phase_ = CyclePhase::kSweeping;
+  phase_hint_.store(CyclePhase::kSweeping, std::memory_order_relaxed);
+  stw.VerifyHeapIfEnabled(/*check_live_bytes=*/false);
+}
+
+void Concurrent::FullCollection(Mutator& mutator, GcCause cause) {
+  StopWorkerForPause(mutator);
+  {
+    StopTheWorldScope stw(mutator, PauseKind::kFull, cause);
+    if (stw.stopped()) {
+      MutexLock lock(&cycle_mu_);
+      if (phase_ == CyclePhase::kSweeping) {
+        auto phase = stw.Phase(Phase::kSweep);
+        FinishSweepAndClear();
+        phase_ = CyclePhase::kIdle;
+      }
+      if (phase_ == CyclePhase::kIdle) {
+        cause_ = cause;
+        BeginMarkingInPause(stw);
+      } else {
+        // Marking was under way: start it again from nothing, so that what it
+        // allocated black or kept through the barrier does not survive a collection
+        // whose point is to free everything it can.
+        stw.set_cycle(cycle_);
+        mark_map().ClearAll();
+        pool_.Clear();
+        scanned_bytes_.store(0, std::memory_order_relaxed);
+        black_bytes_.store(0, std::memory_order_relaxed);
+        globals_pending_.store(true, std::memory_order_relaxed);
+      }
+      GreyStack grey;
+      {
+        auto phase = stw.Phase(Phase::kRootScan);
+        // With the world stopped from here to the end, the roots say everything.
+        runtime_->safepoints().ForEachMutator(
+            [](Mutator& mutator) { mutator.ClearWriteBarrierLog(); });
+        ShadeStacks(grey);
+      }
+      {
+        auto phase = stw.Phase(Phase::kMark);
+        uint64_t objects = 0;
+        const size_t bytes = Drain(grey, SIZE_MAX, 0, &objects);
+        phase.set_work(bytes, objects);
+      }
+      FinishMarkingInPause(stw);
+      {
+        auto phase = stw.Phase(Phase::kSweep);
+        FinishSweepAndClear();
+      }
+      phase_ = CyclePhase::kIdle;
+      phase_hint_.store(CyclePhase::kIdle, std::memory_order_relaxed);
+    }
+  }
+  ResumeWorkerAfterPause();
+}
+
+bool Concurrent::SweepSome(size_t count) {
+  if (sweep_done_.load(std::memory_order_relaxed)) return false;
+  MutexLock lock(&mu_);
+  if (sweep_next_ >= num_blocks_) {
+    sweep_done_.store(true, std::memory_order_relaxed);
+    return false;
+  }
+  const SideBitmap& live = live_map();
+  const uint32_t end = static_cast<uint32_t>(std::min<size_t>(num_blocks_, sweep_next_ + count));
+  uint32_t i = sweep_next_;
+  while (i < end) {
+    Block& block = blocks_[i];
+    const uint32_t span = block.state == BlockState::kLargeHead ? block.num_blocks : 1;
+    if (block.state == BlockState::kFree || block.state == BlockState::kLargeTail ||
+        block.epoch == epoch_) {  // free, or taken for allocation since termination
+      i += span;
+      continue;
+    }
+    block.epoch = epoch_;
+    block.handed_out_end = 0;
+    const size_t first_word = live.BitOf(BlockBegin(i)) / 64;
+    if (block.state == BlockState::kSmall) {
+      if (live.AnySetInWordsAtomic(first_word, kMarkWordsPerBlock)) {
+        sweep_lists_[block.size_class].push_back(i);
+      } else {
+        block.state = BlockState::kFree;
+        ++free_blocks_;
+      }
+    } else if (!live.TestAtomic(first_word * 64)) {  // an unmarked large object
+      for (uint32_t j = 0; j < span; ++j) blocks_[i + j].state = BlockState::kFree;
+      free_blocks_ += span;
+    }
+    i += span;
+  }
+  sweep_next_ = i;
+  return true;
+}
+
+void Concurrent::FinishSweepAndClear() {
+  while (SweepSome(1024)) {
+  }
+  // The old live map is the next cycle's mark map: it must start empty.
+  mark_map().ClearAll();
+}
+
+// --- The background thread ---
+
+void Concurrent::WorkerLoop() {
+  for (;;) {
+    CyclePhase phase;
+    uint64_t cycle;
+    {
+      MutexLock lock(&cycle_mu_);
+      worker_busy_ = false;
+      auto has_work = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        return shutdown_ || (pause_requests_ == 0 && phase_ != CyclePhase::kIdle);
+      };
+      cycle_mu_.Await(has_work);
+      if (shutdown_) return;
+      worker_busy_ = true;
+      phase = phase_;
+      cycle = cycle_;
+    }
+    if (phase == CyclePhase::kMarking) {
+      MarkConcurrently(cycle);
+    } else {
+      SweepConcurrently(cycle);
+    }
+  }
+}
+
+bool Concurrent::YieldIfAsked(GreyStack& grey) {
+  if (!yield_requested_.load(std::memory_order_acquire) &&
+      !stopping_.load(std::memory_order_relaxed)) {
+    return false;
+  }
+  pool_.Give(grey);
+  return true;
+}
+
+void Concurrent::MarkConcurrently(uint64_t cycle) {
+  GreyStack& grey = worker_grey_;
+  int64_t slice_start = MonotonicNanos();
+  for (;;) {
+    {
+      PhaseScope phase(runtime_->events(), cycle, Phase::kMark, /*in_pause=*/false,
+                       /*on_mutator=*/false);
+      uint64_t objects = 0;
+      size_t bytes = 0;
+      for (;;) {
+        if (YieldIfAsked(grey)) {
+          phase.set_work(bytes, objects);
+          return;
+        }
+        uint64_t scanned = 0;
+        bytes += Drain(grey, 512, 0, &scanned);
+        objects += scanned;
+        if (scanned == 0) {
+          if (assists_running_.load(std::memory_order_acquire) == 0 && pool_.LooksEmpty()) break;
+          std::this_thread::yield();
+          continue;
+        }
+        if (grey.size() > kDonateThreshold && pool_.LooksEmpty()) {
+          GreyStack half(grey.begin(), grey.begin() + grey.size() / 2);
+          grey.erase(grey.begin(), grey.begin() + grey.size() / 2);
+          pool_.Give(half);
+        }
+        if (marker_share_ < 1.0 && MonotonicNanos() - slice_start > kMarkerSliceNanos) {
+          // Keep to the CPU share: sleep in proportion to the slice just worked.
+          const int64_t worked = MonotonicNanos() - slice_start;
+          pool_.Give(grey);  // let assists take over while the marker sleeps
+          std::this_thread::sleep_for(std::chrono::nanoseconds(
+              static_cast<int64_t>(worked * (1.0 / marker_share_ - 1.0))));
+          slice_start = MonotonicNanos();
+        }
+      }
+      phase.set_work(bytes, objects);
+    }
+    // The grey set looks empty: try to finish marking in a short pause.
+    if (TryTerminate(nullptr)) return;
+    slice_start = MonotonicNanos();
+  }
+}
+
+void Concurrent::SweepConcurrently(uint64_t cycle) {
+  {
+    PhaseScope phase(runtime_->events(), cycle, Phase::kSweep, /*in_pause=*/false,
+                     /*on_mutator=*/false);
+    while (SweepSome(256)) {
+      if (yield_requested_.load(std::memory_order_acquire)) return;
+    }
+    mark_map().ClearAll();
+  }
+  MutexLock lock(&cycle_mu_);
+  if (phase_ == CyclePhase::kSweeping && cycle_ == cycle) {
+    phase_ = CyclePhase::kIdle;
+    phase_hint_.store(CyclePhase::kIdle, std::memory_order_relaxed);
+  }
+}
+
+void Concurrent::StopWorkerForPause(Mutator& mutator) {
+  // Blocked, so that the worker can still stop the world (to finish a cycle) while
+  // this thread waits for it.
+  BlockingScope blocking(mutator);
+  MutexLock lock(&cycle_mu_);
+  ++pause_requests_;
+  yield_requested_.store(true, std::memory_order_release);
+  auto worker_idle = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return !worker_busy_; };
+  cycle_mu_.Await(worker_idle);
+}
+
+void Concurrent::ResumeWorkerAfterPause() {
+  MutexLock lock(&cycle_mu_);
+  if (--pause_requests_ == 0) yield_requested_.store(false, std::memory_order_release);
+}
+
+// --- Explicit collections, usage, verification ---
+
+void Concurrent::Collect(Mutator& mutator, GcCause cause) {
+  if (options_.manual) {
+    FullCollection(mutator, cause);
+    return;
+  }
+  // As Go's runtime.GC: a whole cycle that starts after this call, swept, before
+  // returning. A cycle already marking does not count.
+  uint64_t target;
+  {
+    MutexLock lock(&cycle_mu_);
+    target = completed_.load(std::memory_order_relaxed) +
+             (phase_ == CyclePhase::kMarking ? 2 : 1);
+  }
+  for (;;) {
+    CyclePhase phase;
+    {
+      MutexLock lock(&cycle_mu_);
+      if (completed_.load(std::memory_order_relaxed) >= target && phase_ == CyclePhase::kIdle) {
+        return;
+      }
+      phase = phase_;
+    }
+    if (phase == CyclePhase::kIdle) {
+      StartCycle(mutator, cause);
+      continue;
+    }
+    BlockingScope blocking(mutator);
+    MutexLock lock(&cycle_mu_);
+    const uint64_t seen_cycle = cycle_;
+    auto changed = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      return phase_ != phase || cycle_ != seen_cycle || shutdown_;
+    };
+    cycle_mu_.Await(changed);
+  }
+}
+
+HeapUsage Concurrent::Usage() const {
+  return HeapUsage{
+      .capacity_bytes = heap_end_ - heap_begin_,
+      .in_use_bytes = HeapInUse(),
+      .live_bytes = marked_bytes_.load(std::memory_order_relaxed),
+      .collections = completed_.load(std::memory_order_relaxed),
+  };
+}
+
+bool Concurrent::IsLiveObject(const Object* object) const {
+  const auto address = reinterpret_cast<uintptr_t>(object);
+  if (address < heap_begin_ || address >= heap_end_) return false;
+  MutexLock lock(&mu_);
+  const uint32_t index = static_cast<uint32_t>((address - heap_begin_) / kBlockBytes);
+  const Block& block = blocks_[index];
+  const size_t offset = (address - heap_begin_) % kBlockBytes;
+  uint32_t cell_index = 0;
+  if (block.state == BlockState::kSmall) {
+    const size_t cell = kSizeClassBytes[block.size_class];
+    if (offset % cell != 0 || offset / cell >= kBlockBytes / cell) return false;
+    cell_index = static_cast<uint32_t>(offset / cell);
+  } else if (block.state != BlockState::kLargeHead || offset != 0) {
+    return false;
+  }
+  const size_t bit = live_map().BitOf(address);
+  if (live_map().TestAtomic(bit)) return true;
+  if (marking_.load(std::memory_order_relaxed) && mark_map().TestAtomic(bit)) return true;
+  // Allocated since the last mark termination, so in no map yet.
+  const uint32_t handed_out =
+      std::atomic_ref<const uint32_t>(block.handed_out_end).load(std::memory_order_relaxed);
+  return block.epoch == epoch_ && cell_index < handed_out;
+}
+
+// --- worker=manual ---
+
+void Concurrent::BeginCycleForTest(Mutator& mutator) {
+  GCLAB_CHECK(options_.manual, "BeginCycleForTest needs worker=manual");
+  GCLAB_CHECK(StartCycle(mutator, GcCause::kExplicit), "BeginCycleForTest: a cycle is running");
+}
+
+size_t Concurrent::MarkStepForTest(size_t objects) {
+  GCLAB_CHECK(options_.manual, "MarkStepForTest needs worker=manual");
+  GreyStack grey;
+  uint64_t scanned = 0;
+  Drain(grey, objects, 0, &scanned);
+  pool_.Give(grey);
+  return scanned;
+}
+
+void Concurrent::FinishCycleForTest(Mutator& mutator) {
+  GCLAB_CHECK(options_.manual, "FinishCycleForTest needs worker=manual");
+  while (!TryTerminate(&mutator)) {
+  }
+  FinishSweepAndClear();
+  MutexLock lock(&cycle_mu_);
+  phase_ = CyclePhase::kIdle;
+  phase_hint_.store(CyclePhase::kIdle, std::memory_order_relaxed);
+}
+
+GCLAB_REGISTER_COLLECTOR(
+    ConcurrentTraits(),
+    [](const CollectorOptions& options) -> absl::StatusOr<std::unique_ptr<Collector>> {
+      absl::StatusOr<ConcurrentOptions> parsed = ParseConcurrentOptions(options);
+      if (!parsed.ok()) return parsed.status();
+      return std::make_unique<Concurrent>(*parsed);
+    });
+
+}  // namespace gclab

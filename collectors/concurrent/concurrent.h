@@ -1,0 +1,213 @@
+// File: collectors/concurrent/concurrent.h
+//
+// concurrent: tri-colour mark-sweep whose marking runs in a background thread while
+// mutators run, the design of Go's collector. See README.md for the algorithm, the
+// barriers and the pacer; this header exists so that the collector's own tests can
+// drive a cycle step by step (worker=manual).
+//
+// A cycle:
+//   1. cycle-start pause: empty allocation buffers, switch the write barrier on,
+//      allocate black from now on, shade every stack root.
+//   2. concurrent mark: the marker thread scans the globals, then drains the grey
+//      set; mutators that allocate faster than marking progresses assist.
+//   3. mark-termination pause: flush every barrier log, (dijkstra: rescan stacks),
+//      drain what is left; if that takes longer than a budget, resume and go back to
+//      2. Else switch the barrier off and make this cycle's marks the live map.
+//   4. concurrent sweep: the marker thread sorts blocks into free and to-sweep, and
+//      clears the mark bitmap for the next cycle; mutators sweep blocks lazily.
+//
+// Thread safety: as the Collector interface says; the *ForTest methods only in
+// worker=manual mode, from one mutator thread.
+#ifndef GCLAB_COLLECTORS_CONCURRENT_CONCURRENT_H_
+#define GCLAB_COLLECTORS_CONCURRENT_CONCURRENT_H_
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "collectors/common/side_bitmap.h"
+#include "collectors/concurrent/grey_pool.h"
+#include "runtime/collector.h"
+#include "runtime/runtime.h"
+#include "runtime/sync.h"
+
+namespace gclab {
+
+struct ConcurrentOptions {
+  BarrierKind barrier = BarrierKind::kHybrid;
+  // Go's GOGC: the next cycle's heap goal is live * (1 + gogc / 100).
+  int gogc = 100;
+  // Target share of the machine's CPU for the background marker (Go: 25%).
+  double marker_cpu = 0.25;
+  // Test only: no background thread; cycles advance only through *ForTest calls.
+  bool manual = false;
+  // Test only: mutators get no barrier at all, to show what the barrier prevents.
+  bool no_barrier_for_test = false;
+};
+
+// Parses "barrier=...", "gogc=...", "marker_cpu=...", and the test-only "worker=manual"
+// and "test_barrier=off".
+absl::StatusOr<ConcurrentOptions> ParseConcurrentOptions(const CollectorOptions& options);
+
+class Concurrent final : public Collector {
+ public:
+  explicit Concurrent(const ConcurrentOptions& options);
+  ~Concurrent() override;
+
+  const CollectorTraits& traits() const override;
+  absl::Status Init(Runtime& runtime, std::span<std::byte> heap) override;
+  void Shutdown() override;
+  void AttachMutator(Mutator& mutator) override;
+  void DetachMutator(Mutator& mutator) override;
+  std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override;
+  void FlushWriteBarrier(Mutator& mutator) override;
+  void Collect(Mutator& mutator, GcCause cause) override;
+  HeapUsage Usage() const override;
+  bool IsLiveObject(const Object* object) const override;
+
+  // --- worker=manual: a cycle driven by the test, one step at a time. ---
+  // The cycle-start pause.
+  void BeginCycleForTest(Mutator& mutator);
+  // Scans up to `objects` grey objects on the calling thread, world running;
+  // returns how many it scanned (0: no grey object left).
+  size_t MarkStepForTest(size_t objects);
+  // Mark-termination pauses until marking is done, then sweeps.
+  void FinishCycleForTest(Mutator& mutator);
+
+ private:
+  enum class CyclePhase : uint8_t { kIdle, kMarking, kSweeping };
+  enum class BlockState : uint8_t { kFree, kSmall, kLargeHead, kLargeTail };
+  struct Block {
+    BlockState state = BlockState::kFree;
+    uint8_t size_class = 0;
+    uint32_t num_blocks = 0;  // kLargeHead: blocks in the run
+    // Sweep epoch (Go's sweepgen): a block taken for allocation after the last
+    // mark termination carries the current epoch and is not swept until the next.
+    uint64_t epoch = 0;
+    // Cells [0, handed_out_end) were handed out in `epoch` (for IsLiveObject).
+    uint32_t handed_out_end = 0;
+  };
+  struct SweepCursor {
+    uint32_t block = ~uint32_t{0};
+    uint32_t next_cell = 0;
+  };
+  struct MutatorGcState {
+    SweepCursor sweep[kNumSizeClasses];
+    int64_t assist_credit = 0;  // bytes of marking done ahead of allocation
+    size_t last_handout = 0;    // bytes of the last run or large object handed out
+    GreyStack grey;             // for barrier flushes and assists
+  };
+
+  // Allocation.
+  std::byte* AllocateSmall(Mutator& mutator, size_t size_class);
+  std::byte* AllocateLarge(Mutator& mutator, size_t bytes);
+  std::byte* HandOut(Mutator& mutator, size_t size_class, uint32_t block, uint32_t first_cell,
+                     uint32_t end_cell);
+  std::optional<uint32_t> TakeFreeBlocksLocked(uint32_t count) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uintptr_t BlockBegin(uint32_t index) const { return heap_begin_ + uintptr_t{index} * kBlockBytes; }
+
+  // Pacing and assists.
+  size_t HeapInUse() const;
+  void MaybeStartCycle(Mutator& mutator);
+  void Assist(Mutator& mutator, size_t allocated_bytes);
+
+  // Cycle steps.
+  bool StartCycle(Mutator& mutator, GcCause cause);
+  void BeginMarkingInPause(StopTheWorldScope& stw) ABSL_EXCLUSIVE_LOCKS_REQUIRED(cycle_mu_);
+  // One mark-termination attempt; true if the cycle's marking is finished.
+  bool TryTerminate(Mutator* requester) ABSL_LOCKS_EXCLUDED(cycle_mu_);
+  void FinishMarkingInPause(StopTheWorldScope& stw) ABSL_EXCLUSIVE_LOCKS_REQUIRED(cycle_mu_);
+  void FullCollection(Mutator& mutator, GcCause cause);
+  // Sorts up to `count` blocks into free / to-sweep; false when sweeping is done.
+  bool SweepSome(size_t count) ABSL_LOCKS_EXCLUDED(mu_);
+  void FinishSweepAndClear() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Marking.
+  SideBitmap& live_map() { return bitmaps_[live_index_.load(std::memory_order_relaxed)]; }
+  const SideBitmap& live_map() const {
+    return bitmaps_[live_index_.load(std::memory_order_relaxed)];
+  }
+  SideBitmap& mark_map() { return bitmaps_[1 - live_index_.load(std::memory_order_relaxed)]; }
+  const SideBitmap& mark_map() const {
+    return bitmaps_[1 - live_index_.load(std::memory_order_relaxed)];
+  }
+  GCLAB_ALWAYS_INLINE void Shade(Ref ref, GreyStack& grey);
+  void ShadeStacks(GreyStack& grey);
+  void ShadeGlobals(GreyStack& grey);
+  void FlushLogs(GreyStack& grey);
+  // Scans grey objects from `grey` (refilled from the pool) until `max_objects` are
+  // scanned, `deadline` passes (if non-zero) or no grey object is left. Returns
+  // bytes of objects scanned; adds the objects to *objects.
+  size_t Drain(GreyStack& grey, size_t max_objects, int64_t deadline, uint64_t* objects);
+
+  // The background thread.
+  void WorkerLoop();
+  void MarkConcurrently(uint64_t cycle);
+  void SweepConcurrently(uint64_t cycle);
+  bool YieldIfAsked(GreyStack& grey);
+  void StopWorkerForPause(Mutator& mutator) ABSL_LOCKS_EXCLUDED(cycle_mu_);
+  BarrierKind EffectiveBarrier() const {
+    return options_.no_barrier_for_test ? BarrierKind::kNone : options_.barrier;
+  }
+  static MutatorGcState& StateOf(Mutator& mutator) {
+    return *static_cast<MutatorGcState*>(mutator.collector_state());
+  }
+  void ResumeWorkerAfterPause() ABSL_LOCKS_EXCLUDED(cycle_mu_);
+
+  static constexpr size_t kBlockBytes = 64 * KiB;
+  static constexpr size_t kMarkWordsPerBlock = kBlockBytes / kGranuleBytes / 64;
+
+  const ConcurrentOptions options_;
+  Runtime* runtime_ = nullptr;
+  uintptr_t heap_begin_ = 0;
+  uintptr_t heap_end_ = 0;
+  uint32_t num_blocks_ = 0;
+  double marker_share_ = 1.0;  // of one core, when it works
+
+  // Two bitmaps: the live map (the last completed cycle's marks, by which sweeping
+  // finds free cells) and the mark map this cycle fills. Termination swaps them.
+  SideBitmap bitmaps_[2];
+  std::atomic<int> live_index_{0};
+  std::atomic<bool> marking_{false};
+  std::atomic<bool> globals_pending_{false};
+  GreyPool pool_;
+  std::atomic<int> assists_running_{0};
+  std::atomic<size_t> scanned_bytes_{0};   // this cycle, by every marking thread
+  std::atomic<size_t> black_bytes_{0};     // handed out black this cycle
+  std::atomic<size_t> marked_bytes_{0};    // live after the last cycle (Go's heap_marked)
+  std::atomic<size_t> allocated_since_{0}; // handed out since the last termination
+  std::atomic<size_t> goal_bytes_{0};
+  std::atomic<size_t> trigger_bytes_{0};
+
+  // Blocks and sweeping.
+  mutable Mutex mu_;
+  std::vector<Block> blocks_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint32_t> sweep_lists_[kNumSizeClasses] ABSL_GUARDED_BY(mu_);
+  size_t free_blocks_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t next_free_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 1;
+  uint32_t sweep_next_ ABSL_GUARDED_BY(mu_) = 0;
+  std::atomic<bool> sweep_done_{true};
+
+  // The cycle, and the background thread's hand-shakes.
+  Mutex cycle_mu_;
+  CyclePhase phase_ ABSL_GUARDED_BY(cycle_mu_) = CyclePhase::kIdle;
+  std::atomic<CyclePhase> phase_hint_{CyclePhase::kIdle};  // racy copy for fast checks
+  uint64_t cycle_ ABSL_GUARDED_BY(cycle_mu_) = 0;          // cycles started
+  std::atomic<uint64_t> completed_{0};                      // cycles whose marking ended
+  GcCause cause_ ABSL_GUARDED_BY(cycle_mu_) = GcCause::kHeapTrigger;
+  bool shutdown_ ABSL_GUARDED_BY(cycle_mu_) = false;
+  std::atomic<bool> yield_requested_{false};
+  int pause_requests_ ABSL_GUARDED_BY(cycle_mu_) = 0;
+  bool worker_busy_ ABSL_GUARDED_BY(cycle_mu_) = false;
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> cycle_number_{0};  // racy copy of cycle_, for records
+  GreyStack worker_grey_;  // owned by whoever is marking in a pause, or the worker
+  std::thread worker_;
+};
+
+}  // namespace gclab
+
+#endif  // GCLAB_COLLECTORS_CONCURRENT_CONCURRENT_H_
