@@ -118,16 +118,15 @@ const CollectorTraits& Concurrent::traits() const { return ConcurrentTraits(); }
 absl::Status Concurrent::Init(Runtime& runtime, std::span<std::byte> heap) {
   runtime_ = &runtime;
   heap_begin_ = reinterpret_cast<uintptr_t>(heap.data());
-  num_blocks_ = static_cast<uint32_t>(heap.size() / kBlockBytes);
-  heap_end_ = heap_begin_ + uintptr_t{num_blocks_} * kBlockBytes;
-  if (num_blocks_ < 2 || heap_begin_ % kBlockBytes != 0) {
+  if (heap.size() < 2 * kBlockBytes || heap_begin_ % kBlockBytes != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "concurrent needs a heap of at least two ", kBlockBytes, "-byte blocks"));
   }
   {
     MutexLock lock(&mu_);
-    blocks_.assign(num_blocks_, Block{});
-    free_blocks_ = num_blocks_;
+    blocks_ = BlockSpace(heap_begin_, heap.size());
+    epochs_.assign(blocks_.num_blocks(), BlockEpoch{});
+    heap_end_ = blocks_.end();
   }
   for (SideBitmap& bitmap : bitmaps_) {
     bitmap = SideBitmap(heap_begin_, heap_end_ - heap_begin_, kGranuleBytes);
@@ -165,9 +164,10 @@ void Concurrent::DetachMutator(Mutator& mutator) {
 void Concurrent::FlushWriteBarrier(Mutator& mutator) {
   GreyStack& grey = StateOf(mutator).grey;
   if (marking_.load(std::memory_order_relaxed)) {
-    for (Ref ref : mutator.write_barrier_log()) Shade(ref, grey);
+    ShadeLog(mutator, grey);
+  } else {
+    mutator.ClearWriteBarrierLog();
   }
-  mutator.ClearWriteBarrierLog();
   pool_.Give(grey);
 }
 
@@ -200,20 +200,13 @@ std::byte* Concurrent::AllocateSmall(Mutator& mutator, size_t size_class) {
   SweepCursor& cursor = StateOf(mutator).sweep[size_class];
   const size_t cell = kSizeClassBytes[size_class];
   const auto cells_per_block = static_cast<uint32_t>(kBlockBytes / cell);
-  const size_t granules_per_cell = cell / kGranuleBytes;
   for (;;) {
     if (cursor.block != ~uint32_t{0}) {
       // Lazy sweep: the next run of cells the live map says are free.
-      const SideBitmap& live = live_map();
-      const size_t first_bit = live.BitOf(BlockBegin(cursor.block));
-      uint32_t i = cursor.next_cell;
-      while (i < cells_per_block && live.TestAtomic(first_bit + i * granules_per_cell)) ++i;
-      uint32_t end = i;
-      while (end < cells_per_block && !live.TestAtomic(first_bit + end * granules_per_cell)) {
-        ++end;
-      }
-      cursor.next_cell = end;
-      if (i < end) return HandOut(mutator, size_class, cursor.block, i, end);
+      const CellRun run =
+          NextFreeCellRun(live_map(), BlockBegin(cursor.block), cell, cursor.next_cell);
+      cursor.next_cell = run.end;
+      if (run.begin < run.end) return HandOut(mutator, size_class, cursor.block, run.begin, run.end);
       cursor.block = ~uint32_t{0};
     }
     uint32_t fresh;
@@ -225,14 +218,10 @@ std::byte* Concurrent::AllocateSmall(Mutator& mutator, size_t size_class) {
         to_sweep.pop_back();
         continue;
       }
-      std::optional<uint32_t> taken = TakeFreeBlocksLocked(1);
+      std::optional<uint32_t> taken = blocks_.TakeSmall(size_class);
       if (!taken) return nullptr;
       fresh = *taken;
-      Block& block = blocks_[fresh];
-      block.state = BlockState::kSmall;
-      block.size_class = static_cast<uint8_t>(size_class);
-      block.epoch = epoch_;
-      block.handed_out_end = 0;
+      epochs_[fresh] = BlockEpoch{epoch_, 0};
     }
     cursor = SweepCursor{fresh, cells_per_block};
     return HandOut(mutator, size_class, fresh, 0, cells_per_block);
@@ -244,7 +233,7 @@ std::byte* Concurrent::HandOut(Mutator& mutator, size_t size_class, uint32_t blo
     ABSL_NO_THREAD_SAFETY_ANALYSIS {
   // The block is this mutator's alone until the next mark termination; the field
   // is read by IsLiveObject in pauses only.
-  std::atomic_ref<uint32_t>(blocks_[block].handed_out_end)
+  std::atomic_ref<uint32_t>(epochs_[block].handed_out_end)
       .store(end_cell, std::memory_order_relaxed);
   const size_t cell = kSizeClassBytes[size_class];
   const uintptr_t begin = BlockBegin(block) + first_cell * cell;
@@ -267,14 +256,10 @@ std::byte* Concurrent::AllocateLarge(Mutator& mutator, size_t bytes) {
   uint32_t first;
   {
     MutexLock lock(&mu_);
-    std::optional<uint32_t> taken = TakeFreeBlocksLocked(count);
+    std::optional<uint32_t> taken = blocks_.TakeLarge(count);
     if (!taken) return nullptr;
     first = *taken;
-    blocks_[first].state = BlockState::kLargeHead;
-    blocks_[first].num_blocks = count;
-    blocks_[first].epoch = epoch_;
-    blocks_[first].handed_out_end = 1;
-    for (uint32_t i = 1; i < count; ++i) blocks_[first + i].state = BlockState::kLargeTail;
+    epochs_[first] = BlockEpoch{epoch_, 1};
   }
   const uintptr_t begin = BlockBegin(first);
   const size_t run = size_t{count} * kBlockBytes;
@@ -285,27 +270,6 @@ std::byte* Concurrent::AllocateLarge(Mutator& mutator, size_t bytes) {
   }
   StateOf(mutator).last_handout = run;
   return reinterpret_cast<std::byte*>(begin);
-}
-
-std::optional<uint32_t> Concurrent::TakeFreeBlocksLocked(uint32_t count) {
-  if (free_blocks_ < count) return std::nullopt;
-  for (size_t scanned = 0, i = next_free_; scanned < num_blocks_;) {
-    if (i + count > num_blocks_) {
-      scanned += num_blocks_ - i;
-      i = 0;
-      continue;
-    }
-    uint32_t run = 0;
-    while (run < count && blocks_[i + run].state == BlockState::kFree) ++run;
-    if (run == count) {
-      free_blocks_ -= count;
-      next_free_ = (i + count) % num_blocks_;
-      return static_cast<uint32_t>(i);
-    }
-    scanned += run + 1;
-    i += run + 1;
-  }
-  return std::nullopt;
 }
 
 // --- Pacing and assists ---
@@ -363,13 +327,21 @@ void Concurrent::Assist(Mutator& mutator, size_t allocated_bytes) {
 
 // --- Marking ---
 
-GCLAB_ALWAYS_INLINE void Concurrent::Shade(Ref ref, GreyStack& grey) {
+GCLAB_ALWAYS_INLINE void Concurrent::Shade(Ref ref, GreyStack& grey, SideBitmap& marks) {
   const auto address = reinterpret_cast<uintptr_t>(ref);
   // Null and frame-arena objects are not in the heap (arena objects are roots).
   if (address - heap_begin_ >= heap_end_ - heap_begin_) return;
-  SideBitmap& marks = mark_map();
   if (marks.TestAndSetAtomic(marks.BitOf(address))) return;
   grey.push_back(GreyItem{ref, 0});
+}
+
+GCLAB_ALWAYS_INLINE void Concurrent::Shade(Ref ref, GreyStack& grey) {
+  Shade(ref, grey, mark_map());
+}
+
+void Concurrent::ShadeLog(Mutator& mutator, GreyStack& grey) {
+  for (Ref ref : mutator.write_barrier_log()) Shade(ref, grey);
+  mutator.ClearWriteBarrierLog();
 }
 
 void Concurrent::ShadeStacks(GreyStack& grey) {
@@ -386,10 +358,7 @@ void Concurrent::ShadeGlobals(GreyStack& grey) {
 }
 
 void Concurrent::FlushLogs(GreyStack& grey) {
-  runtime_->safepoints().ForEachMutator([&](Mutator& mutator) {
-    for (Ref ref : mutator.write_barrier_log()) Shade(ref, grey);
-    mutator.ClearWriteBarrierLog();
-  });
+  runtime_->safepoints().ForEachMutator([&](Mutator& mutator) { ShadeLog(mutator, grey); });
 }
 
 size_t Concurrent::Drain(GreyStack& grey, size_t max_objects, int64_t deadline,
@@ -399,6 +368,7 @@ size_t Concurrent::Drain(GreyStack& grey, size_t max_objects, int64_t deadline,
     ShadeGlobals(grey);
   }
   const TypeInfo* const types = runtime_->code().types().data();
+  SideBitmap& marks = mark_map();  // fixed while marking
   size_t bytes = 0;
   size_t scanned = 0;
   while (scanned < max_objects) {
@@ -413,11 +383,12 @@ size_t Concurrent::Drain(GreyStack& grey, size_t max_objects, int64_t deadline,
       if (end < length) grey.push_back(GreyItem{object, end});
       if (item.begin == 0) bytes += ObjectBytes(type, length);
       for (uint64_t i = item.begin; i < end; ++i) {
-        Shade(LoadRefAcquire(object->element_slot(i)), grey);
+        Shade(LoadRefAcquire(object->element_slot(i)), grey, marks);
       }
     } else {
       bytes += ObjectBytes(type, object);
-      ForEachRefSlot(object, type, [&](Ref* slot) { Shade(LoadRefAcquire(slot), grey); });
+      ForEachRefSlot(object, type,
+                     [&](Ref* slot) { Shade(LoadRefAcquire(slot), grey, marks); });
     }
     ++scanned;
     if (deadline != 0 && scanned % 256 == 0 && MonotonicNanos() > deadline) break;
@@ -602,34 +573,32 @@ void Concurrent::FullCollection(Mutator& mutator, GcCause cause) {
 bool Concurrent::SweepSome(size_t count) {
   if (sweep_done_.load(std::memory_order_relaxed)) return false;
   MutexLock lock(&mu_);
-  if (sweep_next_ >= num_blocks_) {
+  const uint32_t num_blocks = blocks_.num_blocks();
+  if (sweep_next_ >= num_blocks) {
     sweep_done_.store(true, std::memory_order_relaxed);
     return false;
   }
   const SideBitmap& live = live_map();
-  const uint32_t end = static_cast<uint32_t>(std::min<size_t>(num_blocks_, sweep_next_ + count));
+  const uint32_t end = static_cast<uint32_t>(std::min<size_t>(num_blocks, sweep_next_ + count));
   uint32_t i = sweep_next_;
   while (i < end) {
-    Block& block = blocks_[i];
+    const Block& block = blocks_[i];
     const uint32_t span = block.state == BlockState::kLargeHead ? block.num_blocks : 1;
     if (block.state == BlockState::kFree || block.state == BlockState::kLargeTail ||
-        block.epoch == epoch_) {  // free, or taken for allocation since termination
+        epochs_[i].epoch == epoch_) {  // free, or taken for allocation since termination
       i += span;
       continue;
     }
-    block.epoch = epoch_;
-    block.handed_out_end = 0;
+    epochs_[i] = BlockEpoch{epoch_, 0};
     const size_t first_word = live.BitOf(BlockBegin(i)) / 64;
     if (block.state == BlockState::kSmall) {
-      if (live.AnySetInWordsAtomic(first_word, kMarkWordsPerBlock)) {
+      if (live.AnySetInWordsAtomic(first_word, BlockSpace::kMarkWordsPerBlock)) {
         sweep_lists_[block.size_class].push_back(i);
       } else {
-        block.state = BlockState::kFree;
-        ++free_blocks_;
+        blocks_.Release(i);
       }
     } else if (!live.TestAtomic(first_word * 64)) {  // an unmarked large object
-      for (uint32_t j = 0; j < span; ++j) blocks_[i + j].state = BlockState::kFree;
-      free_blocks_ += span;
+      blocks_.Release(i);
     }
     i += span;
   }
@@ -680,7 +649,7 @@ bool Concurrent::YieldIfAsked(GreyStack& grey) {
 }
 
 void Concurrent::MarkConcurrently(uint64_t cycle) {
-  GreyStack& grey = worker_grey_;
+  GreyStack grey;
   int64_t slice_start = MonotonicNanos();
   for (;;) {
     {
@@ -804,26 +773,17 @@ HeapUsage Concurrent::Usage() const {
 
 bool Concurrent::IsLiveObject(const Object* object) const {
   const auto address = reinterpret_cast<uintptr_t>(object);
-  if (address < heap_begin_ || address >= heap_end_) return false;
   MutexLock lock(&mu_);
-  const uint32_t index = static_cast<uint32_t>((address - heap_begin_) / kBlockBytes);
-  const Block& block = blocks_[index];
-  const size_t offset = (address - heap_begin_) % kBlockBytes;
-  uint32_t cell_index = 0;
-  if (block.state == BlockState::kSmall) {
-    const size_t cell = kSizeClassBytes[block.size_class];
-    if (offset % cell != 0 || offset / cell >= kBlockBytes / cell) return false;
-    cell_index = static_cast<uint32_t>(offset / cell);
-  } else if (block.state != BlockState::kLargeHead || offset != 0) {
-    return false;
-  }
+  const std::optional<uint32_t> cell = blocks_.ObjectStartCell(address);
+  if (!cell) return false;
   const size_t bit = live_map().BitOf(address);
   if (live_map().TestAtomic(bit)) return true;
   if (marking_.load(std::memory_order_relaxed) && mark_map().TestAtomic(bit)) return true;
   // Allocated since the last mark termination, so in no map yet.
+  const BlockEpoch& epoch = epochs_[(address - heap_begin_) / kBlockBytes];
   const uint32_t handed_out =
-      std::atomic_ref<const uint32_t>(block.handed_out_end).load(std::memory_order_relaxed);
-  return block.epoch == epoch_ && cell_index < handed_out;
+      std::atomic_ref<const uint32_t>(epoch.handed_out_end).load(std::memory_order_relaxed);
+  return epoch.epoch == epoch_ && *cell < handed_out;
 }
 
 // --- worker=manual ---

@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "collectors/common/block_space.h"
 #include "collectors/common/side_bitmap.h"
 #include "collectors/concurrent/grey_pool.h"
 #include "runtime/collector.h"
@@ -78,11 +79,8 @@ class Concurrent final : public Collector {
 
  private:
   enum class CyclePhase : uint8_t { kIdle, kMarking, kSweeping };
-  enum class BlockState : uint8_t { kFree, kSmall, kLargeHead, kLargeTail };
-  struct Block {
-    BlockState state = BlockState::kFree;
-    uint8_t size_class = 0;
-    uint32_t num_blocks = 0;  // kLargeHead: blocks in the run
+  // Per block, beside BlockSpace's state.
+  struct BlockEpoch {
     // Sweep epoch (Go's sweepgen): a block taken for allocation after the last
     // mark termination carries the current epoch and is not swept until the next.
     uint64_t epoch = 0;
@@ -105,7 +103,6 @@ class Concurrent final : public Collector {
   std::byte* AllocateLarge(Mutator& mutator, size_t bytes);
   std::byte* HandOut(Mutator& mutator, size_t size_class, uint32_t block, uint32_t first_cell,
                      uint32_t end_cell);
-  std::optional<uint32_t> TakeFreeBlocksLocked(uint32_t count) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uintptr_t BlockBegin(uint32_t index) const { return heap_begin_ + uintptr_t{index} * kBlockBytes; }
 
   // Pacing and assists.
@@ -134,6 +131,8 @@ class Concurrent final : public Collector {
     return bitmaps_[1 - live_index_.load(std::memory_order_relaxed)];
   }
   GCLAB_ALWAYS_INLINE void Shade(Ref ref, GreyStack& grey);
+  GCLAB_ALWAYS_INLINE void Shade(Ref ref, GreyStack& grey, SideBitmap& marks);
+  void ShadeLog(Mutator& mutator, GreyStack& grey);
   void ShadeStacks(GreyStack& grey);
   void ShadeGlobals(GreyStack& grey);
   void FlushLogs(GreyStack& grey);
@@ -156,14 +155,12 @@ class Concurrent final : public Collector {
   }
   void ResumeWorkerAfterPause() ABSL_LOCKS_EXCLUDED(cycle_mu_);
 
-  static constexpr size_t kBlockBytes = 64 * KiB;
-  static constexpr size_t kMarkWordsPerBlock = kBlockBytes / kGranuleBytes / 64;
+  static constexpr size_t kBlockBytes = BlockSpace::kBlockBytes;
 
   const ConcurrentOptions options_;
   Runtime* runtime_ = nullptr;
   uintptr_t heap_begin_ = 0;
   uintptr_t heap_end_ = 0;
-  uint32_t num_blocks_ = 0;
   double marker_share_ = 1.0;  // of one core, when it works
 
   // Two bitmaps: the live map (the last completed cycle's marks, by which sweeping
@@ -183,10 +180,9 @@ class Concurrent final : public Collector {
 
   // Blocks and sweeping.
   mutable Mutex mu_;
-  std::vector<Block> blocks_ ABSL_GUARDED_BY(mu_);
+  BlockSpace blocks_ ABSL_GUARDED_BY(mu_);
+  std::vector<BlockEpoch> epochs_ ABSL_GUARDED_BY(mu_);  // indexed like blocks_
   std::vector<uint32_t> sweep_lists_[kNumSizeClasses] ABSL_GUARDED_BY(mu_);
-  size_t free_blocks_ ABSL_GUARDED_BY(mu_) = 0;
-  size_t next_free_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 1;
   uint32_t sweep_next_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<bool> sweep_done_{true};
@@ -204,7 +200,6 @@ class Concurrent final : public Collector {
   bool worker_busy_ ABSL_GUARDED_BY(cycle_mu_) = false;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> cycle_number_{0};  // racy copy of cycle_, for records
-  GreyStack worker_grey_;  // owned by whoever is marking in a pause, or the worker
   std::thread worker_;
 };
 

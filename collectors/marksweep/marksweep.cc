@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "collectors/common/block_space.h"
 #include "collectors/common/side_bitmap.h"
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
@@ -31,18 +32,8 @@
 namespace gclab {
 namespace {
 
-constexpr size_t kBlockBytes = 64 * KiB;
-constexpr size_t kGranulesPerBlock = kBlockBytes / kGranuleBytes;
-constexpr size_t kMarkWordsPerBlock = kGranulesPerBlock / 64;
+constexpr size_t kBlockBytes = BlockSpace::kBlockBytes;
 constexpr uint32_t kNoBlock = ~uint32_t{0};
-
-enum class BlockState : uint8_t { kFree, kSmall, kLargeHead, kLargeTail };
-
-struct Block {
-  BlockState state = BlockState::kFree;
-  uint8_t size_class = 0;
-  uint32_t num_blocks = 0;   // kLargeHead: blocks in the run
-};
 
 // The block a mutator is lazily sweeping for one size class, and where it stopped.
 struct SweepCursor {
@@ -77,14 +68,12 @@ class MarkSweep final : public Collector {
     runtime_ = &runtime;
     heap_begin_ = reinterpret_cast<uintptr_t>(heap.data());
     heap_end_ = heap_begin_ + heap.size();
-    num_blocks_ = heap.size() / kBlockBytes;
-    if (num_blocks_ == 0 || heap_begin_ % kBlockBytes != 0) {
+    if (heap.size() < kBlockBytes || heap_begin_ % kBlockBytes != 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           "marksweep needs a heap of at least one ", kBlockBytes, "-byte block"));
     }
-    blocks_.assign(num_blocks_, Block{});
-    free_blocks_ = num_blocks_;
-    marks_ = SideBitmap(heap_begin_, num_blocks_ * kBlockBytes, kGranuleBytes);
+    blocks_ = BlockSpace(heap_begin_, heap.size());
+    marks_ = SideBitmap(heap_begin_, blocks_.end() - heap_begin_, kGranuleBytes);
     mark_stack_.reserve(64 * 1024);
     return absl::OkStatus();
   }
@@ -157,22 +146,10 @@ class MarkSweep final : public Collector {
 
   bool IsLiveObject(const Object* object) const override {
     const uintptr_t address = reinterpret_cast<uintptr_t>(object);
-    if (address < heap_begin_ || address >= heap_begin_ + num_blocks_ * kBlockBytes) {
-      return false;
-    }
-    const Block& block = blocks_[(address - heap_begin_) / kBlockBytes];
-    const size_t offset = (address - heap_begin_) % kBlockBytes;
-    if (block.state == BlockState::kSmall) {
-      const size_t cell = kSizeClassBytes[block.size_class];
-      if (offset % cell != 0 || offset / cell >= kBlockBytes / cell) return false;
-    } else if (block.state != BlockState::kLargeHead || offset != 0) {
-      return false;
-    }
-    return marks_.Test(marks_.BitOf(address));
+    return blocks_.ObjectStartCell(address).has_value() && marks_.Test(marks_.BitOf(address));
   }
 
  private:
-  uintptr_t BlockBegin(uint32_t index) const { return heap_begin_ + index * kBlockBytes; }
 
   // --- Allocation ---
 
@@ -190,16 +167,12 @@ class MarkSweep final : public Collector {
     for (;;) {
       if (cursor.block != kNoBlock) {
         // Lazy sweep: the next run of cells left unmarked by the last collection.
-        const uintptr_t block_begin = BlockBegin(cursor.block);
-        const size_t first_bit = marks_.BitOf(block_begin);
-        const size_t granules_per_cell = cell / kGranuleBytes;
-        uint32_t i = cursor.next_cell;
-        while (i < cells_per_block && marks_.Test(first_bit + i * granules_per_cell)) ++i;
-        uint32_t end = i;
-        while (end < cells_per_block && !marks_.Test(first_bit + end * granules_per_cell)) ++end;
-        cursor.next_cell = end;
-        if (i < end) {
-          return HandOut(mutator, size_class, block_begin + i * cell, block_begin + end * cell);
+        const uintptr_t block_begin = blocks_.BlockBegin(cursor.block);
+        const CellRun run = NextFreeCellRun(marks_, block_begin, cell, cursor.next_cell);
+        cursor.next_cell = run.end;
+        if (run.begin < run.end) {
+          return HandOut(mutator, size_class, block_begin + run.begin * cell,
+                         block_begin + run.end * cell);
         }
         cursor.block = kNoBlock;
       }
@@ -212,12 +185,10 @@ class MarkSweep final : public Collector {
           to_sweep.pop_back();
           continue;
         }
-        fresh = TakeFreeBlocksLocked(1);
+        fresh = blocks_.TakeSmall(size_class);
         if (!fresh) return nullptr;
-        blocks_[*fresh].state = BlockState::kSmall;
-        blocks_[*fresh].size_class = static_cast<uint8_t>(size_class);
       }
-      const uintptr_t begin = BlockBegin(*fresh);
+      const uintptr_t begin = blocks_.BlockBegin(*fresh);
       return HandOut(mutator, size_class, begin, begin + cells_per_block * cell);
     }
   }
@@ -227,38 +198,12 @@ class MarkSweep final : public Collector {
     std::optional<uint32_t> first;
     {
       MutexLock lock(&mu_);
-      first = TakeFreeBlocksLocked(count);
+      first = blocks_.TakeLarge(count);
       if (!first) return nullptr;
-      blocks_[*first].state = BlockState::kLargeHead;
-      blocks_[*first].num_blocks = count;
-      for (uint32_t i = 1; i < count; ++i) blocks_[*first + i].state = BlockState::kLargeTail;
     }
-    auto* memory = reinterpret_cast<std::byte*>(BlockBegin(*first));
+    auto* memory = reinterpret_cast<std::byte*>(blocks_.BlockBegin(*first));
     handed_out_bytes_.fetch_add(size_t{count} * kBlockBytes, std::memory_order_relaxed);
     return memory;
-  }
-
-  // Finds `count` contiguous free blocks (next fit) and takes them.
-  std::optional<uint32_t> TakeFreeBlocksLocked(uint32_t count)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (free_blocks_ < count) return std::nullopt;
-    for (size_t scanned = 0, i = next_free_; scanned < num_blocks_;) {
-      if (i + count > num_blocks_) {
-        scanned += num_blocks_ - i;
-        i = 0;
-        continue;
-      }
-      uint32_t run = 0;
-      while (run < count && blocks_[i + run].state == BlockState::kFree) ++run;
-      if (run == count) {
-        free_blocks_ -= count;
-        next_free_ = (i + count) % num_blocks_;
-        return static_cast<uint32_t>(i);
-      }
-      scanned += run + 1;
-      i += run + 1;
-    }
-    return std::nullopt;
   }
 
   // --- Collection (world stopped) ---
@@ -287,29 +232,25 @@ class MarkSweep final : public Collector {
 
   void ReleaseEmptyBlocks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     for (auto& list : sweep_lists_) list.clear();
-    for (uint32_t i = 0; i < num_blocks_;) {
-      Block& block = blocks_[i];
-      const size_t first_word = marks_.BitOf(BlockBegin(i)) / 64;
+    for (uint32_t i = 0; i < blocks_.num_blocks();) {
+      const Block& block = blocks_[i];
+      const size_t first_word = marks_.BitOf(blocks_.BlockBegin(i)) / 64;
       switch (block.state) {
         case BlockState::kFree:
         case BlockState::kLargeTail:
           ++i;
           break;
         case BlockState::kSmall:
-          if (marks_.AnySetInWords(first_word, kMarkWordsPerBlock)) {
+          if (marks_.AnySetInWords(first_word, BlockSpace::kMarkWordsPerBlock)) {
             sweep_lists_[block.size_class].push_back(i);
           } else {
-            block.state = BlockState::kFree;
-            ++free_blocks_;
+            blocks_.Release(i);
           }
           ++i;
           break;
         case BlockState::kLargeHead: {
           const uint32_t count = block.num_blocks;
-          if (!marks_.Test(first_word * 64)) {
-            for (uint32_t j = 0; j < count; ++j) blocks_[i + j].state = BlockState::kFree;
-            free_blocks_ += count;
-          }
+          if (!marks_.Test(first_word * 64)) blocks_.Release(i);
           i += count;
           break;
         }
@@ -320,15 +261,12 @@ class MarkSweep final : public Collector {
   Runtime* runtime_ = nullptr;
   uintptr_t heap_begin_ = 0;
   uintptr_t heap_end_ = 0;
-  size_t num_blocks_ = 0;
   SideBitmap marks_;
   std::vector<Ref> mark_stack_;
 
   Mutex mu_;
-  std::vector<Block> blocks_;  // states change under mu_; read freely in pauses
+  BlockSpace blocks_;  // states change under mu_; read freely in pauses
   std::vector<uint32_t> sweep_lists_[kNumSizeClasses] ABSL_GUARDED_BY(mu_);
-  size_t free_blocks_ ABSL_GUARDED_BY(mu_) = 0;
-  size_t next_free_ ABSL_GUARDED_BY(mu_) = 0;
 
   std::atomic<size_t> live_bytes_{0};
   std::atomic<size_t> handed_out_bytes_{0};
