@@ -121,6 +121,14 @@ class BlockSpace {
   size_t next_free_ = 0;
 };
 
+inline constexpr uint32_t kNoBlock = ~uint32_t{0};
+
+// The block a mutator is lazily sweeping for one size class, and where it stopped.
+struct SweepCursor {
+  uint32_t block = kNoBlock;
+  uint32_t next_cell = 0;
+};
+
 // Cells [begin, end) of a block.
 struct CellRun {
   uint32_t begin;

@@ -201,13 +201,13 @@ std::byte* Concurrent::AllocateSmall(Mutator& mutator, size_t size_class) {
   const size_t cell = kSizeClassBytes[size_class];
   const auto cells_per_block = static_cast<uint32_t>(kBlockBytes / cell);
   for (;;) {
-    if (cursor.block != ~uint32_t{0}) {
+    if (cursor.block != kNoBlock) {
       // Lazy sweep: the next run of cells the live map says are free.
       const CellRun run =
           NextFreeCellRun(live_map(), BlockBegin(cursor.block), cell, cursor.next_cell);
       cursor.next_cell = run.end;
       if (run.begin < run.end) return HandOut(mutator, size_class, cursor.block, run.begin, run.end);
-      cursor.block = ~uint32_t{0};
+      cursor.block = kNoBlock;
     }
     uint32_t fresh;
     {

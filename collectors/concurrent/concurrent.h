@@ -87,10 +87,6 @@ class Concurrent final : public Collector {
     // Cells [0, handed_out_end) were handed out in `epoch` (for IsLiveObject).
     uint32_t handed_out_end = 0;
   };
-  struct SweepCursor {
-    uint32_t block = ~uint32_t{0};
-    uint32_t next_cell = 0;
-  };
   struct MutatorGcState {
     SweepCursor sweep[kNumSizeClasses];
     int64_t assist_credit = 0;  // bytes of marking done ahead of allocation

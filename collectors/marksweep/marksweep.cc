@@ -33,13 +33,6 @@ namespace gclab {
 namespace {
 
 constexpr size_t kBlockBytes = BlockSpace::kBlockBytes;
-constexpr uint32_t kNoBlock = ~uint32_t{0};
-
-// The block a mutator is lazily sweeping for one size class, and where it stopped.
-struct SweepCursor {
-  uint32_t block = kNoBlock;
-  uint32_t next_cell = 0;
-};
 
 struct MutatorState {
   SweepCursor sweep[kNumSizeClasses];
