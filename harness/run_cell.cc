@@ -170,8 +170,15 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
   }
   rusage usage;
   if (getrusage(RUSAGE_SELF, &usage) == 0) result.peak_rss_bytes = size_t(usage.ru_maxrss) * 1024;
-  result.pauses = rt.events().pauses();
-  result.phases = rt.events().phases();
+  // Only what began in the measured region: a concurrent collector may still pause
+  // and work while the workload verifies its result, and that is not the run's.
+  const int64_t harness_end = result.start_nanos + result.wall_nanos;
+  for (const PauseRecord& pause : rt.events().pauses()) {
+    if (pause.t_request <= harness_end) result.pauses.push_back(pause);
+  }
+  for (const PhaseRecord& phase : rt.events().phases()) {
+    if (phase.t_begin <= harness_end) result.phases.push_back(phase);
+  }
   result.peak_heap_in_use = result.final_usage.in_use_bytes;
   for (const PauseRecord& pause : result.pauses) {
     result.peak_heap_in_use = std::max<size_t>(result.peak_heap_in_use, pause.heap_before);

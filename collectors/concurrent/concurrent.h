@@ -139,8 +139,9 @@ class Concurrent final : public Collector {
 
   // The background thread.
   void WorkerLoop();
-  void MarkConcurrently(uint64_t cycle);
-  void SweepConcurrently(uint64_t cycle);
+  // Each returns false if it stopped early because a pause was requested.
+  bool MarkConcurrently(uint64_t cycle);
+  bool SweepConcurrently(uint64_t cycle);
   bool YieldIfAsked(GreyStack& grey);
   void StopWorkerForPause(Mutator& mutator) ABSL_LOCKS_EXCLUDED(cycle_mu_);
   BarrierKind EffectiveBarrier() const {
@@ -194,6 +195,9 @@ class Concurrent final : public Collector {
   std::atomic<bool> yield_requested_{false};
   int pause_requests_ ABSL_GUARDED_BY(cycle_mu_) = 0;
   bool worker_busy_ ABSL_GUARDED_BY(cycle_mu_) = false;
+  // A cycle has started and the marker should take it up. Set after the start pause
+  // rather than in it: waking a thread costs tens of microseconds on these machines.
+  bool worker_wanted_ ABSL_GUARDED_BY(cycle_mu_) = false;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> cycle_number_{0};  // racy copy of cycle_, for records
   std::thread worker_;

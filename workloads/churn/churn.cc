@@ -30,6 +30,7 @@
 // ids), then comparing the heap's slots, links, payloads and reachable-object count.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -127,17 +128,20 @@ class Churn final : public Workload {
       m.Store(x, kLink, slots->element(b));
       m.Store(slots->element(a), kLink, nullptr);
       m.StoreElement(slots, a, x);
+      m.Poll();  // a loop back-edge: where a compiler puts a safepoint poll
       if ((k + 1) % kOpsPerBatch == 0) context.timer->BatchDone();
     }
     ops_ = shape_.ops;
     total_ops_ += shape_.ops;
   }
 
-  absl::Status Verify(Mutator&) override {
+  absl::Status Verify(Mutator& m) override {
     // Replay outside the heap: each slot's id, and the id its object links to
-    // (an object in a slot still has the link it was made with).
+    // (an object in a slot still has the link it was made with). Blocked meanwhile
+    // (the replay touches no heap), so a collector need not wait for it.
     const uint64_t n = shape_.slots;
     std::vector<int64_t> slot_id(n), link_id(n, -1);
+    std::optional<BlockingScope> replaying(std::in_place, m);
     XorShift64 rng;
     for (uint64_t i = 0; i < n; ++i) {
       const uint64_t target = i > 0 ? rng.Index(i) : 0;
@@ -164,6 +168,7 @@ class Churn final : public Workload {
       }
     }
     const uint64_t expected_reachable = n + evicted_targets.size();
+    replaying.reset();
 
     Ref slots = data_->LoadRef(slots_);
     if (slots == nullptr || slots->length() != n) {
