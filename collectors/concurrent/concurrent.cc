@@ -16,8 +16,9 @@
 namespace gclab {
 namespace {
 
-// A pointer array longer than this is scanned in chunks of this many elements.
-constexpr uint64_t kObletElements = 16 * 1024;
+// A pointer array longer than this is scanned in chunks of this many elements (Go
+// uses 128 KiB; shading costs more here, and an assist must stay short).
+constexpr uint64_t kObletElements = 2048;
 // How many grey objects wait, prefetched, before they are scanned (a power of two).
 constexpr uint32_t kPrefetchDistance = 8;
 // How long a mark-termination pause may drain the grey set (yuasa, hybrid) before
@@ -28,8 +29,10 @@ constexpr int64_t kAssistNanos = 100'000;
 // The marker works in slices of this length, then sleeps to keep its CPU share.
 constexpr int64_t kMarkerSliceNanos = 500'000;
 // A cycle starts when this fraction of the runway from the live heap to the goal
-// has been allocated.
+// has been allocated, or earlier: when what is left of the runway is less than this
+// margin times what mutators allocated while the last cycle marked.
 constexpr double kTriggerFraction = 0.7;
+constexpr double kAllocationMargin = 1.2;
 // Assist ratios are computed against at least this much runway, and capped.
 constexpr double kMinRunwayBytes = 1 << 20;
 constexpr double kMaxAssistRatio = 16.0;
@@ -133,8 +136,8 @@ absl::Status Concurrent::Init(Runtime& runtime, std::span<std::byte> heap) {
   for (SideBitmap& bitmap : bitmaps_) {
     bitmap = SideBitmap(heap_begin_, heap_end_ - heap_begin_, kGranuleBytes);
   }
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  marker_share_ = std::min(1.0, options_.marker_cpu * cores);
+  cores_ = std::max(1u, std::thread::hardware_concurrency());
+  marker_share_ = std::min(1.0, options_.marker_cpu * cores_);
   const size_t capacity = heap_end_ - heap_begin_;
   const size_t minimum = std::min<size_t>(4 * MiB, capacity / 4);
   goal_bytes_.store(minimum, std::memory_order_relaxed);
@@ -310,11 +313,14 @@ void Concurrent::Assist(Mutator& mutator, size_t allocated_bytes) {
     PhaseScope phase(runtime_->events(), cycle_number_.load(std::memory_order_relaxed),
                      Phase::kMarkAssist, /*in_pause=*/false, /*on_mutator=*/true);
     const int64_t deadline = MonotonicNanos() + kAssistNanos;
+    const std::atomic<uint32_t>& stop_requested = *runtime_->safepoints().poll_word();
     uint64_t objects = 0;
     size_t bytes = 0;
-    while (state.assist_credit < 0) {
+    // In small steps, giving up as soon as the world must stop: an assist must not
+    // delay a pause (Go's assists are preemptible too).
+    while (state.assist_credit < 0 && stop_requested.load(std::memory_order_relaxed) == 0) {
       uint64_t scanned_now = 0;
-      const size_t b = Drain(state.grey, 256, deadline, &scanned_now);
+      const size_t b = Drain(state.grey, 64, deadline, &scanned_now);
       if (scanned_now == 0) break;
       bytes += b;
       objects += scanned_now;
@@ -445,6 +451,7 @@ void Concurrent::BeginMarkingInPause(StopTheWorldScope& stw) {
   auto phase = stw.Phase(Phase::kRootScan);
   scanned_bytes_.store(0, std::memory_order_relaxed);
   black_bytes_.store(0, std::memory_order_relaxed);
+  in_use_at_start_ = HeapInUse();
   marking_.store(true, std::memory_order_relaxed);
   const BarrierKind barrier = EffectiveBarrier();
   runtime_->safepoints().ForEachMutator([&](Mutator& mutator) {
@@ -514,6 +521,8 @@ void Concurrent::FinishMarkingInPause(StopTheWorldScope& stw) {
     state.assist_credit = 0;
   });
   marking_.store(false, std::memory_order_relaxed);
+  const double allocated_while_marking =
+      static_cast<double>(HeapInUse()) - static_cast<double>(in_use_at_start_);
   const size_t marked = scanned_bytes_.load(std::memory_order_relaxed) +
                         black_bytes_.load(std::memory_order_relaxed);
   marked_bytes_.store(marked, std::memory_order_relaxed);
@@ -524,8 +533,10 @@ void Concurrent::FinishMarkingInPause(StopTheWorldScope& stw) {
   double goal = static_cast<double>(marked) * (1.0 + options_.gogc / 100.0);
   goal = std::clamp(goal, static_cast<double>(minimum), 0.95 * static_cast<double>(capacity));
   goal_bytes_.store(static_cast<size_t>(goal), std::memory_order_relaxed);
-  const double trigger =
-      static_cast<double>(marked) + kTriggerFraction * std::max(goal - marked, 0.0);
+  const double trigger = std::max(
+      static_cast<double>(marked),
+      std::min(static_cast<double>(marked) + kTriggerFraction * std::max(goal - marked, 0.0),
+               goal - kAllocationMargin * allocated_while_marking));
   trigger_bytes_.store(static_cast<size_t>(trigger), std::memory_order_relaxed);
   // This cycle's marks become the live map; blocks are sorted against it by the
   // concurrent sweep, in a new epoch.
@@ -664,6 +675,12 @@ void Concurrent::WorkerLoop() {
   }
 }
 
+bool Concurrent::IdleCoreLikely() const {
+  // Go runs idle-priority mark workers on processors with nothing else to do; the
+  // marker does the same when there are more cores than mutators and itself.
+  return runtime_->safepoints().num_mutators() + 1 <= cores_;
+}
+
 bool Concurrent::YieldIfAsked(GreyStack& grey) {
   if (!yield_requested_.load(std::memory_order_acquire) &&
       !stopping_.load(std::memory_order_relaxed)) {
@@ -700,7 +717,8 @@ bool Concurrent::MarkConcurrently(uint64_t cycle) {
           grey.erase(grey.begin(), grey.begin() + grey.size() / 2);
           pool_.Give(half);
         }
-        if (marker_share_ < 1.0 && MonotonicNanos() - slice_start > kMarkerSliceNanos) {
+        if (marker_share_ < 1.0 && MonotonicNanos() - slice_start > kMarkerSliceNanos &&
+            !IdleCoreLikely()) {
           // Keep to the CPU share: sleep in proportion to the slice just worked.
           const int64_t worked = MonotonicNanos() - slice_start;
           pool_.Give(grey);  // let assists take over while the marker sleeps

@@ -143,6 +143,7 @@ class Concurrent final : public Collector {
   bool MarkConcurrently(uint64_t cycle);
   bool SweepConcurrently(uint64_t cycle);
   bool YieldIfAsked(GreyStack& grey);
+  bool IdleCoreLikely() const;
   void StopWorkerForPause(Mutator& mutator) ABSL_LOCKS_EXCLUDED(cycle_mu_);
   BarrierKind EffectiveBarrier() const {
     return options_.no_barrier_for_test ? BarrierKind::kNone : options_.barrier;
@@ -159,6 +160,7 @@ class Concurrent final : public Collector {
   uintptr_t heap_begin_ = 0;
   uintptr_t heap_end_ = 0;
   double marker_share_ = 1.0;  // of one core, when it works
+  unsigned cores_ = 1;
 
   // Two bitmaps: the live map (the last completed cycle's marks, by which sweeping
   // finds free cells) and the mark map this cycle fills. Termination swaps them.
@@ -174,6 +176,7 @@ class Concurrent final : public Collector {
   std::atomic<size_t> allocated_since_{0}; // handed out since the last termination
   std::atomic<size_t> goal_bytes_{0};
   std::atomic<size_t> trigger_bytes_{0};
+  size_t in_use_at_start_ = 0;  // heap in use when this cycle started (set in pauses)
 
   // Blocks and sweeping.
   mutable Mutex mu_;
