@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "runtime/channel.h"
 
 namespace gclab {
 namespace {
@@ -68,7 +69,9 @@ absl::Status Protect(void* begin, size_t bytes, int protection, absl::string_vie
 }  // namespace
 
 Runtime::Runtime(const RuntimeConfig& config, std::unique_ptr<Collector> collector)
-    : config_(config), collector_(std::move(collector)) {
+    : config_(config),
+      collector_(std::move(collector)),
+      channel_states_(std::make_unique<ChannelStates>()) {
   const char* stress = std::getenv("GCLAB_STRESS");
   if (stress != nullptr && std::string_view(stress) == "1") config_.stress = true;
 }

@@ -44,6 +44,8 @@
 
 namespace gclab {
 
+class ChannelStates;
+
 struct RuntimeConfig {
   size_t heap_bytes = 64 * MiB;   // the collector's budget
   size_t code_bytes = 512 * KiB;
@@ -89,6 +91,8 @@ class Runtime {
   const Collector& collector() const { return *collector_; }
   Safepoints& safepoints() { return safepoints_; }
   EventLog& events() { return events_; }
+  // The off-heap halves of channels (see channel.h).
+  ChannelStates& channel_states() { return *channel_states_; }
 
   std::span<std::byte> heap() const { return heap_; }
   bool InHeap(const void* p) const {
@@ -127,6 +131,7 @@ class Runtime {
   size_t stack_stride_ = 0;
   Safepoints safepoints_;
   EventLog events_{config_.record_events};
+  std::unique_ptr<ChannelStates> channel_states_;
   uint64_t pauses_ = 0;  // touched only by the thread that has stopped the world
   bool started_ = false;
 

@@ -37,12 +37,12 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/data_segment.h"
 #include "runtime/mutator.h"
+#include "workloads/common/random.h"
 #include "workloads/workload.h"
 
 namespace gclab {
 namespace {
 
-constexpr uint64_t kSeed = 0x9E3779B97F4A7C15;
 constexpr size_t kLink = 0;
 constexpr size_t kId = 1;
 constexpr size_t kHalves = 2;    // int32 a = low half of id, int32 b = high half
@@ -67,20 +67,6 @@ Shape ShapeFor(WorkloadSize size) {
   }
   return {};
 }
-
-class XorShift64 {
- public:
-  uint64_t Next() {
-    state_ ^= state_ << 13;
-    state_ ^= state_ >> 7;
-    state_ ^= state_ << 17;
-    return state_;
-  }
-  uint64_t Index(uint64_t n) { return (Next() >> 32) % n; }
-
- private:
-  uint64_t state_ = kSeed;
-};
 
 int64_t PayloadWord(int64_t id, size_t word) {
   return id * 0x9E3779B1 + static_cast<int64_t>(word);

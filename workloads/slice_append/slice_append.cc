@@ -1,0 +1,229 @@
+// slice-append: slices grown by append (each time capacity runs out, a larger
+// backing array is made and the old one becomes garbage), next to small fixed-size
+// slices that stay on the stack.
+//
+// The Go program it corresponds to:
+//
+//   type Item struct{ id, val int64 }
+//   var keep [K][]*Item                        // a global ring of recent slices
+//
+//   func collect(first int64, n int) []*Item {
+//     var s []*Item                            // backing arrays escape: returned
+//     for i := 0; i < n; i++ {
+//       s = append(s, &Item{first + i, val(first + i)})   // &Item escapes: into s
+//     }
+//     return s
+//   }
+//   func summarize(s []*Item) int64 {
+//     window := make([]int64, 16)              // "does not escape": constant size
+//     for i, it := range s { window[i%16] += it.val }
+//     return sum(window)
+//   }
+//   for op := 0; op < N; op++ {
+//     s := collect(next, rand(1, 512)); keep[op%K] = s; total += summarize(s)
+//   }
+//
+// append grows capacity as Go's growslice does: doubling below 256 elements, then
+// by a quarter plus 192. The slice header (array, len) is boxed when it is kept in
+// the ring. One op is one item appended; a latency batch is 1000 items.
+//
+// Checked by: the sum of every item's value (read back through the window) against
+// the sum computed from the ids, and every kept slice's length and items.
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/mutator.h"
+#include "workloads/common/random.h"
+#include "workloads/workload.h"
+
+namespace gclab {
+namespace {
+
+constexpr size_t kId = 0, kVal = 1;             // Item
+constexpr size_t kArray = 0, kLen = 1, kOp = 2;  // SliceBox: the kept slice header
+constexpr uint64_t kWindow = 16;
+constexpr uint64_t kMaxLength = 512;
+constexpr uint64_t kOpsPerBatch = 1000;
+
+struct Shape {
+  uint64_t slices;
+  uint64_t keep;
+};
+
+Shape ShapeFor(WorkloadSize size) {
+  switch (size) {
+    case WorkloadSize::kSmall:
+      return {4'000, 64};
+    case WorkloadSize::kDefault:
+      return {500'000, 512};
+    case WorkloadSize::kLarge:
+      return {1'000'000, 2'048};
+  }
+  return {};
+}
+
+int64_t ValueOf(int64_t id) { return static_cast<int64_t>(Mix(0, id) >> 16); }
+
+uint64_t GrowCapacity(uint64_t capacity) {
+  if (capacity == 0) return 1;
+  if (capacity < 256) return 2 * capacity;
+  return capacity + (capacity + 3 * 256) / 4;
+}
+
+class SliceAppend final : public Workload {
+ public:
+  explicit SliceAppend(const WorkloadParams& params)
+      : shape_(ShapeFor(params.size)), seed_(params.seed) {}
+
+  void Declare(CodeSegment& code, DataSegment& data) override {
+    const TypeInfo& item = code.DefineStruct("Item", 2, {});
+    const TypeInfo& items = code.DefineRefArray("[]*Item");
+    const TypeInfo& box = code.DefineStruct("[]*Item header", 3, {kArray});
+    const TypeInfo& window = code.DefineByteArray("[16]int64");
+    const TypeInfo& keep = code.DefineRefArray("[K][]*Item");
+    new_item_ = &code.DefineSite("slice-append.Item", item, Escape::kEscapes);
+    grow_ = &code.DefineSite("slice-append.growslice", items, Escape::kEscapes);
+    new_box_ = &code.DefineSite("slice-append.keep[i]", box, Escape::kEscapes);
+    new_window_ = &code.DefineSite("slice-append.window", window, Escape::kNoEscape);
+    new_keep_ = &code.DefineSite("slice-append.keep", keep, Escape::kEscapes);
+    collect_ = &code.DefineFunction("collect", 3, {0, 1, 2});
+    summarize_ = &code.DefineFunction("summarize", 1, {0}, 16 + 8 * kWindow);
+    keep_ = data.DefineRef("slice-append.keep");
+    data_ = &data;
+  }
+
+  size_t LiveBytesEstimate() const override {
+    // Each kept slice: ~256 items of 24 bytes, a backing array of ~1.3x its length.
+    const size_t per_slice = 256 * 24 + 16 + 8 * 340 + 32;
+    return shape_.keep * (per_slice + 8) + 16;
+  }
+
+  void Setup(Mutator& m) override {
+    m.StoreGlobal(keep_, m.AllocateArray(*new_keep_, shape_.keep));
+  }
+
+  void Run(Mutator& m, RunContext& context) override {
+    if (context.thread != 0) return;
+    timer_ = context.timer;
+    XorShift64 rng(seed_);
+    items_ = 0;
+    uint64_t total = 0;
+    for (uint64_t op = 0; op < shape_.slices; ++op) {
+      FrameScope f(m, *summarize_);  // 0: the slice; the arena holds the window
+      f[0] = Collect(m, op, rng.Range(1, kMaxLength));
+      m.StoreElement(data_->LoadRef(keep_), op % shape_.keep, f[0]);
+      total += Summarize(m, f[0]);
+    }
+    total_ = total;
+  }
+
+  absl::Status Verify(Mutator&) override {
+    XorShift64 rng(seed_);
+    uint64_t expected = 0;
+    int64_t next_id = 0;
+    std::vector<std::pair<int64_t, uint64_t>> kept(shape_.keep, {-1, 0});  // first id, length
+    for (uint64_t op = 0; op < shape_.slices; ++op) {
+      const uint64_t n = rng.Range(1, kMaxLength);
+      kept[op % shape_.keep] = {next_id, n};
+      for (uint64_t i = 0; i < n; ++i) expected += static_cast<uint64_t>(ValueOf(next_id++));
+    }
+    if (total_ != expected || items_ != static_cast<uint64_t>(next_id)) {
+      return absl::DataLossError(absl::StrCat("slice-append: ", items_, " items summing to ",
+                                              total_, ", expected ", next_id, " summing to ",
+                                              expected));
+    }
+    Ref keep = data_->LoadRef(keep_);
+    for (uint64_t j = 0; j < shape_.keep; ++j) {
+      const auto [first, n] = kept[j];
+      if (first < 0) continue;
+      Ref box = keep->element(j);
+      if (box == nullptr || static_cast<uint64_t>(box->i64(kLen)) != n ||
+          box->ref(kArray) == nullptr || box->ref(kArray)->length() < n) {
+        return absl::DataLossError(absl::StrCat("slice-append: kept slice ", j, " is damaged"));
+      }
+      for (uint64_t i = 0; i < n; ++i) {
+        Ref item = box->ref(kArray)->element(i);
+        const int64_t id = first + static_cast<int64_t>(i);
+        if (item == nullptr || item->i64(kId) != id || item->i64(kVal) != ValueOf(id)) {
+          return absl::DataLossError(
+              absl::StrCat("slice-append: kept slice ", j, " lost item ", id));
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  uint64_t ops() const override { return items_; }
+
+ private:
+  // Returns the boxed slice header of a new slice of n items.
+  Ref Collect(Mutator& m, uint64_t op, uint64_t n) {
+    FrameScope f(m, *collect_);  // 0: backing array, 1: the grown one, 2: the new item
+    uint64_t capacity = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+      if (i == capacity) {
+        capacity = GrowCapacity(capacity);
+        f[1] = m.AllocateArray(*grow_, capacity);
+        for (uint64_t k = 0; k < i; ++k) m.StoreElement(f[1], k, f[0]->element(k));
+        f[0] = f[1];
+      }
+      const int64_t id = static_cast<int64_t>(items_++);
+      f[2] = m.Allocate(*new_item_);
+      f[2]->i64(kId) = id;
+      f[2]->i64(kVal) = ValueOf(id);
+      m.StoreElement(f[0], i, f[2]);
+      if (items_ % kOpsPerBatch == 0) timer_->BatchDone();
+    }
+    Ref box = m.Allocate(*new_box_);
+    m.Store(box, kArray, f[0]);
+    box->i64(kLen) = static_cast<int64_t>(n);
+    box->i64(kOp) = static_cast<int64_t>(op);
+    return box;
+  }
+
+  // Runs in the summarize frame the caller pushed (its arena holds the window).
+  uint64_t Summarize(Mutator& m, Ref& box_slot) {
+    Ref window = m.AllocateArray(*new_window_, 8 * kWindow);  // box_slot is a root
+    auto* w = reinterpret_cast<uint64_t*>(window->bytes());
+    Ref box = box_slot;
+    Ref array = box->ref(kArray);
+    const uint64_t n = static_cast<uint64_t>(box->i64(kLen));
+    for (uint64_t i = 0; i < n; ++i) w[i % kWindow] += static_cast<uint64_t>(array->element(i)->i64(kVal));
+    uint64_t sum = 0;
+    for (uint64_t k = 0; k < kWindow; ++k) sum += w[k];
+    return sum;
+  }
+
+  Shape shape_;
+  uint64_t seed_;
+  const SiteInfo* new_item_ = nullptr;
+  const SiteInfo* grow_ = nullptr;
+  const SiteInfo* new_box_ = nullptr;
+  const SiteInfo* new_window_ = nullptr;
+  const SiteInfo* new_keep_ = nullptr;
+  const FunctionInfo* collect_ = nullptr;
+  const FunctionInfo* summarize_ = nullptr;
+  Global keep_{};
+  DataSegment* data_ = nullptr;
+  BatchTimer* timer_ = nullptr;
+  uint64_t items_ = 0;
+  uint64_t total_ = 0;
+};
+
+}  // namespace
+
+GCLAB_REGISTER_WORKLOAD("slice-append",
+                        "slices grown by append (old backing arrays become garbage) plus a "
+                        "fixed-size window slice on the stack; recent slices kept in a ring",
+                        "size: small = 4,000 slices, ring 64; default = 500,000 slices, "
+                        "ring 512; large = 1,000,000 slices, ring 2,048 (1..512 items each). "
+                        "threads: single goroutine (extra threads idle)",
+                        [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
+                          return std::make_unique<SliceAppend>(params);
+                        });
+
+}  // namespace gclab
