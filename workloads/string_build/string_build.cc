@@ -1,0 +1,275 @@
+// string-build: strings built by repeated concatenation (every += copies the whole
+// string so far: quadratic garbage) next to the same strings built with a builder
+// (one buffer, grown by doubling), plus short lookup keys that stay on the stack.
+//
+// The Go program it corresponds to:
+//
+//   var recent [K]string                         // a global ring
+//
+//   func piece(v int64) string {
+//     var buf [24]byte                           // does not escape
+//     return string(strconv.AppendInt(buf[:0], v, 10))
+//   }
+//   func concat(vs []int64) string {
+//     s := ""
+//     for _, v := range vs { s += piece(v) }     // concatstrings: a new string each
+//     return s                                   // time; escapes (returned)
+//   }
+//   func build(vs []int64) string {
+//     var b strings.Builder                      // its buffer escapes (returned)
+//     for _, v := range vs { b.WriteString(piece(v)) }
+//     return b.String()
+//   }
+//   for op := 0; op < N; op++ {
+//     vs := randomValues(rand(4, 48))
+//     recent[2*op%K], recent[(2*op+1)%K] = concat(vs), build(vs)
+//     key := "op:" + strconv.Itoa(op)            // short, does not escape: Go's
+//     sum += hash(key)                           // concatstrings uses a stack buffer
+//   }
+//
+// piece's digits are formatted into a stack buffer (its frame arena) and copied
+// straight into the string being built, as the compiler's concatstring does with a
+// converted temporary. A []string is an array of (pointer, length) pairs: here a
+// pointer array plus a length array. One op is one pair of strings built; a latency
+// batch is 100 ops.
+//
+// Checked by: the hash of every built string (read back from the heap) against the
+// hash of its digits, and every string in the ring against a replay.
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/mutator.h"
+#include "workloads/common/random.h"
+#include "workloads/workload.h"
+
+namespace gclab {
+namespace {
+
+constexpr uint64_t kOpsPerBatch = 100;
+constexpr uint64_t kMinParts = 4, kMaxParts = 48;
+constexpr uint64_t kMaxDigits = 20;
+constexpr uint64_t kFnvBasis = 0xcbf29ce484222325, kFnvPrime = 0x100000001b3;
+
+struct Shape {
+  uint64_t ops;
+  uint64_t keep;  // K strings in the ring
+};
+
+Shape ShapeFor(WorkloadSize size) {
+  switch (size) {
+    case WorkloadSize::kSmall:
+      return {10'000, 128};
+    case WorkloadSize::kDefault:
+      return {600'000, 4'096};
+    case WorkloadSize::kLarge:
+      return {3'000'000, 16'384};
+  }
+  return {};
+}
+
+uint64_t Fnv(uint64_t hash, const uint8_t* bytes, size_t n) {
+  for (size_t i = 0; i < n; ++i) hash = (hash ^ bytes[i]) * kFnvPrime;
+  return hash;
+}
+
+// The decimal digits of v into out; returns how many.
+size_t FormatDecimal(uint64_t v, uint8_t* out) {
+  uint8_t reversed[kMaxDigits];
+  size_t n = 0;
+  do {
+    reversed[n++] = static_cast<uint8_t>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  for (size_t i = 0; i < n; ++i) out[i] = reversed[n - 1 - i];
+  return n;
+}
+
+// The values of one op: `parts` numbers of 1 to 18 digits.
+uint64_t NextValue(XorShift64& rng) {
+  static constexpr uint64_t kPowers[] = {10ULL, 100ULL, 10'000ULL, 1'000'000ULL,
+                                         100'000'000ULL, 1'000'000'000'000ULL,
+                                         1'000'000'000'000'000'000ULL};
+  return rng.Next() % kPowers[rng.Index(7)];
+}
+
+class StringBuild final : public Workload {
+ public:
+  explicit StringBuild(const WorkloadParams& params)
+      : shape_(ShapeFor(params.size)), seed_(params.seed) {}
+
+  void Declare(CodeSegment& code, DataSegment& data) override {
+    const TypeInfo& bytes = code.DefineByteArray("string");
+    const TypeInfo& pointers = code.DefineRefArray("[K]string.ptr");
+    new_digits_ = &code.DefineSite("string-build.piece.buf", bytes, Escape::kNoEscape);
+    concat_site_ = &code.DefineSite("string-build.concatstrings", bytes, Escape::kEscapes);
+    grow_site_ = &code.DefineSite("string-build.Builder.grow", bytes, Escape::kEscapes);
+    key_site_ = &code.DefineSite("string-build.key", bytes, Escape::kNoEscape);
+    new_pointers_ = &code.DefineSite("string-build.recent.ptr", pointers, Escape::kEscapes);
+    new_lengths_ = &code.DefineSite("string-build.recent.len", bytes, Escape::kEscapes);
+    op_ = &code.DefineFunction("op", 1, {0}, 16 + 32);
+    concat_ = &code.DefineFunction("concat", 1, {0});
+    build_ = &code.DefineFunction("build", 2, {0, 1});
+    piece_ = &code.DefineFunction("piece", 0, {}, 16 + 24);
+    recent_ = data.DefineRef("string-build.recent");
+    recent_lengths_ = data.DefineRef("string-build.recent.len");
+    data_ = &data;
+  }
+
+  size_t LiveBytesEstimate() const override {
+    // Strings average ~26 parts of ~8 digits; builder buffers up to twice that.
+    return shape_.keep * (16 + 320 + 8 + 8) + 32;
+  }
+
+  void Setup(Mutator& m) override {
+    m.StoreGlobal(recent_, m.AllocateArray(*new_pointers_, shape_.keep));
+    m.StoreGlobal(recent_lengths_, m.AllocateArray(*new_lengths_, 8 * shape_.keep));
+  }
+
+  void Run(Mutator& m, RunContext& context) override {
+    if (context.thread != 0) return;
+    XorShift64 rng(seed_);
+    uint64_t values[kMaxParts];
+    for (uint64_t op = 0; op < shape_.ops; ++op) {
+      const uint64_t parts = rng.Range(kMinParts, kMaxParts);
+      uint64_t expected = kFnvBasis;
+      for (uint64_t i = 0; i < parts; ++i) {
+        values[i] = NextValue(rng);
+        uint8_t digits[kMaxDigits];
+        expected = Fnv(expected, digits, FormatDecimal(values[i], digits));
+      }
+      FrameScope f(m, *op_);  // 0: the string just built; the arena holds the key
+      Keep(m, 2 * op, f[0], Concat(m, values, parts, f[0]), expected);
+      Keep(m, 2 * op + 1, f[0], Build(m, values, parts, f[0]), expected);
+      Ref key = m.AllocateArray(*key_site_, 3 + kMaxDigits);
+      std::memcpy(key->bytes(), "op:", 3);
+      const size_t n = 3 + FormatDecimal(op, key->bytes() + 3);
+      key_hash_sum_ += Fnv(kFnvBasis, key->bytes(), n);
+      if ((op + 1) % kOpsPerBatch == 0) context.timer->BatchDone();
+    }
+    ops_ = shape_.ops;
+  }
+
+  absl::Status Verify(Mutator&) override {
+    if (bad_strings_ != 0) {
+      return absl::DataLossError(
+          absl::StrCat("string-build: ", bad_strings_, " strings have the wrong contents"));
+    }
+    // Replay the last run: the ring holds its last K strings.
+    XorShift64 rng(seed_);
+    std::vector<uint64_t> hashes(shape_.keep, 0);
+    std::vector<uint64_t> lengths(shape_.keep, 0);
+    for (uint64_t op = 0; op < shape_.ops; ++op) {
+      const uint64_t parts = rng.Range(kMinParts, kMaxParts);
+      uint64_t hash = kFnvBasis, length = 0;
+      for (uint64_t i = 0; i < parts; ++i) {
+        uint8_t digits[kMaxDigits];
+        const size_t n = FormatDecimal(NextValue(rng), digits);
+        hash = Fnv(hash, digits, n);
+        length += n;
+      }
+      for (uint64_t k : {2 * op, 2 * op + 1}) {
+        hashes[k % shape_.keep] = hash;
+        lengths[k % shape_.keep] = length;
+      }
+    }
+    Ref recent = data_->LoadRef(recent_);
+    auto* recent_lengths = reinterpret_cast<uint64_t*>(data_->LoadRef(recent_lengths_)->bytes());
+    for (uint64_t j = 0; j < std::min<uint64_t>(shape_.keep, 2 * shape_.ops); ++j) {
+      Ref s = recent->element(j);
+      if (s == nullptr || recent_lengths[j] != lengths[j] || s->length() < lengths[j] ||
+          Fnv(kFnvBasis, s->bytes(), lengths[j]) != hashes[j]) {
+        return absl::DataLossError(absl::StrCat("string-build: recent[", j, "] is damaged"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  uint64_t ops() const override { return ops_; }
+
+ private:
+  // recent[k % K] = the string (s, length); checks its contents on the way.
+  void Keep(Mutator& m, uint64_t k, Ref s, uint64_t length, uint64_t expected) {
+    if (Fnv(kFnvBasis, s->bytes(), length) != expected) ++bad_strings_;
+    const uint64_t j = k % shape_.keep;
+    m.StoreElement(data_->LoadRef(recent_), j, s);
+    reinterpret_cast<uint64_t*>(data_->LoadRef(recent_lengths_)->bytes())[j] = length;
+  }
+
+  // s := ""; for each value { s += piece(value) }. The digits are formatted in
+  // piece's frame arena (its stack buffer). Leaves s in `out` (a root slot) and
+  // returns its length.
+  uint64_t Concat(Mutator& m, const uint64_t* values, uint64_t parts, Ref& out) {
+    FrameScope f(m, *concat_);  // 0: s
+    uint64_t length = 0;
+    for (uint64_t i = 0; i < parts; ++i) {
+      FrameScope p(m, *piece_);
+      Ref digits = m.AllocateArray(*new_digits_, kMaxDigits);  // in p's arena: never moves
+      const size_t n = FormatDecimal(values[i], digits->bytes());
+      Ref s = m.AllocateArray(*concat_site_, length + n);  // f[0] is a root meanwhile
+      if (length > 0) std::memcpy(s->bytes(), f[0]->bytes(), length);
+      std::memcpy(s->bytes() + length, digits->bytes(), n);
+      f[0] = s;
+      length += n;
+    }
+    out = f[0];
+    return length;
+  }
+
+  // The same string through a strings.Builder: one buffer, grown by doubling.
+  uint64_t Build(Mutator& m, const uint64_t* values, uint64_t parts, Ref& out) {
+    FrameScope f(m, *build_);  // 0: the buffer, 1: the grown buffer
+    uint64_t length = 0, capacity = 0;
+    for (uint64_t i = 0; i < parts; ++i) {
+      FrameScope p(m, *piece_);
+      Ref digits = m.AllocateArray(*new_digits_, kMaxDigits);
+      const size_t n = FormatDecimal(values[i], digits->bytes());
+      if (length + n > capacity) {
+        capacity = std::max(2 * capacity, length + n);
+        f[1] = m.AllocateArray(*grow_site_, capacity);
+        if (length > 0) std::memcpy(f[1]->bytes(), f[0]->bytes(), length);
+        f[0] = f[1];
+      }
+      std::memcpy(f[0]->bytes() + length, digits->bytes(), n);
+      length += n;
+    }
+    out = f[0];
+    return length;
+  }
+
+  Shape shape_;
+  uint64_t seed_;
+  const SiteInfo* new_digits_ = nullptr;
+  const SiteInfo* concat_site_ = nullptr;
+  const SiteInfo* grow_site_ = nullptr;
+  const SiteInfo* key_site_ = nullptr;
+  const SiteInfo* new_pointers_ = nullptr;
+  const SiteInfo* new_lengths_ = nullptr;
+  const FunctionInfo* op_ = nullptr;
+  const FunctionInfo* concat_ = nullptr;
+  const FunctionInfo* build_ = nullptr;
+  const FunctionInfo* piece_ = nullptr;
+  Global recent_{};
+  Global recent_lengths_{};
+  DataSegment* data_ = nullptr;
+  uint64_t bad_strings_ = 0;
+  uint64_t key_hash_sum_ = 0;
+  uint64_t ops_ = 0;
+};
+
+}  // namespace
+
+GCLAB_REGISTER_WORKLOAD("string-build",
+                        "strings built by repeated += (quadratic garbage) and by a "
+                        "strings.Builder (one doubling buffer); short keys on the stack",
+                        "size: small = 10,000 ops, ring 128; default = 600,000 ops, ring "
+                        "4,096; large = 3,000,000 ops, ring 16,384 (4..48 numbers a string). "
+                        "threads: single goroutine (extra threads idle)",
+                        [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
+                          return std::make_unique<StringBuild>(params);
+                        });
+
+}  // namespace gclab
