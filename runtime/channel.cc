@@ -1,5 +1,7 @@
 #include "runtime/channel.h"
 
+#include <thread>
+
 #include "runtime/runtime.h"
 
 namespace gclab {
@@ -7,6 +9,18 @@ namespace {
 
 constexpr size_t kBuffer = 0;  // hchan.buf: the element array
 constexpr size_t kState = 1;   // hchan's off-heap ChannelState*, as a scalar
+// Before parking, yield the processor this many times: a peer on another thread
+// usually makes room within microseconds, and parking and waking cost tens (as
+// Go's scheduler spins briefly before parking a goroutine on a channel).
+constexpr int kYieldsBeforeParking = 16;
+
+// Whether to wait by yielding (true) or by parking; counts the attempt.
+bool YieldFirst(Mutator& m, int& attempts) {
+  if (attempts++ >= kYieldsBeforeParking) return false;
+  m.Poll();
+  std::this_thread::yield();
+  return true;
+}
 
 ChannelState& StateOf(Ref channel) {
   return *reinterpret_cast<ChannelState*>(channel->i64(kState));
@@ -36,7 +50,7 @@ void MakeChannel(Mutator& m, const ChannelTypes& types, uint64_t capacity, Ref* 
 }
 
 bool ChannelSend(Mutator& m, Ref* channel, Ref* value) {
-  for (;;) {
+  for (int attempts = 0;;) {
     ChannelState& state = StateOf(*channel);
     {
       MutexLock lock(&state.mu);
@@ -48,6 +62,7 @@ bool ChannelSend(Mutator& m, Ref* channel, Ref* value) {
         return true;
       }
     }
+    if (YieldFirst(m, attempts)) continue;
     // Full: wait off the heap, counted as stopped; then look again (a collection
     // may have moved the channel and the value meanwhile).
     BlockingScope blocked(m);
@@ -59,7 +74,7 @@ bool ChannelSend(Mutator& m, Ref* channel, Ref* value) {
 }
 
 bool ChannelReceive(Mutator& m, Ref* channel, Ref* out) {
-  for (;;) {
+  for (int attempts = 0;;) {
     ChannelState& state = StateOf(*channel);
     {
       MutexLock lock(&state.mu);
@@ -76,6 +91,7 @@ bool ChannelReceive(Mutator& m, Ref* channel, Ref* out) {
         return false;
       }
     }
+    if (YieldFirst(m, attempts)) continue;
     BlockingScope blocked(m);
     MutexLock lock(&state.mu);
     state.mu.Await([&state]() ABSL_NO_THREAD_SAFETY_ANALYSIS {

@@ -113,7 +113,7 @@ class StringBuild final : public Workload {
     op_ = &code.DefineFunction("op", 1, {0}, 16 + 32);
     concat_ = &code.DefineFunction("concat", 1, {0});
     build_ = &code.DefineFunction("build", 2, {0, 1});
-    piece_ = &code.DefineFunction("piece", 0, {}, 16 + 24);
+    piece_ = &code.DefineFunction("piece", 1, {0}, 16 + 24);
     recent_ = data.DefineRef("string-build.recent");
     recent_lengths_ = data.DefineRef("string-build.recent.len");
     data_ = &data;
@@ -206,12 +206,12 @@ class StringBuild final : public Workload {
     FrameScope f(m, *concat_);  // 0: s
     uint64_t length = 0;
     for (uint64_t i = 0; i < parts; ++i) {
-      FrameScope p(m, *piece_);
-      Ref digits = m.AllocateArray(*new_digits_, kMaxDigits);  // in p's arena: never moves
-      const size_t n = FormatDecimal(values[i], digits->bytes());
-      Ref s = m.AllocateArray(*concat_site_, length + n);  // f[0] is a root meanwhile
+      FrameScope p(m, *piece_);  // 0: the digits (in the heap with escape analysis off)
+      p[0] = m.AllocateArray(*new_digits_, kMaxDigits);
+      const size_t n = FormatDecimal(values[i], p[0]->bytes());
+      Ref s = m.AllocateArray(*concat_site_, length + n);
       if (length > 0) std::memcpy(s->bytes(), f[0]->bytes(), length);
-      std::memcpy(s->bytes() + length, digits->bytes(), n);
+      std::memcpy(s->bytes() + length, p[0]->bytes(), n);
       f[0] = s;
       length += n;
     }
@@ -225,15 +225,15 @@ class StringBuild final : public Workload {
     uint64_t length = 0, capacity = 0;
     for (uint64_t i = 0; i < parts; ++i) {
       FrameScope p(m, *piece_);
-      Ref digits = m.AllocateArray(*new_digits_, kMaxDigits);
-      const size_t n = FormatDecimal(values[i], digits->bytes());
+      p[0] = m.AllocateArray(*new_digits_, kMaxDigits);
+      const size_t n = FormatDecimal(values[i], p[0]->bytes());
       if (length + n > capacity) {
         capacity = std::max(2 * capacity, length + n);
         f[1] = m.AllocateArray(*grow_site_, capacity);
         if (length > 0) std::memcpy(f[1]->bytes(), f[0]->bytes(), length);
         f[0] = f[1];
       }
-      std::memcpy(f[0]->bytes() + length, digits->bytes(), n);
+      std::memcpy(f[0]->bytes() + length, p[0]->bytes(), n);
       length += n;
     }
     out = f[0];
