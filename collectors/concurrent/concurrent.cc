@@ -180,7 +180,9 @@ void Concurrent::FlushWriteBarrier(Mutator& mutator) {
 
 std::byte* Concurrent::AllocateSlow(Mutator& mutator, size_t bytes) {
   if (!options_.manual) MaybeStartCycle(mutator);
-  for (int attempt = 0;;) {
+  // Out of memory only when a full collection this thread ran did not make room:
+  // when another thread collected first, the others may have used up what it freed.
+  for (bool collected = false;;) {
     std::byte* memory = bytes > kMaxSmallObjectBytes
                             ? AllocateLarge(mutator, bytes)
                             : AllocateSmall(mutator, SizeClassOf(bytes));
@@ -191,13 +193,13 @@ std::byte* Concurrent::AllocateSlow(Mutator& mutator, size_t bytes) {
       return memory;
     }
     if (SweepSome(256)) continue;  // blocks not sorted since the last cycle: help
-    if (attempt++ == 1) {
+    if (collected) {
       throw OutOfMemory(OutOfMemoryStatus("concurrent", heap_end_ - heap_begin_,
                                           marked_bytes_.load(std::memory_order_relaxed),
                                           bytes));
     }
     // The heap budget would be exceeded: finish the cycle (or run one) in one pause.
-    FullCollection(mutator, GcCause::kHeapFull);
+    collected = FullCollection(mutator, GcCause::kHeapFull);
   }
 }
 
@@ -554,11 +556,13 @@ void Concurrent::FinishMarkingInPause(StopTheWorldScope& stw) {
   stw.VerifyHeapIfEnabled(/*check_live_bytes=*/false);
 }
 
-void Concurrent::FullCollection(Mutator& mutator, GcCause cause) {
+bool Concurrent::FullCollection(Mutator& mutator, GcCause cause) {
   StopWorkerForPause(mutator);
+  bool collected = false;
   {
     StopTheWorldScope stw(mutator, PauseKind::kFull, cause);
     if (stw.stopped()) {
+      collected = true;
       MutexLock lock(&cycle_mu_);
       if (phase_ == CyclePhase::kSweeping) {
         auto phase = stw.Phase(Phase::kSweep);
@@ -603,6 +607,7 @@ void Concurrent::FullCollection(Mutator& mutator, GcCause cause) {
     }
   }
   ResumeWorkerAfterPause();
+  return collected;
 }
 
 bool Concurrent::SweepSome(size_t count) {

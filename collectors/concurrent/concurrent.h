@@ -112,7 +112,9 @@ class Concurrent final : public Collector {
   // One mark-termination attempt; true if the cycle's marking is finished.
   bool TryTerminate(Mutator* requester) ABSL_LOCKS_EXCLUDED(cycle_mu_);
   void FinishMarkingInPause(StopTheWorldScope& stw) ABSL_EXCLUSIVE_LOCKS_REQUIRED(cycle_mu_);
-  void FullCollection(Mutator& mutator, GcCause cause);
+  // The whole collection in one pause; false (nothing done) if another thread
+  // stopped the world first.
+  bool FullCollection(Mutator& mutator, GcCause cause);
   // Sorts up to `count` blocks into free / to-sweep; false when sweeping is done.
   bool SweepSome(size_t count) ABSL_LOCKS_EXCLUDED(mu_);
   void FinishSweepAndClear() ABSL_LOCKS_EXCLUDED(mu_);

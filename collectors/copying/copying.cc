@@ -73,20 +73,29 @@ class Copying final : public Collector {
 
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
     const size_t rounded = AlignUp(bytes, kWordBytes);
-    for (int attempt = 0;; ++attempt) {
+    // Out of memory only when a collection this thread ran did not make room (see
+    // marksweep).
+    for (bool collected = false;;) {
       if (std::byte* memory = current_.Allocate(mutator, rounded)) return memory;
-      if (attempt == 1) {
+      if (collected) {
         throw OutOfMemory(OutOfMemoryStatus("copying", 2 * SpaceBytes(),
                                             live_bytes_.load(std::memory_order_relaxed),
                                             bytes));
       }
-      Collect(mutator, GcCause::kHeapFull);
+      collected = CollectUnlessAnotherDid(mutator, GcCause::kHeapFull);
     }
   }
 
   void Collect(Mutator& mutator, GcCause cause) override {
+    CollectUnlessAnotherDid(mutator, cause);
+  }
+
+ private:
+  // A whole collection in one pause; false (and nothing done) if another thread
+  // stopped the world first and collected instead.
+  bool CollectUnlessAnotherDid(Mutator& mutator, GcCause cause) {
     StopTheWorldScope stw(mutator, PauseKind::kFull, cause);
-    if (!stw.stopped()) return;  // another thread collected while we waited
+    if (!stw.stopped()) return false;
     stw.set_cycle(collections_.load(std::memory_order_relaxed) + 1);
     runtime_->safepoints().ForEachMutator([](Mutator& m) { m.ResetAllocBuffers(); });
     if (kChecks && collections_.load(std::memory_order_relaxed) > 0) {
@@ -100,8 +109,10 @@ class Copying final : public Collector {
     collections_.fetch_add(1, std::memory_order_relaxed);
     if (kChecks) PoisonRange(reinterpret_cast<void*>(spare_begin_), SpaceBytes());
     stw.VerifyHeapIfEnabled(/*check_live_bytes=*/true);
+    return true;
   }
 
+ public:
   HeapUsage Usage() const override {
     return HeapUsage{
         .capacity_bytes = 2 * SpaceBytes(),

@@ -84,23 +84,33 @@ class MarkSweep final : public Collector {
   }
 
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
-    for (int attempt = 0;; ++attempt) {
+    // Out of memory only when a collection this thread ran did not make room: when
+    // another thread collected first, the others may have used up what it freed
+    // before this one got its turn.
+    for (bool collected = false;;) {
       std::byte* memory = bytes > kMaxSmallObjectBytes
                               ? AllocateLarge(bytes)
                               : AllocateSmall(mutator, SizeClassOf(bytes));
       if (memory != nullptr) return memory;
-      if (attempt == 1) {
+      if (collected) {
         throw OutOfMemory(OutOfMemoryStatus("marksweep", heap_end_ - heap_begin_,
                                             live_bytes_.load(std::memory_order_relaxed),
                                             bytes));
       }
-      Collect(mutator, GcCause::kHeapFull);
+      collected = CollectUnlessAnotherDid(mutator, GcCause::kHeapFull);
     }
   }
 
   void Collect(Mutator& mutator, GcCause cause) override {
+    CollectUnlessAnotherDid(mutator, cause);
+  }
+
+ private:
+  // A whole collection in one pause; false (and nothing done) if another thread
+  // stopped the world first and collected instead.
+  bool CollectUnlessAnotherDid(Mutator& mutator, GcCause cause) {
     StopTheWorldScope stw(mutator, PauseKind::kFull, cause);
-    if (!stw.stopped()) return;  // another thread collected while we waited
+    if (!stw.stopped()) return false;
     MutexLock lock(&mu_);
     stw.set_cycle(collections_.load(std::memory_order_relaxed) + 1);
     size_t live_bytes = 0;
@@ -125,8 +135,10 @@ class MarkSweep final : public Collector {
     handed_out_bytes_.store(0, std::memory_order_relaxed);
     collections_.fetch_add(1, std::memory_order_relaxed);
     stw.VerifyHeapIfEnabled(/*check_live_bytes=*/true);
+    return true;
   }
 
+ public:
   HeapUsage Usage() const override {
     const size_t live = live_bytes_.load(std::memory_order_relaxed);
     return HeapUsage{

@@ -1,0 +1,336 @@
+// server: request handlers on several goroutines. Each request makes garbage
+// (a parsed request, a response built in a growing buffer) and updates long-lived
+// per-user state shared through a global table. Request latency is what a user of
+// the server sees, so each request is one latency batch: the harness reports it as
+// simple latency (each request's own time) and metered latency (as if requests had
+// arrived at a steady rate, so that a pause delays every request queued behind it;
+// see results/README.md), both as p50/p99/p99.9/max.
+//
+// The Go program it corresponds to:
+//
+//   type User struct{ history *[16]*Summary; session []byte; id, requests, total int64 }
+//   type Request struct{ path []byte; user, item int64 }
+//   type Summary struct{ request, length, digest int64 }
+//   var users []*User                            // a global: shared per-user state
+//
+//   func handle(w int, user, item int64, parts int) {
+//     var hdr [128]byte                          // does not escape: request line
+//     n := formatRequestLine(hdr[:], user, item)
+//     ctx := &reqCtx{user, item, deadline}       // "&reqCtx{...} does not escape"
+//     req := &Request{path: append([]byte(nil), hdr[:n]...), user: user, item: item}
+//                                                // escapes: handed to handlers as an
+//                                                // interface; path escapes with it
+//     var body []byte                            // escapes: written out, kept by the
+//     for k := 0; k < parts; k++ {               // response
+//       body = strconv.AppendInt(body, item*1000+k*user, 10); body = append(body, ',')
+//     }
+//     s := &Summary{id, len(body), hash(body)}   // escapes: stored in the user's history
+//     u := users[user]; u.history[u.requests%16] = s; u.requests++; u.total += s.digest
+//   }
+//
+// Threads: --threads=T workers share R requests; worker t serves the users u with
+// u % T == t (session affinity, as a sharded server does), so per-user state is
+// shared across requests but never written by two threads at once. The user table
+// and every user's history are old objects that requests keep storing into. One op
+// is one request; a latency batch is one request.
+//
+// Checked by: replaying every worker's requests outside the heap; each user's
+// request count, digest total and latest summary.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/mutator.h"
+#include "workloads/common/random.h"
+#include "workloads/workload.h"
+
+namespace gclab {
+namespace {
+
+// User.
+constexpr size_t kHistory = 0, kSession = 1, kUserId = 2, kRequests = 3, kTotal = 4;
+// Request.
+constexpr size_t kPath = 0, kRequestUser = 1, kItem = 2;
+// Summary.
+constexpr size_t kRequestId = 0, kLength = 1, kDigest = 2;
+// reqCtx.
+constexpr size_t kCtxUser = 0, kCtxItem = 1, kDeadline = 2;
+constexpr uint64_t kHistoryLength = 16;
+constexpr uint64_t kHeaderBytes = 128;
+constexpr uint64_t kFnvBasis = 0xcbf29ce484222325, kFnvPrime = 0x100000001b3;
+
+struct Shape {
+  uint64_t users;
+  uint64_t requests;
+};
+
+Shape ShapeFor(WorkloadSize size) {
+  switch (size) {
+    case WorkloadSize::kSmall:
+      return {1'000, 40'000};
+    case WorkloadSize::kDefault:
+      return {20'000, 2'000'000};
+    case WorkloadSize::kLarge:
+      return {100'000, 10'000'000};
+  }
+  return {};
+}
+
+struct RequestPlan {
+  int64_t user;
+  int64_t item;
+  uint64_t parts;
+};
+
+// Worker t's next request: a user of its shard, an item, a response size.
+RequestPlan NextRequest(XorShift64& rng, int t, int threads, uint64_t users) {
+  const uint64_t shard = (users - static_cast<uint64_t>(t) + threads - 1) / threads;
+  return {static_cast<int64_t>(static_cast<uint64_t>(t) + threads * rng.Index(shard)),
+          static_cast<int64_t>(rng.Index(100'000)), rng.Range(4, 64)};
+}
+
+size_t FormatDecimal(uint64_t v, uint8_t* out) {
+  uint8_t reversed[20];
+  size_t n = 0;
+  do {
+    reversed[n++] = static_cast<uint8_t>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  for (size_t i = 0; i < n; ++i) out[i] = reversed[n - 1 - i];
+  return n;
+}
+
+uint64_t Fnv(const uint8_t* bytes, size_t n) {
+  uint64_t hash = kFnvBasis;
+  for (size_t i = 0; i < n; ++i) hash = (hash ^ bytes[i]) * kFnvPrime;
+  return hash;
+}
+
+// The response body of a request, built outside the heap (for checking).
+std::vector<uint8_t> ExpectedBody(const RequestPlan& plan) {
+  std::vector<uint8_t> body;
+  for (uint64_t k = 0; k < plan.parts; ++k) {
+    uint8_t digits[20];
+    const size_t n =
+        FormatDecimal(static_cast<uint64_t>(plan.item * 1000) + k * plan.user, digits);
+    body.insert(body.end(), digits, digits + n);
+    body.push_back(',');
+  }
+  return body;
+}
+
+class Server final : public Workload {
+ public:
+  explicit Server(const WorkloadParams& params)
+      : shape_(ShapeFor(params.size)),
+        seed_(params.seed),
+        threads_(params.threads),
+        runs_(static_cast<size_t>(params.threads), 0),
+        served_(static_cast<size_t>(params.threads), 0) {}
+
+  void Declare(CodeSegment& code, DataSegment& data) override {
+    const TypeInfo& user = code.DefineStruct("User", 5, {kHistory, kSession});
+    const TypeInfo& request = code.DefineStruct("Request", 3, {kPath});
+    const TypeInfo& summary = code.DefineStruct("Summary", 3, {});
+    const TypeInfo& ctx = code.DefineStruct("reqCtx", 3, {});
+    const TypeInfo& bytes = code.DefineByteArray("[]byte");
+    const TypeInfo& refs = code.DefineRefArray("[]*T");
+    new_user_ = &code.DefineSite("server.User", user, Escape::kEscapes);
+    new_history_ = &code.DefineSite("server.User.history", refs, Escape::kEscapes);
+    new_session_ = &code.DefineSite("server.User.session", bytes, Escape::kEscapes);
+    new_users_ = &code.DefineSite("server.users", refs, Escape::kEscapes);
+    new_header_ = &code.DefineSite("server.handle.hdr", bytes, Escape::kNoEscape);
+    new_ctx_ = &code.DefineSite("server.handle.ctx", ctx, Escape::kNoEscape);
+    new_request_ = &code.DefineSite("server.Request", request, Escape::kEscapes);
+    new_path_ = &code.DefineSite("server.Request.path", bytes, Escape::kEscapes);
+    grow_body_ = &code.DefineSite("server.body.growslice", bytes, Escape::kEscapes);
+    new_summary_ = &code.DefineSite("server.Summary", summary, Escape::kEscapes);
+    setup_ = &code.DefineFunction("setup", 1, {0});
+    // 0: hdr, 1: ctx, 2: request, 3: body, 4: grown body, 5: summary.
+    handle_ = &code.DefineFunction("handle", 6, {0, 1, 2, 3, 4, 5},
+                                   16 + kHeaderBytes + 8 * 4);
+    users_ = data.DefineRef("server.users");
+    data_ = &data;
+  }
+
+  size_t LiveBytesEstimate() const override {
+    const size_t per_user = 48 + (16 + 8 * kHistoryLength) + (16 + 64) +
+                            kHistoryLength * 32 + 8;
+    return shape_.users * per_user + 16;
+  }
+
+  void Setup(Mutator& m) override {
+    FrameScope f(m, *setup_);
+    m.StoreGlobal(users_, m.AllocateArray(*new_users_, shape_.users));
+    for (uint64_t u = 0; u < shape_.users; ++u) {
+      f[0] = m.Allocate(*new_user_);
+      f[0]->i64(kUserId) = static_cast<int64_t>(u);
+      Ref history = m.AllocateArray(*new_history_, kHistoryLength);
+      m.Store(f[0], kHistory, history);
+      Ref session = m.AllocateArray(*new_session_, 64);
+      std::memset(session->bytes(), static_cast<int>(u & 0xFF), 64);
+      m.Store(f[0], kSession, session);
+      m.StoreElement(data_->LoadRef(users_), u, f[0]);
+    }
+  }
+
+  void Run(Mutator& m, RunContext& context) override {
+    const int t = context.thread;
+    XorShift64 rng(SeedFor(t, runs_[t]++));
+    const uint64_t mine = RequestsFor(t);
+    for (uint64_t i = 0; i < mine; ++i) {
+      Handle(m, NextRequest(rng, t, threads_, shape_.users), i);
+      context.timer->BatchDone();
+    }
+    served_[t] = mine;
+  }
+
+  absl::Status Verify(Mutator&) override {
+    struct Expected {
+      int64_t requests = 0;
+      uint64_t total = 0;
+      uint64_t last_digest = 0;
+      int64_t last_length = 0;
+    };
+    std::vector<Expected> expected(shape_.users);
+    for (int t = 0; t < threads_; ++t) {
+      for (uint64_t run = 0; run < runs_[t]; ++run) {
+        XorShift64 rng(SeedFor(t, run));
+        for (uint64_t i = 0; i < RequestsFor(t); ++i) {
+          const RequestPlan plan = NextRequest(rng, t, threads_, shape_.users);
+          const std::vector<uint8_t> body = ExpectedBody(plan);
+          Expected& e = expected[static_cast<size_t>(plan.user)];
+          ++e.requests;
+          e.last_digest = Fnv(body.data(), body.size());
+          e.last_length = static_cast<int64_t>(body.size());
+          e.total += e.last_digest;
+        }
+      }
+    }
+    Ref users = data_->LoadRef(users_);
+    for (uint64_t u = 0; u < shape_.users; ++u) {
+      Ref user = users->element(u);
+      const Expected& e = expected[u];
+      if (user == nullptr || user->i64(kUserId) != static_cast<int64_t>(u) ||
+          user->i64(kRequests) != e.requests ||
+          static_cast<uint64_t>(user->i64(kTotal)) != e.total ||
+          user->ref(kSession)->bytes()[63] != (u & 0xFF)) {
+        return absl::DataLossError(absl::StrCat("server: user ", u, " has the wrong state"));
+      }
+      if (e.requests == 0) continue;
+      Ref last = user->ref(kHistory)->element(static_cast<uint64_t>(e.requests - 1) %
+                                              kHistoryLength);
+      if (last == nullptr || static_cast<uint64_t>(last->i64(kDigest)) != e.last_digest ||
+          last->i64(kLength) != e.last_length) {
+        return absl::DataLossError(
+            absl::StrCat("server: user ", u, " lost its latest request summary"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  uint64_t ops() const override {
+    uint64_t total = 0;
+    for (uint64_t served : served_) total += served;
+    return total;
+  }
+
+ private:
+  uint64_t SeedFor(int t, uint64_t run) const {
+    return seed_ * 0x9E3779B97F4A7C15 + run * 1000 + static_cast<uint64_t>(t) + 1;
+  }
+  uint64_t RequestsFor(int t) const {
+    const uint64_t n = static_cast<uint64_t>(threads_);
+    return shape_.requests / n + (static_cast<uint64_t>(t) < shape_.requests % n ? 1 : 0);
+  }
+
+  void Handle(Mutator& m, const RequestPlan& plan, uint64_t request_id) {
+    FrameScope f(m, *handle_);
+    // The request line, parsed into a stack buffer.
+    f[0] = m.AllocateArray(*new_header_, kHeaderBytes);
+    uint8_t* hdr = f[0]->bytes();
+    std::memcpy(hdr, "GET /u/", 7);
+    size_t n = 7 + FormatDecimal(static_cast<uint64_t>(plan.user), hdr + 7);
+    std::memcpy(hdr + n, "/i/", 3);
+    n += 3;
+    n += FormatDecimal(static_cast<uint64_t>(plan.item), hdr + n);
+    f[1] = m.Allocate(*new_ctx_);
+    f[1]->i64(kCtxUser) = plan.user;
+    f[1]->i64(kCtxItem) = plan.item;
+    f[1]->i64(kDeadline) = static_cast<int64_t>(request_id) + 1000;
+    f[2] = m.Allocate(*new_request_);
+    f[2]->i64(kRequestUser) = f[1]->i64(kCtxUser);
+    f[2]->i64(kItem) = f[1]->i64(kCtxItem);
+    Ref path = m.AllocateArray(*new_path_, n);
+    std::memcpy(path->bytes(), f[0]->bytes(), n);
+    m.Store(f[2], kPath, path);
+    // The response body: appended to, doubling when full.
+    uint64_t length = 0, capacity = 0;
+    for (uint64_t k = 0; k < plan.parts; ++k) {
+      uint8_t digits[21];
+      size_t d = FormatDecimal(
+          static_cast<uint64_t>(f[2]->i64(kItem) * 1000) + k * static_cast<uint64_t>(plan.user),
+          digits);
+      digits[d++] = ',';
+      if (length + d > capacity) {
+        capacity = std::max<uint64_t>(2 * capacity, 64);
+        f[4] = m.AllocateArray(*grow_body_, capacity);
+        if (length > 0) std::memcpy(f[4]->bytes(), f[3]->bytes(), length);
+        f[3] = f[4];
+      }
+      std::memcpy(f[3]->bytes() + length, digits, d);
+      length += d;
+    }
+    f[5] = m.Allocate(*new_summary_);
+    Ref summary = f[5];
+    summary->i64(kRequestId) = static_cast<int64_t>(request_id);
+    summary->i64(kLength) = static_cast<int64_t>(length);
+    summary->i64(kDigest) = static_cast<int64_t>(Fnv(f[3]->bytes(), length));
+    // The shared per-user state: old objects, stored into.
+    Ref user = data_->LoadRef(users_)->element(static_cast<uint64_t>(plan.user));
+    const int64_t requests = user->i64(kRequests);
+    m.StoreElement(user->ref(kHistory), static_cast<uint64_t>(requests) % kHistoryLength,
+                   summary);
+    user->i64(kRequests) = requests + 1;
+    user->i64(kTotal) = static_cast<int64_t>(static_cast<uint64_t>(user->i64(kTotal)) +
+                                             static_cast<uint64_t>(summary->i64(kDigest)));
+  }
+
+  Shape shape_;
+  uint64_t seed_;
+  int threads_;
+  std::vector<uint64_t> runs_;    // per worker; each touches only its own
+  std::vector<uint64_t> served_;  // requests served in the last run, per worker
+  const SiteInfo* new_user_ = nullptr;
+  const SiteInfo* new_history_ = nullptr;
+  const SiteInfo* new_session_ = nullptr;
+  const SiteInfo* new_users_ = nullptr;
+  const SiteInfo* new_header_ = nullptr;
+  const SiteInfo* new_ctx_ = nullptr;
+  const SiteInfo* new_request_ = nullptr;
+  const SiteInfo* new_path_ = nullptr;
+  const SiteInfo* grow_body_ = nullptr;
+  const SiteInfo* new_summary_ = nullptr;
+  const FunctionInfo* setup_ = nullptr;
+  const FunctionInfo* handle_ = nullptr;
+  Global users_{};
+  DataSegment* data_ = nullptr;
+};
+
+}  // namespace
+
+GCLAB_REGISTER_WORKLOAD("server",
+                        "request handlers on --threads workers: per-request garbage plus "
+                        "shared per-user state; request latency simple and metered",
+                        "size: small = 1,000 users, 40,000 requests; default = 20,000 users, "
+                        "2,000,000 requests; large = 100,000 users, 10,000,000 requests. "
+                        "threads: the requests are shared among T workers, each serving "
+                        "its own shard of users",
+                        [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
+                          return std::make_unique<Server>(params);
+                        });
+
+}  // namespace gclab
