@@ -165,8 +165,8 @@ int List() {
   std::printf("collectors:\n");
   for (const std::string& name : CollectorRegistry::Global().Names()) {
     const CollectorTraits& t = CollectorRegistry::Global().Find(name)->traits;
-    std::printf("  %-14s moving=%s concurrent=%s reclaims=%s barrier=%s fast-path=%s\n"
-                "                 %s\n",
+    std::printf("  %-16s moving=%s concurrent=%s reclaims=%s barrier=%s fast-path=%s\n"
+                "                   %s\n",
                 name.c_str(), t.moving ? "yes" : "no", t.concurrent ? "yes" : "no",
                 t.reclaims ? "yes" : "no", std::string(BarrierKindName(t.barrier)).c_str(),
                 t.fast_path == AllocFastPath::kBump ? "bump" : "size-class-bump",
@@ -178,12 +178,16 @@ int List() {
     std::string live;
     for (WorkloadSize size : {WorkloadSize::kSmall, WorkloadSize::kDefault, WorkloadSize::kLarge}) {
       auto workload = w.factory(WorkloadParams{.size = size});
+      const double bytes = static_cast<double>(workload->LiveBytesEstimate());
       absl::StrAppend(&live, live.empty() ? "" : ", ", WorkloadSizeName(size), " ",
-                      absl::StrFormat("%.1f", workload->LiveBytesEstimate() / double(MiB)), " MiB");
+                      bytes < MiB ? absl::StrFormat("%.0f KiB", bytes / KiB)
+                                  : absl::StrFormat("%.1f MiB", bytes / MiB));
     }
-    std::printf("  %-14s %s\n                 parameters: %s\n                 live size "
-                "estimate: %s\n",
-                name.c_str(), w.description.c_str(), w.parameters.c_str(), live.c_str());
+    std::printf("  %-16s %s\n                   parameters: %s\n                   units: %s\n"
+                "                   defaults: --size=default --threads=1 --seed=1 "
+                "--escape-analysis=on\n                   live size estimate: %s\n",
+                name.c_str(), w.description.c_str(), w.parameters.c_str(), w.units.c_str(),
+                live.c_str());
   }
   return kExitOk;
 }

@@ -37,6 +37,24 @@ std::vector<Interval> Normalise(std::vector<Interval> pauses, int64_t begin, int
 
 }  // namespace
 
+std::vector<int64_t> MeteredLatencies(const std::vector<std::vector<int64_t>>& batch_nanos) {
+  std::vector<int64_t> metered;
+  for (const std::vector<int64_t>& batches : batch_nanos) {
+    if (batches.empty()) continue;
+    int64_t total = 0;
+    for (int64_t b : batches) total += b;
+    const double interval = static_cast<double>(total) / static_cast<double>(batches.size());
+    int64_t start = 0;
+    for (size_t i = 0; i < batches.size(); ++i) {
+      const int64_t end = start + batches[i];
+      const auto arrival = static_cast<int64_t>(interval * static_cast<double>(i));
+      metered.push_back(end - std::min(start, arrival));
+      start = end;
+    }
+  }
+  return metered;
+}
+
 double MinimumMutatorUtilisation(std::vector<Interval> raw, int64_t begin, int64_t end,
                                  int64_t window) {
   if (end <= begin) return 1.0;

@@ -15,6 +15,15 @@ namespace gclab {
 // such that at least p% of the values are <= it. 0 for an empty list.
 int64_t Percentile(std::vector<int64_t> values, double p);
 
+// Metered latency (DaCapo Chopin's): each thread's batches (requests) are taken to
+// have arrived at a steady rate, the thread's batch count over its total time, and
+// each batch's latency runs from its arrival to its end: from the earlier of its
+// actual start and its synthetic arrival. So a pause delays, and is counted
+// against, every request that would have queued up behind it, where simple latency
+// charges it to one request. `batch_nanos` holds each thread's batch times, in
+// order and back to back; the result pools every thread's metered latencies.
+std::vector<int64_t> MeteredLatencies(const std::vector<std::vector<int64_t>>& batch_nanos);
+
 struct Interval {
   int64_t begin;
   int64_t end;

@@ -135,6 +135,7 @@ struct WorkloadRegistration {
   std::string name;
   std::string description;
   std::string parameters;  // what the size presets and threads mean, with defaults
+  std::string units;       // what one op and one latency batch are
   WorkloadFactory factory;
 };
 
@@ -161,10 +162,11 @@ struct WorkloadRegistrar {
 
 }  // namespace gclab
 
-// GCLAB_REGISTER_WORKLOAD(name, description, parameters, factory) at namespace scope.
-#define GCLAB_REGISTER_WORKLOAD(name, description, parameters, factory)             \
+// GCLAB_REGISTER_WORKLOAD(name, description, parameters, units, factory) at
+// namespace scope.
+#define GCLAB_REGISTER_WORKLOAD(name, description, parameters, units, factory)      \
   static const ::gclab::internal::WorkloadRegistrar GCLAB_CONCAT(                   \
       gclab_workload_registrar_, __COUNTER__)(::gclab::WorkloadRegistration{        \
-      (name), (description), (parameters), (factory)})
+      (name), (description), (parameters), (units), (factory)})
 
 #endif  // GCLAB_WORKLOADS_WORKLOAD_H_

@@ -77,12 +77,12 @@ std::unique_ptr<Workload> Make(const WorkloadParams&) {
 }
 
 using Fault = FaultWorkload::Fault;
-GCLAB_REGISTER_WORKLOAD("fault-none", "test: 10,000 allocations, then success", "", Make<Fault::kNone>);
-GCLAB_REGISTER_WORKLOAD("fault-crash", "test: raises SIGSEGV", "", Make<Fault::kCrash>);
-GCLAB_REGISTER_WORKLOAD("fault-hang", "test: never finishes", "", Make<Fault::kHang>);
-GCLAB_REGISTER_WORKLOAD("fault-oom", "test: keeps everything live", "", Make<Fault::kOutOfMemory>);
-GCLAB_REGISTER_WORKLOAD("fault-checksum", "test: fails its checksum", "", Make<Fault::kChecksum>);
-GCLAB_REGISTER_WORKLOAD("fault-corrupt", "test: corrupts the heap", "", Make<Fault::kCorruptHeap>);
+GCLAB_REGISTER_WORKLOAD("fault-none", "test: 10,000 allocations, then success", "", "", Make<Fault::kNone>);
+GCLAB_REGISTER_WORKLOAD("fault-crash", "test: raises SIGSEGV", "", "", Make<Fault::kCrash>);
+GCLAB_REGISTER_WORKLOAD("fault-hang", "test: never finishes", "", "", Make<Fault::kHang>);
+GCLAB_REGISTER_WORKLOAD("fault-oom", "test: keeps everything live", "", "", Make<Fault::kOutOfMemory>);
+GCLAB_REGISTER_WORKLOAD("fault-checksum", "test: fails its checksum", "", "", Make<Fault::kChecksum>);
+GCLAB_REGISTER_WORKLOAD("fault-corrupt", "test: corrupts the heap", "", "", Make<Fault::kCorruptHeap>);
 
 }  // namespace
 }  // namespace gclab

@@ -73,6 +73,21 @@ TEST(MedianIntervalTest, SmallSamplesUseMinMaxWithTheirCoverage) {
   EXPECT_DOUBLE_EQ(m.confidence, 0.875);
 }
 
+TEST(MeteredLatencyTest, SteadyBatchesAreTheirOwnLatency) {
+  EXPECT_EQ(MeteredLatencies({{10, 10, 10, 10}}), (std::vector<int64_t>{10, 10, 10, 10}));
+}
+
+TEST(MeteredLatencyTest, APauseDelaysTheRequestsQueuedBehindIt) {
+  // 150 ns for 6 batches: one arrives every 25. The 100 ns batch ends at 120; the
+  // next three arrived at 75, 100 and 125 and waited behind it.
+  EXPECT_EQ(MeteredLatencies({{10, 10, 100, 10, 10, 10}}),
+            (std::vector<int64_t>{10, 10, 100, 55, 40, 25}));
+}
+
+TEST(MeteredLatencyTest, PoolsThreadsEachAtItsOwnRate) {
+  EXPECT_EQ(MeteredLatencies({{5, 5}, {}, {30, 10}}), (std::vector<int64_t>{5, 5, 30, 20}));
+}
+
 TEST(MedianIntervalTest, OrderStatisticsFromSixValues) {
   // n = 6: k = 1 covers 1 - 2/64 = 96.9%; k = 2 covers only 78%.
   MedianInterval m = MedianWithInterval({6, 5, 4, 3, 2, 1});

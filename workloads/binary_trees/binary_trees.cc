@@ -247,6 +247,7 @@ GCLAB_REGISTER_WORKLOAD("binary-trees",
                         "size: small = stretch depth 14, long-lived 12, trees 4..12, array "
                         "50,000; default = 18, 16, 4..16, 500,000 (GCBench); large = 20, 18, "
                         "4..18, 2,000,000. threads: single-threaded (extra threads idle)",
+                        "op = one tree node built; latency batch = 1,000 nodes",
                         [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
                           return std::make_unique<BinaryTrees>(params);
                         });

@@ -230,6 +230,7 @@ GCLAB_REGISTER_WORKLOAD("churn",
                         "size: small = 100,000 slots, 2,000,000 ops; default = 1,000,000 "
                         "slots, 20,000,000 ops (~90 MB live); large = 2,000,000 slots, "
                         "100,000,000 ops. threads: single mutator (extra threads idle)",
+                        "op = one slot replaced; latency batch = 1,000 ops",
                         [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
                           return std::make_unique<Churn>(params);
                         });

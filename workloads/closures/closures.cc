@@ -230,6 +230,7 @@ GCLAB_REGISTER_WORKLOAD("closures",
                         "size: small = 1,000,000 ops, registry 4,096; default = 30,000,000 "
                         "ops, registry 65,536; large = 200,000,000 ops, registry 262,144. "
                         "threads: single goroutine (extra threads idle)",
+                        "op = one iteration (make, call, apply); latency batch = 1,000 ops",
                         [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
                           return std::make_unique<Closures>(params);
                         });

@@ -172,6 +172,7 @@ GCLAB_REGISTER_WORKLOAD("escape-return",
                         "size: small = 1,000,000 steps, ring 8,192; default = 100,000,000 "
                         "steps, ring 65,536; large = 500,000,000 steps, ring 262,144. "
                         "threads: single goroutine (extra threads idle)",
+                        "op = one step (a *Point and a Point made); latency batch = 1,000 steps",
                         [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
                           return std::make_unique<EscapeReturn>(params);
                         });

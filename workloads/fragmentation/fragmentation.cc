@@ -179,6 +179,7 @@ GCLAB_REGISTER_WORKLOAD("fragmentation",
                         "size: small = 2,000 slots, 100,000 ops; default = 20,000 slots, "
                         "8,000,000 ops; large = 80,000 slots, 40,000,000 ops (objects 16 B "
                         "to 32 KiB). threads: single goroutine (extra threads idle)",
+                        "op = one slot replaced; latency batch = 100 ops",
                         [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
                           return std::make_unique<Fragmentation>(params);
                         });

@@ -230,6 +230,7 @@ GCLAB_REGISTER_WORKLOAD("interface-boxing",
                         "size: small = 3,000,000 ops, sink 4,096; default = 60,000,000 ops, "
                         "sink 65,536; large = 300,000,000 ops, sink 262,144. threads: single "
                         "goroutine (extra threads idle)",
+                        "op = one value boxed; latency batch = 1,000 ops",
                         [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
                           return std::make_unique<InterfaceBoxing>(params);
                         });

@@ -282,6 +282,7 @@ GCLAB_REGISTER_WORKLOAD("lru-cache",
                         "entries, 12,000,000 gets; large = 1,000,000 entries, 60,000,000 "
                         "gets (values 16..256 bytes). threads: single goroutine (extra "
                         "threads idle)",
+                        "op = one Get; latency batch = 1,000 gets",
                         [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
                           return std::make_unique<LruCache>(params);
                         });

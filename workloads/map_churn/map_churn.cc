@@ -334,6 +334,7 @@ GCLAB_REGISTER_WORKLOAD("map-churn",
                         "size: small = 20,000 live entries, 1,500,000 ops; default = 500,000 "
                         "entries, 20,000,000 ops; large = 2,000,000 entries, 100,000,000 "
                         "ops. threads: single goroutine (extra threads idle)",
+                        "op = one map operation; latency batch = 1,000 ops",
                         [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
                           return std::make_unique<MapChurn>(params);
                         });

@@ -301,6 +301,7 @@ GCLAB_REGISTER_WORKLOAD("pipeline",
                         "15,000,000 (payloads 64..256 bytes, channel capacity 64). threads: "
                         "T >= 3 runs stage i % 3 on thread i; T = 2 and T = 1 run the "
                         "missing stages in turn on the last thread",
+                        "op = one message delivered; latency batch = 100 messages handled by a thread",
                         [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
                           return std::make_unique<Pipeline>(params);
                         });

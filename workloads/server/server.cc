@@ -329,6 +329,7 @@ GCLAB_REGISTER_WORKLOAD("server",
                         "2,000,000 requests; large = 100,000 users, 10,000,000 requests. "
                         "threads: the requests are shared among T workers, each serving "
                         "its own shard of users",
+                        "op = one request; latency batch = one request",
                         [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
                           return std::make_unique<Server>(params);
                         });

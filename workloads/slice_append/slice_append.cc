@@ -222,6 +222,7 @@ GCLAB_REGISTER_WORKLOAD("slice-append",
                         "size: small = 4,000 slices, ring 64; default = 500,000 slices, "
                         "ring 512; large = 1,000,000 slices, ring 2,048 (1..512 items each). "
                         "threads: single goroutine (extra threads idle)",
+                        "op = one item appended; latency batch = 1,000 items",
                         [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
                           return std::make_unique<SliceAppend>(params);
                         });

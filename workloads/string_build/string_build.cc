@@ -268,6 +268,7 @@ GCLAB_REGISTER_WORKLOAD("string-build",
                         "size: small = 10,000 ops, ring 128; default = 600,000 ops, ring "
                         "4,096; large = 3,000,000 ops, ring 16,384 (4..48 numbers a string). "
                         "threads: single goroutine (extra threads idle)",
+                        "op = one string built both ways; latency batch = 100 ops",
                         [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
                           return std::make_unique<StringBuild>(params);
                         });
