@@ -30,6 +30,13 @@ class OutOfMemory : public std::exception {
   std::string message_;
 };
 
+// How many full collections a thread runs itself, each followed by a failed
+// allocation, before it reports out of memory. One would do if it ran alone; but
+// with more runnable threads than cores, the others may use up all that a
+// collection freed before this thread is scheduled again, and a heap that is merely
+// tight must not be reported as exhausted.
+inline constexpr int kOwnCollectionsBeforeOutOfMemory = 4;
+
 // The status a collector reports when `request_bytes` cannot be allocated in a
 // heap of `heap_bytes` holding `live_bytes` (as of its last full collection, or
 // everything allocated for a collector that never collects).

@@ -180,9 +180,9 @@ void Concurrent::FlushWriteBarrier(Mutator& mutator) {
 
 std::byte* Concurrent::AllocateSlow(Mutator& mutator, size_t bytes) {
   if (!options_.manual) MaybeStartCycle(mutator);
-  // Out of memory only when a full collection this thread ran did not make room:
-  // when another thread collected first, the others may have used up what it freed.
-  for (bool collected = false;;) {
+  // Out of memory only when full collections this thread ran did not make room (see
+  // kOwnCollectionsBeforeOutOfMemory); one that another thread ran does not count.
+  for (int own_collections = 0;;) {
     std::byte* memory = bytes > kMaxSmallObjectBytes
                             ? AllocateLarge(mutator, bytes)
                             : AllocateSmall(mutator, SizeClassOf(bytes));
@@ -193,13 +193,13 @@ std::byte* Concurrent::AllocateSlow(Mutator& mutator, size_t bytes) {
       return memory;
     }
     if (SweepSome(256)) continue;  // blocks not sorted since the last cycle: help
-    if (collected) {
+    if (own_collections == kOwnCollectionsBeforeOutOfMemory) {
       throw OutOfMemory(OutOfMemoryStatus("concurrent", heap_end_ - heap_begin_,
                                           marked_bytes_.load(std::memory_order_relaxed),
                                           bytes));
     }
     // The heap budget would be exceeded: finish the cycle (or run one) in one pause.
-    collected = FullCollection(mutator, GcCause::kHeapFull);
+    if (FullCollection(mutator, GcCause::kHeapFull)) ++own_collections;
   }
 }
 

@@ -73,16 +73,16 @@ class Copying final : public Collector {
 
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
     const size_t rounded = AlignUp(bytes, kWordBytes);
-    // Out of memory only when a collection this thread ran did not make room (see
-    // marksweep).
-    for (bool collected = false;;) {
+    // Out of memory only when collections this thread ran did not make room (see
+    // kOwnCollectionsBeforeOutOfMemory); one that another thread ran does not count.
+    for (int own_collections = 0;;) {
       if (std::byte* memory = current_.Allocate(mutator, rounded)) return memory;
-      if (collected) {
+      if (own_collections == kOwnCollectionsBeforeOutOfMemory) {
         throw OutOfMemory(OutOfMemoryStatus("copying", 2 * SpaceBytes(),
                                             live_bytes_.load(std::memory_order_relaxed),
                                             bytes));
       }
-      collected = CollectUnlessAnotherDid(mutator, GcCause::kHeapFull);
+      if (CollectUnlessAnotherDid(mutator, GcCause::kHeapFull)) ++own_collections;
     }
   }
 

@@ -26,6 +26,7 @@ void TestProgram::Declare(CodeSegment& code, DataSegment& data) {
   frame = &code.DefineFunction("test.frame", 10, {0, 1, 2, 3, 4, 5, 6, 7}, 1024);
   for (int i = 0; i < 4; ++i) roots[i] = data.DefineRef(absl::StrCat("root", i));
   counter = data.DefineWord("counter");
+  channels = DeclareChannelTypes(code);
 }
 
 std::unique_ptr<Runtime> MakeTestRuntime(const std::string& collector, TestProgram& program,

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "runtime/channel.h"
 #include "runtime/runtime.h"
 
 namespace gclab::testing {
@@ -36,6 +37,8 @@ struct TestProgram {
 
   Global roots[4] = {};
   Global counter = {};
+
+  ChannelTypes channels;
 
   void Declare(CodeSegment& code, DataSegment& data);
 };

@@ -53,6 +53,43 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Bool()),
     Name);
 
+// The workloads whose threads share objects, on several threads (their names match
+// the ThreadSanitizer run's filter).
+class WorkloadThreadsTest
+    : public ::testing::TestWithParam<std::tuple<std::string, std::string, int>> {};
+
+TEST_P(WorkloadThreadsTest, PassesItsChecksumOnSeveralThreads) {
+  const auto& [collector, workload, threads] = GetParam();
+  const WorkloadParams params{.size = WorkloadSize::kSmall, .threads = threads};
+  const bool reclaims = CollectorRegistry::Global().FindSpec(collector)->traits.reclaims;
+  const size_t live = (*WorkloadRegistry::Global().Create(workload, params))->LiveBytesEstimate();
+  absl::StatusOr<CellResult> result =
+      RunCell({.collector = collector,
+               .workload = workload,
+               .params = params,
+               .heap_bytes = reclaims ? std::max<size_t>(4 * live, 4 * MiB) : 512 * MiB,
+               .verify_heap = true,
+               .warmup = 1});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->status, CellStatus::kOk) << result->error;
+  EXPECT_GT(result->ops, 0u);
+  ASSERT_EQ(result->batch_nanos.size(), static_cast<size_t>(threads));
+  for (const auto& batches : result->batch_nanos) EXPECT_FALSE(batches.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shared, WorkloadThreadsTest,
+    ::testing::Combine(::testing::ValuesIn(CollectorRegistry::Global().SpecsToTest()),
+                       ::testing::Values("pipeline", "server"), ::testing::Values(2, 4)),
+    [](const ::testing::TestParamInfo<WorkloadThreadsTest::ParamType>& info) {
+      std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param) + "_t" +
+                         std::to_string(std::get<2>(info.param));
+      for (char& c : name) {
+        if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+      }
+      return name;
+    });
+
 TEST(BinaryTreesTest, OutOfMemoryIsAResult) {
   // The default size keeps ~16 MB live; give it 2 MiB.
   absl::StatusOr<CellResult> result = RunCell({.collector = "marksweep",

@@ -61,7 +61,7 @@ struct Shape {
 Shape ShapeFor(WorkloadSize size) {
   switch (size) {
     case WorkloadSize::kSmall:
-      return {20'000, 1'500'000};
+      return {20'000, 3'000'000};
     case WorkloadSize::kDefault:
       return {500'000, 20'000'000};
     case WorkloadSize::kLarge:
@@ -96,9 +96,11 @@ class MapChurn final : public Workload {
   }
 
   size_t LiveBytesEstimate() const override {
-    // L values of 40 bytes; buckets ~2/3 full after a doubling; the bucket array.
-    const size_t buckets = shape_.live / 5;
-    return shape_.live * 40 + buckets * (8 * (kBucketFields + 1) + 8) + 64;
+    // L values of 40 bytes, and about L/4 buckets (between 3.25 and 6.5 entries
+    // each) with their array slots: twice over, since a doubling re-creates every
+    // bucket while the old ones are still live.
+    const size_t buckets = shape_.live / 4;
+    return shape_.live * 40 + 2 * buckets * (8 * (kBucketFields + 1) + 8) + 64;
   }
 
   void Setup(Mutator& m) override {
@@ -331,7 +333,7 @@ class MapChurn final : public Workload {
 GCLAB_REGISTER_WORKLOAD("map-churn",
                         "a Go-style hash map (8-slot buckets as heap objects) of pointer "
                         "values: 50% lookups, 25% inserts, 25% deletes at a steady size",
-                        "size: small = 20,000 live entries, 1,500,000 ops; default = 500,000 "
+                        "size: small = 20,000 live entries, 3,000,000 ops; default = 500,000 "
                         "entries, 20,000,000 ops; large = 2,000,000 entries, 100,000,000 "
                         "ops. threads: single goroutine (extra threads idle)",
                         "op = one map operation; latency batch = 1,000 ops",
