@@ -44,6 +44,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/mutator.h"
+#include "workloads/common/bytes.h"
 #include "workloads/common/random.h"
 #include "workloads/workload.h"
 
@@ -60,7 +61,6 @@ constexpr size_t kRequestId = 0, kLength = 1, kDigest = 2;
 constexpr size_t kCtxUser = 0, kCtxItem = 1, kDeadline = 2;
 constexpr uint64_t kHistoryLength = 16;
 constexpr uint64_t kHeaderBytes = 128;
-constexpr uint64_t kFnvBasis = 0xcbf29ce484222325, kFnvPrime = 0x100000001b3;
 
 struct Shape {
   uint64_t users;
@@ -90,23 +90,6 @@ RequestPlan NextRequest(XorShift64& rng, int t, int threads, uint64_t users) {
   const uint64_t shard = (users - static_cast<uint64_t>(t) + threads - 1) / threads;
   return {static_cast<int64_t>(static_cast<uint64_t>(t) + threads * rng.Index(shard)),
           static_cast<int64_t>(rng.Index(100'000)), rng.Range(4, 64)};
-}
-
-size_t FormatDecimal(uint64_t v, uint8_t* out) {
-  uint8_t reversed[20];
-  size_t n = 0;
-  do {
-    reversed[n++] = static_cast<uint8_t>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  for (size_t i = 0; i < n; ++i) out[i] = reversed[n - 1 - i];
-  return n;
-}
-
-uint64_t Fnv(const uint8_t* bytes, size_t n) {
-  uint64_t hash = kFnvBasis;
-  for (size_t i = 0; i < n; ++i) hash = (hash ^ bytes[i]) * kFnvPrime;
-  return hash;
 }
 
 // The response body of a request, built outside the heap (for checking).
@@ -204,7 +187,7 @@ class Server final : public Workload {
           const std::vector<uint8_t> body = ExpectedBody(plan);
           Expected& e = expected[static_cast<size_t>(plan.user)];
           ++e.requests;
-          e.last_digest = Fnv(body.data(), body.size());
+          e.last_digest = Fnv1a(body.data(), body.size());
           e.last_length = static_cast<int64_t>(body.size());
           e.total += e.last_digest;
         }
@@ -288,7 +271,7 @@ class Server final : public Workload {
     Ref summary = f[5];
     summary->i64(kRequestId) = static_cast<int64_t>(request_id);
     summary->i64(kLength) = static_cast<int64_t>(length);
-    summary->i64(kDigest) = static_cast<int64_t>(Fnv(f[3]->bytes(), length));
+    summary->i64(kDigest) = static_cast<int64_t>(Fnv1a(f[3]->bytes(), length));
     // The shared per-user state: old objects, stored into.
     Ref user = data_->LoadRef(users_)->element(static_cast<uint64_t>(plan.user));
     const int64_t requests = user->i64(kRequests);

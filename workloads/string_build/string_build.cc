@@ -43,6 +43,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/mutator.h"
+#include "workloads/common/bytes.h"
 #include "workloads/common/random.h"
 #include "workloads/workload.h"
 
@@ -51,8 +52,7 @@ namespace {
 
 constexpr uint64_t kOpsPerBatch = 100;
 constexpr uint64_t kMinParts = 4, kMaxParts = 48;
-constexpr uint64_t kMaxDigits = 20;
-constexpr uint64_t kFnvBasis = 0xcbf29ce484222325, kFnvPrime = 0x100000001b3;
+constexpr uint64_t kMaxDigits = kMaxDecimalDigits;
 
 struct Shape {
   uint64_t ops;
@@ -69,23 +69,6 @@ Shape ShapeFor(WorkloadSize size) {
       return {3'000'000, 16'384};
   }
   return {};
-}
-
-uint64_t Fnv(uint64_t hash, const uint8_t* bytes, size_t n) {
-  for (size_t i = 0; i < n; ++i) hash = (hash ^ bytes[i]) * kFnvPrime;
-  return hash;
-}
-
-// The decimal digits of v into out; returns how many.
-size_t FormatDecimal(uint64_t v, uint8_t* out) {
-  uint8_t reversed[kMaxDigits];
-  size_t n = 0;
-  do {
-    reversed[n++] = static_cast<uint8_t>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  for (size_t i = 0; i < n; ++i) out[i] = reversed[n - 1 - i];
-  return n;
 }
 
 // The values of one op: `parts` numbers of 1 to 18 digits.
@@ -132,6 +115,7 @@ class StringBuild final : public Workload {
   void Run(Mutator& m, RunContext& context) override {
     if (context.thread != 0) return;
     XorShift64 rng(seed_);
+    key_hash_sum_ = 0;
     uint64_t values[kMaxParts];
     for (uint64_t op = 0; op < shape_.ops; ++op) {
       const uint64_t parts = rng.Range(kMinParts, kMaxParts);
@@ -139,7 +123,7 @@ class StringBuild final : public Workload {
       for (uint64_t i = 0; i < parts; ++i) {
         values[i] = NextValue(rng);
         uint8_t digits[kMaxDigits];
-        expected = Fnv(expected, digits, FormatDecimal(values[i], digits));
+        expected = Fnv1a(digits, FormatDecimal(values[i], digits), expected);
       }
       FrameScope f(m, *op_);  // 0: the string just built; the arena holds the key
       Keep(m, 2 * op, f[0], Concat(m, values, parts, f[0]), expected);
@@ -147,7 +131,7 @@ class StringBuild final : public Workload {
       Ref key = m.AllocateArray(*key_site_, 3 + kMaxDigits);
       std::memcpy(key->bytes(), "op:", 3);
       const size_t n = 3 + FormatDecimal(op, key->bytes() + 3);
-      key_hash_sum_ += Fnv(kFnvBasis, key->bytes(), n);
+      key_hash_sum_ += Fnv1a(key->bytes(), n);
       if ((op + 1) % kOpsPerBatch == 0) context.timer->BatchDone();
     }
     ops_ = shape_.ops;
@@ -157,6 +141,14 @@ class StringBuild final : public Workload {
     if (bad_strings_ != 0) {
       return absl::DataLossError(
           absl::StrCat("string-build: ", bad_strings_, " strings have the wrong contents"));
+    }
+    uint64_t key_hash_sum = 0;
+    for (uint64_t op = 0; op < shape_.ops; ++op) {
+      uint8_t key[3 + kMaxDigits] = {'o', 'p', ':'};
+      key_hash_sum += Fnv1a(key, 3 + FormatDecimal(op, key + 3));
+    }
+    if (key_hash_sum != key_hash_sum_) {
+      return absl::DataLossError("string-build: the stack-allocated keys were damaged");
     }
     // Replay the last run: the ring holds its last K strings.
     XorShift64 rng(seed_);
@@ -168,7 +160,7 @@ class StringBuild final : public Workload {
       for (uint64_t i = 0; i < parts; ++i) {
         uint8_t digits[kMaxDigits];
         const size_t n = FormatDecimal(NextValue(rng), digits);
-        hash = Fnv(hash, digits, n);
+        hash = Fnv1a(digits, n, hash);
         length += n;
       }
       for (uint64_t k : {2 * op, 2 * op + 1}) {
@@ -181,7 +173,7 @@ class StringBuild final : public Workload {
     for (uint64_t j = 0; j < std::min<uint64_t>(shape_.keep, 2 * shape_.ops); ++j) {
       Ref s = recent->element(j);
       if (s == nullptr || recent_lengths[j] != lengths[j] || s->length() < lengths[j] ||
-          Fnv(kFnvBasis, s->bytes(), lengths[j]) != hashes[j]) {
+          Fnv1a(s->bytes(), lengths[j]) != hashes[j]) {
         return absl::DataLossError(absl::StrCat("string-build: recent[", j, "] is damaged"));
       }
     }
@@ -193,7 +185,7 @@ class StringBuild final : public Workload {
  private:
   // recent[k % K] = the string (s, length); checks its contents on the way.
   void Keep(Mutator& m, uint64_t k, Ref s, uint64_t length, uint64_t expected) {
-    if (Fnv(kFnvBasis, s->bytes(), length) != expected) ++bad_strings_;
+    if (Fnv1a(s->bytes(), length) != expected) ++bad_strings_;
     const uint64_t j = k % shape_.keep;
     m.StoreElement(data_->LoadRef(recent_), j, s);
     reinterpret_cast<uint64_t*>(data_->LoadRef(recent_lengths_)->bytes())[j] = length;
