@@ -11,6 +11,7 @@ packages=(
   libbenchmark-dev                   # microbenchmarks
   libjemalloc-dev                    # the harness's own memory
   nlohmann-json3-dev                 # manifest.json
+  python3-matplotlib                 # charts and the report (scripts/plot.py, report.py)
 )
 
 missing=()

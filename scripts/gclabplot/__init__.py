@@ -1,0 +1,1 @@
+"""Charts and a report from a gclab results folder (see results/README.md)."""

@@ -1,0 +1,107 @@
+"""Tests of scripts/plot.py and scripts/report.py on real results folders: one made
+by gclab in this test run, and a small checked-in fixture (with failed runs).
+
+  plot_test.py SOURCE_DIR REAL_RESULTS_DIR
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+SOURCE_DIR = sys.argv[1]
+REAL_RESULTS = sys.argv[2]
+FIXTURE = os.path.join(SOURCE_DIR, "tests", "scripts", "fixture-results")
+PLOT = os.path.join(SOURCE_DIR, "scripts", "plot.py")
+REPORT = os.path.join(SOURCE_DIR, "scripts", "report.py")
+CHARTS = ("pause_cdf", "pause_percentiles", "throughput", "mmu", "latency", "timeline", "lbo")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def run(script, *args):
+    return subprocess.run([sys.executable, script, *args], capture_output=True, text=True,
+                          timeout=600)
+
+
+class PlotTest(unittest.TestCase):
+    def copy(self, folder):
+        tmp = tempfile.mkdtemp(prefix="gclab-plot-test-")
+        self.addCleanup(shutil.rmtree, tmp)
+        target = os.path.join(tmp, "results")
+        shutil.copytree(folder, target, ignore=shutil.ignore_patterns("charts", "report.html"))
+        return target
+
+    def check_charts(self, folder, extra=()):
+        for name in CHARTS + tuple(extra):
+            path = os.path.join(folder, "charts", f"{name}.png")
+            self.assertTrue(os.path.isfile(path), f"{path} was not written")
+            with open(path, "rb") as f:
+                data = f.read()
+            self.assertEqual(data[:8], PNG_MAGIC, f"{path} is not a PNG")
+            # A chart with axes, labels and data is tens of KB; an empty figure is ~2 KB.
+            self.assertGreater(len(data), 15_000, f"{path} is suspiciously small")
+        with open(os.path.join(folder, "charts", "lbo.csv")) as f:
+            self.assertGreater(len(f.read().splitlines()), 1)
+
+    def test_real_results_folder_from_this_test_run(self):
+        folder = self.copy(REAL_RESULTS)
+        out = run(PLOT, folder, "--svg")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.check_charts(folder)
+        self.assertTrue(os.path.isfile(os.path.join(folder, "charts", "throughput.svg")))
+
+    def test_fixture_with_failed_runs_and_two_heaps(self):
+        folder = self.copy(FIXTURE)
+        out = run(REPORT, folder)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.check_charts(folder, extra=("time_space",))
+        report = out.stdout.strip().splitlines()[-1]
+        self.assertEqual(report, os.path.abspath(os.path.join(folder, "report.html")))
+        with open(report) as f:
+            page = f.read()
+        self.assertEqual(page.count("data:image/png;base64,"), len(CHARTS) + 1)
+        self.assertIn("oom", page)  # the fixture's failed runs are reported, not dropped
+
+    def expect_one_error_line(self, folder, fragment):
+        out = run(PLOT, folder)
+        self.assertEqual(out.returncode, 2, out.stderr)
+        lines = out.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, out.stderr)
+        self.assertIn(fragment, lines[0])
+        self.assertEqual(out.stdout, "")
+        self.assertFalse(os.path.exists(os.path.join(folder, "charts")))
+
+    def test_foreign_folder(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        self.expect_one_error_line(tmp, "is not a gclab results folder (no manifest.json)")
+
+    def test_missing_folder(self):
+        self.expect_one_error_line("/nonexistent/gclab-results", "is not a folder")
+
+    def test_other_schema_version(self):
+        folder = self.copy(FIXTURE)
+        path = os.path.join(folder, "manifest.json")
+        with open(path) as f:
+            manifest = json.load(f)
+        manifest["schema_version"] = 2
+        with open(path, "w") as f:
+            json.dump(manifest, f)
+        self.expect_one_error_line(folder, "has results schema version 2; these scripts read "
+                                           "version 3")
+
+    def test_malformed_manifest_and_runs(self):
+        folder = self.copy(FIXTURE)
+        with open(os.path.join(folder, "manifest.json"), "w") as f:
+            f.write("{not json")
+        self.expect_one_error_line(folder, "is not readable JSON")
+        folder = self.copy(FIXTURE)
+        with open(os.path.join(folder, "runs.csv"), "w") as f:
+            f.write("a,b\n1,2\n")
+        self.expect_one_error_line(folder, "runs.csv lacks column(s) run_key")
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]], verbosity=2)
