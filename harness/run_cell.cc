@@ -56,6 +56,9 @@ absl::Status RunThread(Workload& workload, Mutator& m, int thread, BatchTimer& t
   timer.Restart();
   RunContext context{.thread = thread, .timer = &timer};
   absl::Status status = CatchOutOfMemory([&] { workload.Run(m, context); });
+  // The bookkeeping below touches no heap, and converting a million samples takes
+  // milliseconds: blocked meanwhile, so that a pause requested now need not wait.
+  BlockingScope bookkeeping(m);
   if (totals != nullptr) {
     MutexLock lock(&totals->mu);
     totals->heap_bytes += m.heap_bytes_allocated() - heap_before;
@@ -137,7 +140,8 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
     for (int i = 0; outcome.ok() && i < spec.warmup; ++i) {
       outcome = RunIteration(rt, **workload, main, idle_timers, nullptr);
     }
-    std::vector<BatchTimer> timers(spec.params.threads, BatchTimer(spec.instrument));
+    std::vector<BatchTimer> timers(
+        spec.params.threads, BatchTimer(spec.instrument, (*workload)->BatchesPerThread()));
     if (outcome.ok()) outcome = CatchOutOfMemory([&] { main.Collect(GcCause::kExplicit); });
     // harness_begin: from here on everything is measured.
     rt.events().Clear();

@@ -12,6 +12,7 @@
 #ifndef GCLAB_WORKLOADS_WORKLOAD_H_
 #define GCLAB_WORKLOADS_WORKLOAD_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -50,12 +51,16 @@ struct WorkloadParams {
 // throughput), converted to nanoseconds by Finish().
 class BatchTimer {
  public:
-  // An enabled timer writes its first 64K samples into memory it touches here, so
-  // recording them causes no page faults; create it before the measured region.
-  explicit BatchTimer(bool enabled) : enabled_(enabled) {
-    if (enabled_) ticks_.assign(1 << 16, 0);
+  // An enabled timer writes its first `capacity` samples into memory it touches
+  // here, so that recording them causes no page faults and no reallocation (growing
+  // a vector of a million samples stops the thread for tens of milliseconds, which
+  // would show up as a pause's time-to-safepoint and as a latency spike); create it
+  // before the measured region, with the workload's BatchesPerThread().
+  explicit BatchTimer(bool enabled, size_t capacity = kDefaultCapacity) : enabled_(enabled) {
+    if (enabled_) ticks_.assign(std::max(capacity, kDefaultCapacity), 0);
     Restart();
   }
+  static constexpr size_t kDefaultCapacity = size_t{1} << 16;
   // Starts timing the next batch from now.
   void Restart() {
     start_nanos_ = MonotonicNanos();
@@ -127,6 +132,10 @@ class Workload {
 
   // Units of work done by the last Run (the workload says what one op is).
   virtual uint64_t ops() const = 0;
+
+  // How many latency batches one thread's Run records, at most (an estimate with some
+  // room is fine): the harness prepares that much room before the measured region.
+  virtual size_t BatchesPerThread() const { return BatchTimer::kDefaultCapacity; }
 };
 
 using WorkloadFactory = std::function<std::unique_ptr<Workload>(const WorkloadParams&)>;

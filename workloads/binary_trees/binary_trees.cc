@@ -144,6 +144,14 @@ class BinaryTrees final : public Workload {
 
   uint64_t ops() const override { return nodes_built_; }
 
+  size_t BatchesPerThread() const override {
+    uint64_t nodes = TreeSize(shape_.stretch_depth) + TreeSize(shape_.long_lived_depth);
+    for (int d = shape_.min_depth; d <= shape_.max_depth; d += 2) {
+      nodes += 2 * NumIters(d) * TreeSize(d);
+    }
+    return nodes / kNodesPerBatch + 1;
+  }
+
  private:
   uint64_t NumIters(int depth) const {
     return 2 * TreeSize(shape_.stretch_depth) / TreeSize(depth);

@@ -205,6 +205,8 @@ class Churn final : public Workload {
 
   uint64_t ops() const override { return ops_; }
 
+  size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
+
  private:
   Ref NewObj(Mutator& m, int64_t id) {
     Ref x = m.Allocate(*new_obj_);

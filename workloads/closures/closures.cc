@@ -30,6 +30,7 @@
 // the in-place closures and every counter left in the registry.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -114,7 +115,10 @@ class Closures final : public Workload {
     ops_ = shape_.ops;
   }
 
-  absl::Status Verify(Mutator&) override {
+  absl::Status Verify(Mutator& m) override {
+    // The replay below touches no heap: blocked meanwhile, so that a collection
+    // (a concurrent collector's pause) need not wait for it.
+    std::optional<BlockingScope> replaying(std::in_place, m);
     std::vector<int64_t> n(shape_.registry, 0), step(shape_.registry, 0);
     std::vector<bool> made(shape_.registry, false);
     uint64_t total = 0, inplace = 0;
@@ -144,6 +148,7 @@ class Closures final : public Workload {
       return absl::DataLossError(absl::StrCat("closures: totals ", total_, "/", inplace_,
                                               ", expected ", total, "/", inplace));
     }
+    replaying.reset();
     Ref registry = data_->LoadRef(registry_);
     for (uint64_t j = 0; j < shape_.registry; ++j) {
       Ref c = registry->element(j);
@@ -157,6 +162,8 @@ class Closures final : public Workload {
   }
 
   uint64_t ops() const override { return ops_; }
+
+  size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
 
  private:
   // registry[j] = makeCounter(start, step)

@@ -161,6 +161,8 @@ class Fragmentation final : public Workload {
 
   uint64_t ops() const override { return ops_; }
 
+  size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
+
  private:
   static void Stamp(Ref object, uint64_t id) {
     const uint64_t tail = ~id;

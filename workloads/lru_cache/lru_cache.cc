@@ -171,6 +171,8 @@ class LruCache final : public Workload {
 
   uint64_t ops() const override { return ops_; }
 
+  size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
+
  private:
   int64_t NextKey(XorShift64& rng) const {
     const bool hot = rng.Percent(80);

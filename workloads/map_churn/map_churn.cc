@@ -199,6 +199,8 @@ class MapChurn final : public Workload {
 
   uint64_t ops() const override { return ops_; }
 
+  size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
+
  private:
   Ref Lookup(int64_t key) const {
     Ref buckets = data_->LoadRef(map_)->ref(kBuckets);
