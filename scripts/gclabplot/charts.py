@@ -139,9 +139,9 @@ class Charts:
     # --- throughput ---
 
     def _baseline_for(self, cells):
-        """The baseline collector among cells of one workload and heap: --baseline, else
-        nogc when it has ok runs, else the fastest median."""
-        medians = {k[0]: stats.median([r.get("ops_per_s") for r in runs if r.ok])
+        """The baseline collector among cells of one workload and heap, and its mean
+        throughput: --baseline, else nogc when it has ok runs, else the fastest."""
+        medians = {k[0]: stats.mean_ci95([r.get("ops_per_s") for r in runs if r.ok])[0]
                    for k, runs in cells.items()}
         medians = {c: m for c, m in medians.items() if m}
         if not medians:
