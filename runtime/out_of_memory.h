@@ -37,6 +37,21 @@ class OutOfMemory : public std::exception {
 // tight must not be reported as exhausted.
 inline constexpr int kOwnCollectionsBeforeOutOfMemory = 4;
 
+// The allocation slow path's retry policy, shared by every collector that collects:
+// `try_allocate()` returns memory or null; on null, `collect()` runs a full collection
+// and returns false if another thread's collection came first (it does not count);
+// after kOwnCollectionsBeforeOutOfMemory own collections that did not make room,
+// throws OutOfMemory with `exhausted()`'s status.
+template <typename TryAllocate, typename Collect, typename Exhausted>
+std::byte* AllocateOrCollect(TryAllocate&& try_allocate, Collect&& collect,
+                             Exhausted&& exhausted) {
+  for (int own_collections = 0;;) {
+    if (std::byte* memory = try_allocate()) return memory;
+    if (own_collections == kOwnCollectionsBeforeOutOfMemory) throw OutOfMemory(exhausted());
+    if (collect()) ++own_collections;
+  }
+}
+
 // The status a collector reports when `request_bytes` cannot be allocated in a
 // heap of `heap_bytes` holding `live_bytes` (as of its last full collection, or
 // everything allocated for a collector that never collects).

@@ -180,27 +180,25 @@ void Concurrent::FlushWriteBarrier(Mutator& mutator) {
 
 std::byte* Concurrent::AllocateSlow(Mutator& mutator, size_t bytes) {
   if (!options_.manual) MaybeStartCycle(mutator);
-  // Out of memory only when full collections this thread ran did not make room (see
-  // kOwnCollectionsBeforeOutOfMemory); one that another thread ran does not count.
-  for (int own_collections = 0;;) {
-    std::byte* memory = bytes > kMaxSmallObjectBytes
-                            ? AllocateLarge(mutator, bytes)
-                            : AllocateSmall(mutator, SizeClassOf(bytes));
-    if (memory != nullptr) {
-      if (marking_.load(std::memory_order_relaxed)) {
-        Assist(mutator, StateOf(mutator).last_handout);
-      }
-      return memory;
-    }
-    if (SweepSome(256)) continue;  // blocks not sorted since the last cycle: help
-    if (own_collections == kOwnCollectionsBeforeOutOfMemory) {
-      throw OutOfMemory(OutOfMemoryStatus("concurrent", heap_end_ - heap_begin_,
-                                          marked_bytes_.load(std::memory_order_relaxed),
-                                          bytes));
-    }
-    // The heap budget would be exceeded: finish the cycle (or run one) in one pause.
-    if (FullCollection(mutator, GcCause::kHeapFull)) ++own_collections;
-  }
+  std::byte* memory = AllocateOrCollect(
+      [&]() -> std::byte* {
+        do {
+          if (std::byte* m = bytes > kMaxSmallObjectBytes
+                                 ? AllocateLarge(mutator, bytes)
+                                 : AllocateSmall(mutator, SizeClassOf(bytes))) {
+            return m;
+          }
+        } while (SweepSome(256));  // blocks not sorted since the last cycle: help
+        return nullptr;
+      },
+      // The heap budget would be exceeded: finish the cycle (or run one) in one pause.
+      [&] { return FullCollection(mutator, GcCause::kHeapFull); },
+      [&] {
+        return OutOfMemoryStatus("concurrent", heap_end_ - heap_begin_,
+                                 marked_bytes_.load(std::memory_order_relaxed), bytes);
+      });
+  if (marking_.load(std::memory_order_relaxed)) Assist(mutator, StateOf(mutator).last_handout);
+  return memory;
 }
 
 std::byte* Concurrent::AllocateSmall(Mutator& mutator, size_t size_class) {

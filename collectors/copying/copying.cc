@@ -73,17 +73,13 @@ class Copying final : public Collector {
 
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
     const size_t rounded = AlignUp(bytes, kWordBytes);
-    // Out of memory only when collections this thread ran did not make room (see
-    // kOwnCollectionsBeforeOutOfMemory); one that another thread ran does not count.
-    for (int own_collections = 0;;) {
-      if (std::byte* memory = current_.Allocate(mutator, rounded)) return memory;
-      if (own_collections == kOwnCollectionsBeforeOutOfMemory) {
-        throw OutOfMemory(OutOfMemoryStatus("copying", 2 * SpaceBytes(),
-                                            live_bytes_.load(std::memory_order_relaxed),
-                                            bytes));
-      }
-      if (CollectUnlessAnotherDid(mutator, GcCause::kHeapFull)) ++own_collections;
-    }
+    return AllocateOrCollect(
+        [&] { return current_.Allocate(mutator, rounded); },
+        [&] { return CollectUnlessAnotherDid(mutator, GcCause::kHeapFull); },
+        [&] {
+          return OutOfMemoryStatus("copying", 2 * SpaceBytes(),
+                                   live_bytes_.load(std::memory_order_relaxed), bytes);
+        });
   }
 
   void Collect(Mutator& mutator, GcCause cause) override {

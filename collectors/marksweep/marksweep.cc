@@ -84,20 +84,16 @@ class MarkSweep final : public Collector {
   }
 
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
-    // Out of memory only when collections this thread ran did not make room (see
-    // kOwnCollectionsBeforeOutOfMemory); one that another thread ran does not count.
-    for (int own_collections = 0;;) {
-      std::byte* memory = bytes > kMaxSmallObjectBytes
-                              ? AllocateLarge(bytes)
-                              : AllocateSmall(mutator, SizeClassOf(bytes));
-      if (memory != nullptr) return memory;
-      if (own_collections == kOwnCollectionsBeforeOutOfMemory) {
-        throw OutOfMemory(OutOfMemoryStatus("marksweep", heap_end_ - heap_begin_,
-                                            live_bytes_.load(std::memory_order_relaxed),
-                                            bytes));
-      }
-      if (CollectUnlessAnotherDid(mutator, GcCause::kHeapFull)) ++own_collections;
-    }
+    return AllocateOrCollect(
+        [&] {
+          return bytes > kMaxSmallObjectBytes ? AllocateLarge(bytes)
+                                              : AllocateSmall(mutator, SizeClassOf(bytes));
+        },
+        [&] { return CollectUnlessAnotherDid(mutator, GcCause::kHeapFull); },
+        [&] {
+          return OutOfMemoryStatus("marksweep", heap_end_ - heap_begin_,
+                                   live_bytes_.load(std::memory_order_relaxed), bytes);
+        });
   }
 
   void Collect(Mutator& mutator, GcCause cause) override {

@@ -149,11 +149,7 @@ TEST_P(ChannelThreadsTest, ClosingWakesBlockedReceiversAndRefusesSends) {
 INSTANTIATE_TEST_SUITE_P(EveryCollector, ChannelThreadsTest,
                          ::testing::ValuesIn(CollectorRegistry::Global().SpecsToTest()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param;
-                           for (char& c : name) {
-                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
+                           return testing::TestNameOf(info.param);
                          });
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace gclab::testing {
@@ -67,6 +68,13 @@ int64_t SumList(Ref head, int64_t* count) {
     ++*count;
   }
   return sum;
+}
+
+std::string TestNameOf(std::string text) {
+  for (char& c : text) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return text;
 }
 
 }  // namespace gclab::testing

@@ -63,6 +63,10 @@ void BuildList(Mutator& m, const TestProgram& p, Ref* slot, int64_t length, int6
 // Sums a list's values, counting its nodes into *count.
 int64_t SumList(Ref head, int64_t* count);
 
+// `text` (a collector spec, a workload name...) as a GoogleTest parameter name:
+// every character but letters and digits becomes '_'.
+std::string TestNameOf(std::string text);
+
 }  // namespace gclab::testing
 
 #endif  // GCLAB_TESTS_TESTING_TEST_PROGRAM_H_

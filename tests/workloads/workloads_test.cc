@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "harness/run_cell.h"
 #include "runtime/collector.h"
+#include "tests/testing/test_program.h"
 #include "workloads/workload.h"
 
 namespace gclab {
@@ -38,12 +39,8 @@ TEST_P(EveryWorkloadTest, PassesItsChecksumWithVerification) {
 }
 
 std::string Name(const ::testing::TestParamInfo<EveryWorkloadTest::ParamType>& info) {
-  std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param) +
-                     (std::get<2>(info.param) ? "_escape_on" : "_escape_off");
-  for (char& c : name) {
-    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
+  return testing::TestNameOf(std::get<0>(info.param) + "_" + std::get<1>(info.param) +
+                             (std::get<2>(info.param) ? "_escape_on" : "_escape_off"));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -82,12 +79,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::ValuesIn(CollectorRegistry::Global().SpecsToTest()),
                        ::testing::Values("pipeline", "server"), ::testing::Values(2, 4)),
     [](const ::testing::TestParamInfo<WorkloadThreadsTest::ParamType>& info) {
-      std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param) + "_t" +
-                         std::to_string(std::get<2>(info.param));
-      for (char& c : name) {
-        if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-      }
-      return name;
+      return testing::TestNameOf(std::get<0>(info.param) + "_" + std::get<1>(info.param) +
+                                 "_t" + std::to_string(std::get<2>(info.param)));
     });
 
 TEST(BinaryTreesTest, OutOfMemoryIsAResult) {

@@ -24,7 +24,7 @@
 //   }
 //
 // append grows capacity as Go's growslice does: doubling below 256 elements, then
-// by a quarter plus 192. The slice header (array, len) is boxed when it is kept in
+// by a quarter plus 192. The slice header (array, len, cap) is boxed when it is kept in
 // the ring. One op is one item appended; a latency batch is 1000 items.
 //
 // Checked by: the sum of every item's value (read back through the window) against
@@ -45,7 +45,7 @@ namespace gclab {
 namespace {
 
 constexpr size_t kId = 0, kVal = 1;             // Item
-constexpr size_t kArray = 0, kLen = 1, kOp = 2;  // SliceBox: the kept slice header
+constexpr size_t kArray = 0, kLen = 1, kCap = 2;  // SliceBox: the kept slice header
 constexpr uint64_t kWindow = 16;
 constexpr uint64_t kMaxLength = 512;
 constexpr uint64_t kOpsPerBatch = 1000;
@@ -73,6 +73,13 @@ uint64_t GrowCapacity(uint64_t capacity) {
   if (capacity == 0) return 1;
   if (capacity < 256) return 2 * capacity;
   return capacity + (capacity + 3 * 256) / 4;
+}
+
+// The capacity appending n items one at a time ends with.
+uint64_t CapacityAfterAppending(uint64_t n) {
+  uint64_t capacity = 0;
+  while (capacity < n) capacity = GrowCapacity(capacity);
+  return capacity;
 }
 
 class SliceAppend final : public Workload {
@@ -115,7 +122,7 @@ class SliceAppend final : public Workload {
     uint64_t total = 0;
     for (uint64_t op = 0; op < shape_.slices; ++op) {
       FrameScope f(m, *summarize_);  // 0: the slice; the arena holds the window
-      f[0] = Collect(m, op, rng.Range(1, kMaxLength));
+      f[0] = Collect(m, rng.Range(1, kMaxLength));
       m.StoreElement(data_->LoadRef(keep_), op % shape_.keep, f[0]);
       total += Summarize(m, f[0]);
     }
@@ -147,7 +154,8 @@ class SliceAppend final : public Workload {
       if (first < 0) continue;
       Ref box = keep->element(j);
       if (box == nullptr || static_cast<uint64_t>(box->i64(kLen)) != n ||
-          box->ref(kArray) == nullptr || box->ref(kArray)->length() < n) {
+          box->ref(kArray) == nullptr || static_cast<uint64_t>(box->i64(kCap)) != CapacityAfterAppending(n) ||
+          box->ref(kArray)->length() != static_cast<uint64_t>(box->i64(kCap))) {
         return absl::DataLossError(absl::StrCat("slice-append: kept slice ", j, " is damaged"));
       }
       for (uint64_t i = 0; i < n; ++i) {
@@ -171,7 +179,7 @@ class SliceAppend final : public Workload {
 
  private:
   // Returns the boxed slice header of a new slice of n items.
-  Ref Collect(Mutator& m, uint64_t op, uint64_t n) {
+  Ref Collect(Mutator& m, uint64_t n) {
     FrameScope f(m, *collect_);  // 0: backing array, 1: the grown one, 2: the new item
     uint64_t capacity = 0;
     for (uint64_t i = 0; i < n; ++i) {
@@ -191,7 +199,7 @@ class SliceAppend final : public Workload {
     Ref box = m.Allocate(*new_box_);
     m.Store(box, kArray, f[0]);
     box->i64(kLen) = static_cast<int64_t>(n);
-    box->i64(kOp) = static_cast<int64_t>(op);
+    box->i64(kCap) = static_cast<int64_t>(capacity);
     return box;
   }
 
