@@ -169,7 +169,7 @@ int List() {
                 "                   %s\n",
                 name.c_str(), t.moving ? "yes" : "no", t.concurrent ? "yes" : "no",
                 t.reclaims ? "yes" : "no", std::string(BarrierKindName(t.barrier)).c_str(),
-                t.fast_path == AllocFastPath::kBump ? "bump" : "size-class-bump",
+                std::string(AllocFastPathName(t.fast_path)).c_str(),
                 t.description.c_str());
   }
   std::printf("workloads:\n");

@@ -130,7 +130,7 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
   if (absl::Status status = rt.Start(); !status.ok()) return status;
 
   CellResult result;
-  result.heap_bytes = rt.heap().size();
+  result.heap_bytes = rt.config().heap_bytes;  // page-aligned by Create
   ThreadTotals totals;
   totals.batches.resize(spec.params.threads);
   {

@@ -45,6 +45,11 @@ struct CollectorTraits {
   bool reclaims = true;     // frees unreachable objects (false only for a no-GC baseline)
   BarrierKind barrier = BarrierKind::kNone;  // the default configuration's
   AllocFastPath fast_path = AllocFastPath::kBump;
+  // True: objects live in the heap segment the runtime reserves and hands to Init.
+  // False: the collector gets object memory elsewhere (malloc, a library's own heap);
+  // the runtime then reserves no heap segment, Init gets an empty span, and
+  // RuntimeConfig::heap_bytes is the budget the collector must keep to.
+  bool heap_segment = true;
   // Specs ("name:key=value") the conformance suite and workload tests run when the
   // collector has variants that must each be correct; empty: the name alone.
   std::vector<std::string> test_variants;
@@ -66,8 +71,8 @@ class Collector {
 
   // Called once by Runtime::Start on the starting thread, before any mutator exists.
   // `heap` is the heap segment, page-aligned and zero-filled: the collector's whole
-  // budget, which it carves into its spaces. Returns an error if the collector
-  // cannot work in a heap of this size.
+  // budget, which it carves into its spaces (empty if traits().heap_segment is
+  // false). Returns an error if the collector cannot work in a heap of this size.
   virtual absl::Status Init(Runtime& runtime, std::span<std::byte> heap) = 0;
 
   // Called once as the runtime is destroyed, after every mutator has detached and
@@ -99,9 +104,9 @@ class Collector {
   // Thread-safe; approximate while mutators run.
   virtual HeapUsage Usage() const = 0;
 
-  // For the heap verifier, with the world stopped right after a collection: is
-  // `object` (an address inside the heap segment) the start of an object that this
-  // collector holds live? A reachable object for which this is false is a lost
+  // For the heap verifier, with the world stopped (or no mutator running): is
+  // `object` (an address the runtime's InHeap accepts) the start of an object that
+  // this collector holds live? A reachable object for which this is false is a lost
   // object.
   virtual bool IsLiveObject(const Object* object) const = 0;
 };

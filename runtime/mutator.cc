@@ -21,6 +21,18 @@ absl::string_view BarrierKindName(BarrierKind kind) {
   return "?";
 }
 
+absl::string_view AllocFastPathName(AllocFastPath fast_path) {
+  switch (fast_path) {
+    case AllocFastPath::kBump:
+      return "bump";
+    case AllocFastPath::kSizeClassBump:
+      return "size-class-bump";
+    case AllocFastPath::kNone:
+      return "none";
+  }
+  return "?";
+}
+
 Mutator::Mutator(Runtime& runtime)
     : poll_word_(runtime.safepoints().poll_word()),
       wb_next_(wb_log_),

@@ -50,6 +50,7 @@ class Runtime;
 enum class AllocFastPath : uint8_t {
   kBump,           // one buffer, exact sizes (copying, no-GC)
   kSizeClassBump,  // one buffer of free cells per size class (segregated mark-sweep)
+  kNone,           // none inline: every allocation calls the collector (malloc-backed)
 };
 
 // What the write barrier logs before a pointer store.
@@ -61,6 +62,7 @@ enum class BarrierKind : uint8_t {
 };
 
 absl::string_view BarrierKindName(BarrierKind kind);
+absl::string_view AllocFastPathName(AllocFastPath fast_path);
 
 // A run of free memory [cursor, limit) the fast path bumps through.
 struct AllocBuffer {
@@ -229,6 +231,7 @@ class BlockingScope {
 // Inline fast paths.
 
 GCLAB_ALWAYS_INLINE std::byte* Mutator::AllocateHeap(size_t bytes) {
+  // kNone needs no test of its own: its buffers stay empty, so the bump test fails.
   size_t size_class = 0;
   size_t step = bytes;
   if (fast_path_ == AllocFastPath::kSizeClassBump) {

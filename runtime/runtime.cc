@@ -71,6 +71,7 @@ absl::Status Protect(void* begin, size_t bytes, int protection, absl::string_vie
 Runtime::Runtime(const RuntimeConfig& config, std::unique_ptr<Collector> collector)
     : config_(config),
       collector_(std::move(collector)),
+      heap_in_segment_(collector_->traits().heap_segment),
       channel_states_(std::make_unique<ChannelStates>()) {
   const char* stress = std::getenv("GCLAB_STRESS");
   if (stress != nullptr && std::string_view(stress) == "1") config_.stress = true;
@@ -97,7 +98,8 @@ absl::Status Runtime::Reserve() {
   const size_t stacks_offset = data_offset + config_.data_bytes + page;
   const size_t stacks_bytes = stack_stride_ * config_.max_mutators;
   const size_t heap_offset_unaligned = stacks_offset + stacks_bytes;
-  reservation_bytes_ = heap_offset_unaligned + kHeapAlignment + config_.heap_bytes;
+  reservation_bytes_ = heap_offset_unaligned;
+  if (heap_in_segment_) reservation_bytes_ += kHeapAlignment + config_.heap_bytes;
 
   reservation_ = mmap(nullptr, reservation_bytes_, PROT_NONE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -126,18 +128,20 @@ absl::Status Runtime::Reserve() {
         !s.ok())
       return s;
   }
-  if (absl::Status s = Protect(heap_begin, config_.heap_bytes, PROT_READ | PROT_WRITE, "heap");
-      !s.ok())
-    return s;
-
-  if (config_.huge_pages) {
-    // Best effort: without THP the heap still works, with one fault per 4 KiB page.
-    madvise(heap_begin, config_.heap_bytes, MADV_HUGEPAGE);
+  if (heap_in_segment_) {
+    if (absl::Status s =
+            Protect(heap_begin, config_.heap_bytes, PROT_READ | PROT_WRITE, "heap");
+        !s.ok())
+      return s;
+    if (config_.huge_pages) {
+      // Best effort: without THP the heap still works, with one fault per 4 KiB page.
+      madvise(heap_begin, config_.heap_bytes, MADV_HUGEPAGE);
+    }
+    heap_ = std::span<std::byte>(heap_begin, config_.heap_bytes);
   }
 
   code_.emplace(std::span<std::byte>(base, config_.code_bytes), config_.escape_analysis);
   data_.emplace(std::span<std::byte>(base + data_offset, config_.data_bytes));
-  heap_ = std::span<std::byte>(heap_begin, config_.heap_bytes);
   {
     MutexLock lock(&stacks_mu_);
     stack_in_use_.assign(config_.max_mutators, false);

@@ -94,11 +94,20 @@ class Runtime {
   // The off-heap halves of channels (see channel.h).
   ChannelStates& channel_states() { return *channel_states_; }
 
+  // The heap segment; empty when the collector keeps objects elsewhere
+  // (CollectorTraits::heap_segment false).
   std::span<std::byte> heap() const { return heap_; }
+  // Could `p` be a heap object? Inside the heap segment; or, for a collector that
+  // keeps objects elsewhere, anywhere but null and the runtime's own segments.
   bool InHeap(const void* p) const {
-    return p >= heap_.data() && p < heap_.data() + heap_.size();
+    if (heap_in_segment_) return p >= heap_.data() && p < heap_.data() + heap_.size();
+    return p != nullptr && !InReservation(p);
   }
   bool InStackSegment(const void* p) const { return p >= stacks_begin_ && p < stacks_end_; }
+  // In any segment the runtime reserved (code, data, stacks, guards, heap).
+  bool InReservation(const void* p) const {
+    return p >= reservation_ && p < static_cast<std::byte*>(reservation_) + reservation_bytes_;
+  }
 
   // Checks the heap from the roots (see verifier.h). Only with the world stopped, or
   // when no mutator runs. `check_live_bytes`: also compare the collector's live-byte
@@ -121,6 +130,7 @@ class Runtime {
 
   RuntimeConfig config_;
   std::unique_ptr<Collector> collector_;
+  const bool heap_in_segment_;
   void* reservation_ = nullptr;
   size_t reservation_bytes_ = 0;
   std::optional<CodeSegment> code_;

@@ -3,7 +3,8 @@
 //  - every reachable object has an intact header: tag bit, known type, known site,
 //    and a site that allocates that type;
 //  - every pointer slot holds null, the start of an object the collector holds live
-//    in the heap, or the start of an object in a live frame arena;
+//    in the heap (the heap segment, or wherever a collector without one keeps
+//    objects), or the start of an object in a live frame arena;
 //  - nothing in the heap or the data segment points into a stack (the escape
 //    invariant);
 //  - optionally, the collector's live-byte count equals the bytes reached here.
@@ -126,11 +127,7 @@ class Verifier {
                                               runtime_.Describe(value),
                                               ", which is not in the heap or a stack"));
     }
-    const uintptr_t word = (reinterpret_cast<uintptr_t>(value) - heap_begin_) / kWordBytes;
-    uint64_t& bits = visited_[word / 64];
-    const uint64_t bit = uint64_t{1} << (word % 64);
-    if (bits & bit) return absl::OkStatus();
-    bits |= bit;
+    if (!MarkVisited(value)) return absl::OkStatus();
     if (!runtime_.collector().IsLiveObject(value)) {
       return absl::InternalError(absl::StrCat(
           HolderOf(slot), " points at ", runtime_.Describe(value),
@@ -138,7 +135,8 @@ class Verifier {
     }
     if (absl::Status s = CheckHeader(value); !s.ok()) return s;
     const size_t bytes = ObjectBytes(code_.TypeOf(value), value);
-    if (!runtime_.InHeap(reinterpret_cast<std::byte*>(value) + bytes - 1)) {
+    if (!runtime_.heap().empty() &&
+        !runtime_.InHeap(reinterpret_cast<std::byte*>(value) + bytes - 1)) {
       return absl::InternalError(
           absl::StrCat(runtime_.Describe(value), " runs past the end of the heap"));
     }
@@ -148,13 +146,25 @@ class Verifier {
     return absl::OkStatus();
   }
 
+  // False if `object` was visited before.
+  bool MarkVisited(const Object* object) {
+    if (runtime_.heap().empty()) return visited_outside_segment_.insert(object).second;
+    const uintptr_t word = (reinterpret_cast<uintptr_t>(object) - heap_begin_) / kWordBytes;
+    uint64_t& bits = visited_[word / 64];
+    const uint64_t bit = uint64_t{1} << (word % 64);
+    if (bits & bit) return false;
+    bits |= bit;
+    return true;
+  }
+
   // Names the root or object field `slot`, for error messages.
   std::string HolderOf(Ref* slot) const { return holder_(slot); }
 
   Runtime& runtime_;
   const CodeSegment& code_;
   uintptr_t heap_begin_;
-  std::vector<uint64_t> visited_;
+  std::vector<uint64_t> visited_;  // a bit per heap-segment word
+  absl::flat_hash_set<const Object*> visited_outside_segment_;  // no heap segment
   std::vector<Ref> worklist_;
   absl::flat_hash_set<const Object*> arena_objects_;
   std::function<std::string(Ref*)> holder_;

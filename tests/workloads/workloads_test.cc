@@ -34,7 +34,7 @@ TEST_P(EveryWorkloadTest, PassesItsChecksumWithVerification) {
   EXPECT_GT(result->ops, 0u);
   EXPECT_GT(result->heap_bytes_allocated + result->stack_bytes_allocated, 0u);
   if (reclaims) {
-    EXPECT_GT(result->collections, 2u);
+    EXPECT_GE(result->collections, 2u);
   }
 }
 
