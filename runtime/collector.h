@@ -50,6 +50,10 @@ struct CollectorTraits {
   // the runtime then reserves no heap segment, Init gets an empty span, and
   // RuntimeConfig::heap_bytes is the budget the collector must keep to.
   bool heap_segment = true;
+  // Finds roots or pointers conservatively (any word that looks like a pointer keeps
+  // an object): it may keep dead objects, so its live-byte count is an upper bound
+  // and no test may demand that a particular dead object is gone.
+  bool conservative = false;
   // Specs ("name:key=value") the conformance suite and workload tests run when the
   // collector has variants that must each be correct; empty: the name alone.
   std::vector<std::string> test_variants;

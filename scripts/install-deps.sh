@@ -9,7 +9,8 @@ packages=(
   libabsl-dev                        # flags, status, strings, synchronisation
   libgtest-dev libgmock-dev          # tests
   libbenchmark-dev                   # microbenchmarks
-  libjemalloc-dev                    # the harness's own memory
+  libjemalloc-dev                    # the harness's own memory, malloc-marksweep
+  libgc-dev                          # the bdw baseline collector (libgc)
   nlohmann-json3-dev                 # manifest.json
   python3-matplotlib                 # charts and the report (scripts/plot.py, report.py)
 )

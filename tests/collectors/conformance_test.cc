@@ -31,11 +31,20 @@ class ConformanceTest : public ::testing::TestWithParam<std::string> {
   }
   // Checks the heap from the roots now; the live-byte count only means something
   // for a collector that finds liveness, and is exact only if it does so with the
-  // world stopped (a concurrent cycle also keeps what died while it marked).
+  // world stopped (a concurrent cycle also keeps what died while it marked) and
+  // precisely.
   void ExpectHeapVerifies(Runtime& rt) {
-    absl::Status status =
-        rt.VerifyHeap(/*check_live_bytes=*/traits().reclaims && !traits().concurrent);
+    absl::Status status = rt.VerifyHeap(/*check_live_bytes=*/ExactLiveBytes());
     EXPECT_TRUE(status.ok()) << status;
+  }
+  bool ExactLiveBytes() const {
+    return traits().reclaims && !traits().concurrent && !traits().conservative;
+  }
+  // After the last root is dropped and a collection: nothing is live. A conservative
+  // collector may keep what a stale word on some stack points at.
+  void ExpectNothingLive(Runtime& rt) {
+    if (traits().conservative) return;
+    EXPECT_EQ(rt.collector().Usage().live_bytes, 0u);
   }
   // Allocates `count` unreachable nodes.
   void MakeGarbage(Mutator& m, int64_t count) {
@@ -140,7 +149,7 @@ TEST_P(ConformanceTest, CyclesSurviveWhileRootedAndDieAfter) {
   // Drop the ring, then allocate many times its size: it must be reclaimed.
   f[0] = nullptr;
   m.Collect();
-  EXPECT_EQ(rt->collector().Usage().live_bytes, 0u);
+  ExpectNothingLive(*rt);
   MakeGarbage(m, 1'000'000);
 }
 
@@ -311,10 +320,12 @@ TEST_P(ConformanceTest, HeapExhaustionIsAStatus) {
   EXPECT_TRUE(absl::IsResourceExhausted(status)) << status;
   EXPECT_NE(status.message().find("4194304"), absl::string_view::npos) << status;
   EXPECT_EQ(m.top_frame(), nullptr) << "frames were not unwound";
-  // The runtime is still usable: the frames are gone, so everything is garbage.
-  if (traits().reclaims) {
+  // The runtime is still usable: the frames are gone, so everything is garbage. (Not
+  // for a conservative collector: one stale word on this thread's C++ stack keeps
+  // the whole list, which fills the heap.)
+  if (traits().reclaims && !traits().conservative) {
     m.Collect();
-    EXPECT_EQ(rt->collector().Usage().live_bytes, 0u);
+    ExpectNothingLive(*rt);
     FrameScope f(m, *p_.frame);
     BuildList(m, p_, &f[0], 1000, 0);
     int64_t count = 0;
@@ -359,7 +370,7 @@ TEST_P(ConformanceTest, VerifierCatchesACorruptedHeap) {
   FrameScope f(m, *p_.frame);
   BuildList(m, p_, &f[0], 100, 0);
   m.Collect();
-  ASSERT_TRUE(rt->VerifyHeap(traits().reclaims).ok());
+  ASSERT_TRUE(rt->VerifyHeap(ExactLiveBytes()).ok());
   Ref victim = f[0]->ref(0)->ref(0);
   const uint64_t header = victim->header;
 
@@ -388,6 +399,10 @@ TEST_P(ConformanceTest, VerifierCatchesACorruptedHeap) {
 
 TEST_P(ConformanceTest, VerifierCatchesALostObject) {
   if (!traits().reclaims) GTEST_SKIP() << GetParam() << " never frees an object";
+  if (traits().conservative) {
+    GTEST_SKIP() << GetParam() << " cannot tell a dead object from a live one until it "
+                                  "reuses the memory (and a stale word may keep it)";
+  }
   auto rt = Make();
   Mutator m(*rt);
   FrameScope f(m, *p_.frame);

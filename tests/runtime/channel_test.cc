@@ -106,8 +106,9 @@ TEST_P(ChannelThreadsTest, BufferedValuesAreKeptAliveOnlyByTheChannel) {
   }
   f[1] = nullptr;
   // Received values are no longer in the buffer: the channel keeps nothing alive.
+  // (A conservative collector counts whole blocks and whatever stale words keep.)
   m.Collect();
-  if (rt->collector().traits().reclaims) {
+  if (rt->collector().traits().reclaims && !rt->collector().traits().conservative) {
     EXPECT_LT(rt->collector().Usage().live_bytes, 4096u);
   }
 }

@@ -1,0 +1,307 @@
+// bdw: the Boehm-Demers-Weiser conservative collector (libgc), behind gclab's
+// collector interface, as the real-world baseline. See README.md.
+//
+// libgc owns the heap, the stop-the-world (signals to every registered thread) and
+// the collection policy; this adapter only
+//  - makes gclab's segments its roots: the pointer globals and every mutator's live
+//    frames (slots and arena objects), pushed from libgc's push-other-roots hook;
+//  - registers each mutator thread with libgc as it attaches, so that libgc stops it
+//    and scans its C++ stack and registers (conservatively) like any libgc client;
+//  - turns libgc's collection events (stop-world begin/end, mark, reclaim) into
+//    gclab pause and phase records;
+//  - keeps the heap budget on the bytes in use: a collection when the budget would
+//    be exceeded, OutOfMemory if it still would be.
+// libgc has one heap per process, so one bdw runtime may exist at a time.
+#include <gc/gc.h>
+#include <gc/gc_mark.h>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/collector.h"
+#include "runtime/out_of_memory.h"
+#include "runtime/runtime.h"
+
+namespace gclab {
+namespace {
+
+struct Options {
+  bool incremental = false;
+};
+
+struct MutatorState {
+  bool registered_here = false;  // we registered the thread, so we unregister it
+};
+
+const CollectorTraits& BdwTraits() {
+  static const CollectorTraits traits{
+      .name = "bdw",
+      .description =
+          "Boehm-Demers-Weiser conservative mark-sweep (libgc " +
+          absl::StrCat(GC_VERSION_MAJOR, ".", GC_VERSION_MINOR, ".", GC_VERSION_MICRO) +
+          "): its own heap, stop-the-world by signals, gclab's frames and globals as roots "
+          "(incremental=off|on)",
+      .moving = false,
+      .concurrent = false,
+      .reclaims = true,
+      .barrier = BarrierKind::kNone,
+      .fast_path = AllocFastPath::kNone,
+      .heap_segment = false,
+      .conservative = true,
+      .test_variants = {"bdw", "bdw:incremental=on"},
+  };
+  return traits;
+}
+
+class Bdw;
+// libgc's hooks are plain functions with no context: they reach the one live
+// instance through this pointer.
+std::atomic<Bdw*> g_instance{nullptr};
+
+class Bdw final : public Collector {
+ public:
+  explicit Bdw(Options options) : options_(options) {}
+
+  ~Bdw() override {
+    Bdw* self = this;
+    if (!g_instance.compare_exchange_strong(self, nullptr)) return;  // never initialised
+    GC_set_on_collection_event(nullptr);
+    // Collect once more so the next runtime (tests run many in one process) starts
+    // without this one's objects; they are unreachable now that the roots are gone.
+    GC_gcollect();
+  }
+
+  const CollectorTraits& traits() const override { return BdwTraits(); }
+
+  absl::Status Init(Runtime& runtime, std::span<std::byte>) override {
+    Bdw* expected = nullptr;
+    if (!g_instance.compare_exchange_strong(expected, this)) {
+      return absl::FailedPreconditionError(
+          "bdw: libgc has one heap per process, and another runtime is using it");
+    }
+    runtime_ = &runtime;
+    budget_bytes_ = runtime.config().heap_bytes;
+    mutators_ = std::vector<std::atomic<Mutator*>>(runtime.config().max_mutators);
+    static const bool initialised = [] {
+      GC_INIT();
+      GC_allow_register_threads();
+      previous_push_other_roots = GC_get_push_other_roots();
+      GC_set_push_other_roots(&PushGclabRoots);
+      return true;
+    }();
+    (void)initialised;
+    if (options_.incremental) GC_enable_incremental();
+    GC_set_on_collection_event(&OnCollectionEvent);
+    gc_no_at_init_ = GC_get_gc_no();
+    verified_gc_no_ = gc_no_at_init_;
+    return absl::OkStatus();
+  }
+
+  void AttachMutator(Mutator& mutator) override {
+    mutator.set_fast_path(AllocFastPath::kNone);
+    mutator.set_barrier(BarrierKind::kNone);
+    auto* state = new MutatorState;
+    GC_stack_base stack_base;
+    if (GC_get_stack_base(&stack_base) == GC_SUCCESS) {
+      state->registered_here = GC_register_my_thread(&stack_base) == GC_SUCCESS;
+    }
+    mutator.set_collector_state(state);
+    mutators_[mutator.index()].store(&mutator, std::memory_order_release);
+  }
+
+  void DetachMutator(Mutator& mutator) override {
+    mutators_[mutator.index()].store(nullptr, std::memory_order_release);
+    std::unique_ptr<MutatorState> state(static_cast<MutatorState*>(mutator.collector_state()));
+    mutator.set_collector_state(nullptr);
+    if (state->registered_here) GC_unregister_my_thread();
+  }
+
+  std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
+    // The budget is kept here, on the bytes in use (libgc's heap less its free
+    // bytes), not with GC_set_max_heap_size: libgc's heap never shrinks, an earlier
+    // runtime in this process may have grown it, and with a hard cap libgc's
+    // incremental mode gives up (returns null) where a full collection would do.
+    void* memory = nullptr;
+    if (Usage().in_use_bytes + bytes > budget_bytes_) {
+      Collect(mutator, GcCause::kHeapFull);
+    }
+    if (Usage().in_use_bytes + bytes <= budget_bytes_) memory = GC_MALLOC(bytes);
+    if (memory == nullptr) {
+      throw OutOfMemory(OutOfMemoryStatus("bdw", budget_bytes_, Usage().live_bytes, bytes));
+    }
+    VerifyIfCollected(mutator);
+    return static_cast<std::byte*>(memory);
+  }
+
+  void Collect(Mutator& mutator, GcCause cause) override {
+    explicit_cause_.store(cause, std::memory_order_relaxed);
+    explicit_requested_.store(true, std::memory_order_relaxed);
+    GC_gcollect();
+    explicit_requested_.store(false, std::memory_order_relaxed);
+    VerifyIfCollected(mutator);
+  }
+
+  HeapUsage Usage() const override {
+    // libgc's unsynchronised getters: approximate, and safe inside its callbacks.
+    const size_t heap = GC_get_heap_size();
+    const size_t free_bytes = GC_get_free_bytes();
+    const size_t in_use = heap > free_bytes ? heap - free_bytes : 0;
+    const size_t since_gc = GC_get_bytes_since_gc();
+    return HeapUsage{
+        .capacity_bytes = budget_bytes_,
+        .in_use_bytes = in_use,
+        // What survived the last collection, as libgc counts it (whole size
+        // classes, and whatever conservative roots kept).
+        .live_bytes = in_use > since_gc ? in_use - since_gc : 0,
+        .collections = GC_get_gc_no() - gc_no_at_init_,
+    };
+  }
+
+  bool IsLiveObject(const Object* object) const override {
+    // libgc can tell an object start from anything else, but not a freed object
+    // from a live one until it reuses the memory (see README.md).
+    return GC_base(const_cast<Object*>(object)) == object;
+  }
+
+ private:
+  // The world as libgc stopped it: push gclab's roots for libgc to scan.
+  static void GC_CALLBACK PushGclabRoots() {
+    if (previous_push_other_roots != nullptr) previous_push_other_roots();  // thread stacks
+    Bdw* self = g_instance.load(std::memory_order_acquire);
+    if (self == nullptr) return;
+    self->runtime_->data().ForEachRefSlot([](Ref* slot) { GC_push_all(slot, slot + 1); });
+    for (const std::atomic<Mutator*>& entry : self->mutators_) {
+      Mutator* mutator = entry.load(std::memory_order_acquire);
+      if (mutator == nullptr) continue;
+      // Frames lie contiguously from the stack base up to the end of the top one;
+      // a frame being pushed holds no Ref until its slots are zeroed and it is on top.
+      Frame* top = mutator->top_frame();
+      if (top == nullptr) continue;
+      GC_push_all(reinterpret_cast<void*>(mutator->stack_base()),
+                  reinterpret_cast<void*>(top->arena_end()));
+    }
+  }
+
+  // Called by libgc with its lock held, on the collecting thread.
+  static void GC_CALLBACK OnCollectionEvent(GC_EventType event) {
+    Bdw* self = g_instance.load(std::memory_order_acquire);
+    if (self != nullptr) self->Record(event);
+  }
+
+  void Record(GC_EventType event) {
+    const int64_t now = MonotonicNanos();
+    switch (event) {
+      case GC_EVENT_START:
+        cycle_ = GC_get_gc_no() + 1;
+        break;
+      case GC_EVENT_PRE_STOP_WORLD:
+        pause_ = PauseRecord{
+            .cycle = cycle_,
+            .kind = PauseKind::kFull,
+            .cause = explicit_requested_.load(std::memory_order_relaxed)
+                         ? explicit_cause_.load(std::memory_order_relaxed)
+                         : GcCause::kHeapTrigger,
+            .t_request = now};
+        break;
+      case GC_EVENT_POST_STOP_WORLD:
+        pause_.t_stopped = now;
+        pause_.heap_before = Usage().in_use_bytes;
+        break;
+      case GC_EVENT_MARK_START:
+        BeginPhase(Phase::kMark, now);
+        break;
+      case GC_EVENT_RECLAIM_START:
+        BeginPhase(Phase::kSweep, now);
+        break;
+      case GC_EVENT_MARK_END:
+      case GC_EVENT_RECLAIM_END:
+        EndPhase(now);
+        break;
+      case GC_EVENT_PRE_START_WORLD:
+        pause_.heap_after = Usage().in_use_bytes;
+        break;
+      case GC_EVENT_POST_START_WORLD:
+        pause_.t_resume = now;
+        runtime_->events().AddPause(pause_);
+        for (const PhaseRecord& phase : phases_) runtime_->events().AddPhase(phase);
+        phases_.clear();
+        break;
+      default:
+        break;
+    }
+  }
+
+  void BeginPhase(Phase phase, int64_t now) {
+    phase_ = PhaseRecord{.cycle = cycle_,
+                         .phase = phase,
+                         .in_pause = true,
+                         .on_mutator = true,
+                         .thread = CurrentThreadId(),
+                         .t_begin = now};
+    phase_cpu_begin_ = ThreadCpuNanos();
+  }
+  void EndPhase(int64_t now) {
+    phase_.t_end = now;
+    phase_.cpu_nanos = ThreadCpuNanos() - phase_cpu_begin_;
+    phases_.push_back(phase_);
+  }
+
+  // In checked builds, the heap verifier after every collection libgc ran: with
+  // gclab's world stopped (libgc's has resumed), from the thread that noticed.
+  void VerifyIfCollected(Mutator& mutator) {
+    if (!runtime_->config().verify_heap) return;
+    const uint64_t gc_no = GC_get_gc_no();
+    if (gc_no == verified_gc_no_.load(std::memory_order_relaxed)) return;
+    if (!runtime_->safepoints().StopTheWorld(&mutator)) return;  // another thread verifies
+    verified_gc_no_.store(gc_no, std::memory_order_relaxed);
+    absl::Status status = runtime_->VerifyHeap(/*check_live_bytes=*/false);
+    runtime_->safepoints().ResumeTheWorld(&mutator);
+    if (!status.ok()) {
+      FatalError(absl::StrCat("heap verification failed after libgc collection ", gc_no,
+                              ": ", status.message()));
+    }
+  }
+
+  static inline GC_push_other_roots_proc previous_push_other_roots = nullptr;
+
+  const Options options_;
+  Runtime* runtime_ = nullptr;
+  size_t budget_bytes_ = 0;
+  std::vector<std::atomic<Mutator*>> mutators_;  // by Mutator::index(); read by libgc
+
+  std::atomic<bool> explicit_requested_{false};
+  std::atomic<GcCause> explicit_cause_{GcCause::kExplicit};
+  uint64_t gc_no_at_init_ = 0;  // libgc counts collections per process
+  std::atomic<uint64_t> verified_gc_no_{0};
+
+  // Touched only inside libgc's callbacks, under its lock.
+  uint64_t cycle_ = 0;
+  PauseRecord pause_{};
+  PhaseRecord phase_{};
+  int64_t phase_cpu_begin_ = 0;
+  std::vector<PhaseRecord> phases_;
+};
+
+absl::StatusOr<std::unique_ptr<Collector>> MakeBdw(const CollectorOptions& options) {
+  Options parsed;
+  for (const auto& [key, value] : options) {
+    if (key != "incremental") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bdw: unknown option '", key, "'; valid: incremental"));
+    }
+    if (value != "on" && value != "off") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "bdw: '", value, "' is not a value for incremental; valid: on, off"));
+    }
+    parsed.incremental = value == "on";
+  }
+  return std::make_unique<Bdw>(parsed);
+}
+
+}  // namespace
+
+GCLAB_REGISTER_COLLECTOR(BdwTraits(), MakeBdw);
+
+}  // namespace gclab
