@@ -22,6 +22,7 @@
 #include "harness/results.h"
 #include "harness/run_cell.h"
 #include "harness/stats.h"
+#include "runtime/plugin_loader.h"
 #include "runtime/clock.h"
 
 namespace gclab {
@@ -112,8 +113,9 @@ std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double tim
   fs::create_directories(logs_dir, ec);
   const std::string stderr_path = (logs_dir / (run.key + ".stderr")).string();
   fs::remove(stderr_path, ec);
-  const ChildOutcome outcome = RunChild({SelfPath(), "cell", "--spec=" + cell_json.dump()},
-                                        timeout_seconds, stderr_path, interrupted);
+  std::vector<std::string> child_argv = {SelfPath(), "cell", "--spec=" + cell_json.dump()};
+  for (const std::string& plugin : LoadedPlugins()) child_argv.push_back("--plugin=" + plugin);
+  const ChildOutcome outcome = RunChild(child_argv, timeout_seconds, stderr_path, interrupted);
   if (outcome.kind == ChildOutcome::Kind::kInterrupted) {
     fs::remove(stderr_path, ec);
     return std::nullopt;

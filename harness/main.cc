@@ -2,7 +2,12 @@
 //
 // Flags may be spelt with '-' or '_' (--heap-mb or --heap_mb). Bad input gets one
 // line on stderr naming what is valid, exit status 2, and leaves nothing behind.
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
@@ -21,6 +26,7 @@
 #include "harness/manifest.h"
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
+#include "runtime/plugin_loader.h"
 #include "workloads/workload.h"
 
 ABSL_FLAG(std::vector<std::string>, collectors, {"marksweep"},
@@ -46,6 +52,8 @@ ABSL_FLAG(bool, instrument, true, "record pauses, phases and batch latencies");
 ABSL_FLAG(std::string, minheap_cache, "results/minheap.csv", "minimum-heap cache file");
 ABSL_FLAG(bool, refresh, false, "minheap: measure again even if cached");
 ABSL_FLAG(std::string, spec, "", "internal: the run that `gclab cell` performs, as JSON");
+ABSL_FLAG(std::vector<std::string>, plugin, {},
+          "comma list of collector plugins (shared libraries) to load first");
 
 namespace gclab {
 namespace {
@@ -58,23 +66,30 @@ struct Command {
 
 const std::map<std::string, Command>& Commands() {
   static const auto* commands = new std::map<std::string, Command>{
-      {"list", {"registered collectors (with traits) and workloads (with parameters)", {}, ""}},
+      {"list",
+       {"registered collectors (with traits) and workloads (with parameters)", {"plugin"}, ""}},
       {"run",
        {"runs a matrix of collectors x workloads x heap sizes x threads x escape analysis",
         {"collectors", "workloads", "heap_mb", "heap_x", "threads", "escape_analysis", "reps",
          "warmup", "size", "seed", "timeout", "out", "shard", "verify", "trace", "instrument",
-         "minheap_cache"},
+         "minheap_cache", "plugin"},
         ""}},
       {"minheap",
        {"finds (by bisection) and caches the minimum heap of each combination",
         {"collectors", "workloads", "threads", "escape_analysis", "size", "seed", "timeout",
-         "minheap_cache", "refresh"},
+         "minheap_cache", "refresh", "plugin"},
         ""}},
       {"merge",
        {"joins result folders of one matrix (shards, resumed runs) into --out",
         {"out"},
         " FOLDER..."}},
-      {"cell", {"internal: one run in this process (used by run and minheap)", {"spec"}, ""}},
+      {"conformance",
+       {"runs the collector conformance suite (gclab-conformance) on collectors, plugins' "
+        "included",
+        {"plugin", "collectors"},
+        ""}},
+      {"cell",
+       {"internal: one run in this process (used by run and minheap)", {"spec", "plugin"}, ""}},
   };
   return *commands;
 }
@@ -159,6 +174,24 @@ std::vector<char*> Normalise(int argc, char** argv, std::vector<std::string>& st
   std::vector<char*> result;
   for (std::string& arg : storage) result.push_back(arg.data());
   return result;
+}
+
+// `gclab conformance ...` is `gclab-conformance ...` (a GoogleTest binary, installed
+// next to gclab): the same flags, the suite's own output and exit status.
+[[noreturn]] void RunConformance(int argc, char** argv) {
+  const std::filesystem::path runner =
+      std::filesystem::read_symlink("/proc/self/exe").parent_path() / "gclab-conformance";
+  std::vector<std::string> args = {runner.string()};
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) != "conformance") args.push_back(argv[i]);
+  }
+  std::vector<char*> pointers;
+  for (std::string& arg : args) pointers.push_back(arg.data());
+  pointers.push_back(nullptr);
+  std::fflush(stdout);
+  execv(runner.c_str(), pointers.data());
+  Fail(absl::StrCat("conformance: cannot run ", runner.string(), ": ", std::strerror(errno),
+                    " (it is built with the tests: GCLAB_BUILD_TESTS=ON)"));
 }
 
 int List() {
@@ -300,6 +333,12 @@ int main(int argc, char** argv) {
   if (command != "merge" && !operands.empty()) {
     Fail(absl::StrCat("'gclab ", command, "' takes no arguments, got '", operands[0], "'"));
   }
+  for (const std::string& plugin : absl::GetFlag(FLAGS_plugin)) {
+    if (absl::Status status = LoadPlugin(plugin); !status.ok()) {
+      Fail(absl::StrCat("--plugin: ", status.message()));
+    }
+  }
+  if (command == "conformance") RunConformance(argc, argv);
   if (command == "list") return List();
   if (command == "cell") return RunOneCell(absl::GetFlag(FLAGS_spec));
   if (command == "merge") {

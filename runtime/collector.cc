@@ -33,6 +33,17 @@ std::vector<std::string> CollectorRegistry::SpecsToTest() const {
   return specs;
 }
 
+absl::Status CollectorRegistry::RegisterFromPlugin(CollectorRegistration registration) {
+  const std::string name = registration.traits.name;
+  if (name.empty()) return absl::InvalidArgumentError("a collector has an empty name");
+  if (!TryRegister(name, std::move(registration))) {
+    return absl::AlreadyExistsError(absl::StrCat("a collector named '", name,
+                                                 "' is registered already; taken: ",
+                                                 absl::StrJoin(Names(), ", ")));
+  }
+  return absl::OkStatus();
+}
+
 const CollectorRegistration* CollectorRegistry::FindSpec(absl::string_view spec) const {
   absl::StatusOr<CollectorSpec> parsed = ParseCollectorSpec(spec);
   return parsed.ok() ? Find(parsed->name) : nullptr;

@@ -54,6 +54,9 @@ struct CollectorTraits {
   // an object): it may keep dead objects, so its live-byte count is an upper bound
   // and no test may demand that a particular dead object is gone.
   bool conservative = false;
+  // A moving collector that, in checked builds, poisons and protects the memory it
+  // moved objects out of (runtime/poison.h), so a stale raw Ref faults.
+  bool poisons_from_space = false;
   // Specs ("name:key=value") the conformance suite and workload tests run when the
   // collector has variants that must each be correct; empty: the name alone.
   std::vector<std::string> test_variants;
@@ -149,6 +152,8 @@ class CollectorRegistry : public Registry<CollectorRegistration> {
   absl::StatusOr<std::unique_ptr<Collector>> Create(absl::string_view spec) const;
   // Every collector's test variants (or its name), sorted: what the suites run.
   std::vector<std::string> SpecsToTest() const;
+  // Registers a plugin's collector; an error if the name is taken.
+  absl::Status RegisterFromPlugin(CollectorRegistration registration);
   // The registration behind a spec "name[:options]"; null if the name is unknown.
   const CollectorRegistration* FindSpec(absl::string_view spec) const;
 
@@ -176,10 +181,19 @@ struct CollectorRegistrar {
 }  // namespace gclab
 
 // Registers a collector: GCLAB_REGISTER_COLLECTOR(traits, factory), at namespace
-// scope in the collector's .cc file.
+// scope in the collector's .cc file. In a plugin (GCLAB_PLUGIN defined) it only
+// defers the registration until gclab has checked the plugin (see plugin.h).
+#ifndef GCLAB_PLUGIN
 #define GCLAB_REGISTER_COLLECTOR(traits, factory)                                  \
   static const ::gclab::internal::CollectorRegistrar GCLAB_CONCAT(               \
       gclab_collector_registrar_, __COUNTER__)(::gclab::CollectorRegistration{     \
       (traits), (factory)})
+#else
+#include "runtime/plugin.h"
+#define GCLAB_REGISTER_COLLECTOR(traits, factory)                                  \
+  static const ::gclab::plugin_internal::DeferredRegistrar GCLAB_CONCAT(         \
+      gclab_collector_registrar_, __COUNTER__)(                                    \
+      [] { return ::gclab::CollectorRegistration{(traits), (factory)}; })
+#endif
 
 #endif  // GCLAB_RUNTIME_COLLECTOR_H_

@@ -32,6 +32,11 @@ class Registry {
     }
   }
 
+  // False (and nothing changed) if the name is taken.
+  bool TryRegister(const std::string& name, Registration registration) {
+    return entries_.emplace(name, std::move(registration)).second;
+  }
+
   std::vector<std::string> Names() const {
     std::vector<std::string> names;
     for (const auto& [name, registration] : entries_) names.push_back(name);

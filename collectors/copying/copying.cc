@@ -41,6 +41,7 @@ const CollectorTraits& CopyingTraits() {
       .reclaims = true,
       .barrier = BarrierKind::kNone,
       .fast_path = AllocFastPath::kBump,
+      .poisons_from_space = true,
   };
   return traits;
 }
