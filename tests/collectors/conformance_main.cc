@@ -41,12 +41,12 @@ bool TakeFlag(const std::string& arg, const std::string& name, std::vector<std::
 int main(int argc, char** argv) {
   using gclab::CollectorRegistry;
   std::vector<std::string> plugins, collectors;
-  std::vector<char*> rest = {argv[0]};
+  // Our flags stay in what GoogleTest sees (it ignores them): death tests run this
+  // program again with the same arguments, and the child must load the same plugins.
+  std::vector<char*> rest(argv, argv + argc);
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (!TakeFlag(arg, "plugin", &plugins) && !TakeFlag(arg, "collectors", &collectors)) {
-      rest.push_back(argv[i]);
-    }
+    if (!TakeFlag(arg, "plugin", &plugins)) TakeFlag(arg, "collectors", &collectors);
   }
   const std::set<std::string> built_in = [] {
     std::vector<std::string> names = CollectorRegistry::Global().Names();
