@@ -25,6 +25,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "collectors/common/mark_stack.h"
 #include "collectors/malloc_marksweep/object_allocator.h"
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
@@ -183,7 +184,8 @@ class MallocMarkSweep final : public Collector {
     }
     {
       auto phase = stw.Phase(Phase::kMark);
-      live_bytes = DrainMarkStack();
+      live_bytes =
+          DrainMarkStack(mark_stack_, runtime_->code(), [this](Ref* slot) { MarkRef(*slot); });
     }
     {
       auto phase = stw.Phase(Phase::kSweep);
@@ -210,20 +212,6 @@ class MallocMarkSweep final : public Collector {
     if (ref->header & kMarkBit) return;
     ref->header |= kMarkBit;
     mark_stack_.push_back(ref);
-  }
-
-  // Marks everything reachable from the mark stack; returns the bytes marked.
-  size_t DrainMarkStack() {
-    const CodeSegment& code = runtime_->code();
-    size_t live_bytes = 0;
-    while (!mark_stack_.empty()) {
-      Ref object = mark_stack_.back();
-      mark_stack_.pop_back();
-      const TypeInfo& type = code.TypeOf(object);
-      live_bytes += ObjectBytes(type, object);
-      ForEachRefSlot(object, type, [this](Ref* slot) { MarkRef(*slot); });
-    }
-    return live_bytes;
   }
 
   // Frees the unmarked objects of `objects` and unmarks the rest; returns the

@@ -23,6 +23,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collectors/common/block_space.h"
+#include "collectors/common/mark_stack.h"
 #include "collectors/common/side_bitmap.h"
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
@@ -120,7 +121,8 @@ class MarkSweep final : public Collector {
     }
     {
       auto phase = stw.Phase(Phase::kMark);
-      live_bytes = DrainMarkStack();
+      live_bytes =
+          DrainMarkStack(mark_stack_, runtime_->code(), [this](Ref* slot) { MarkRef(*slot); });
     }
     {
       auto phase = stw.Phase(Phase::kSweep);
@@ -214,20 +216,6 @@ class MarkSweep final : public Collector {
     if (address - heap_begin_ >= heap_end_ - heap_begin_) return;
     if (marks_.TestAndSet(marks_.BitOf(address))) return;
     mark_stack_.push_back(ref);
-  }
-
-  // Marks everything reachable from the mark stack; returns the bytes marked.
-  size_t DrainMarkStack() {
-    const CodeSegment& code = runtime_->code();
-    size_t live_bytes = 0;
-    while (!mark_stack_.empty()) {
-      Ref object = mark_stack_.back();
-      mark_stack_.pop_back();
-      const TypeInfo& type = code.TypeOf(object);
-      live_bytes += ObjectBytes(type, object);
-      ForEachRefSlot(object, type, [this](Ref* slot) { MarkRef(*slot); });
-    }
-    return live_bytes;
   }
 
   void ReleaseEmptyBlocks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

@@ -23,6 +23,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "collectors/common/mark_stack.h"
 #include "collectors/common/side_bitmap.h"
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
@@ -190,11 +191,7 @@ class MarkCompact final : public Collector {
     }
     {
       auto phase = stw.Phase(Phase::kMark);
-      while (!mark_stack_.empty()) {
-        Ref object = mark_stack_.back();
-        mark_stack_.pop_back();
-        ForEachRefSlot(object, runtime_->code().TypeOf(object), [this](Ref* s) { Mark(*s); });
-      }
+      DrainMarkStack(mark_stack_, runtime_->code(), [this](Ref* slot) { Mark(*slot); });
     }
     uintptr_t to = begin_;
     {
