@@ -51,6 +51,14 @@ void BM_Allocate(benchmark::State& state, const std::string& collector) {
   Program program;
   auto runtime = MakeRuntime(collector, heap_bytes, bytes, program);
   auto mutator = std::make_unique<Mutator>(*runtime);
+  if (reclaims) {
+    // Untimed: fill the heap twice, so that every collector runs on memory it has
+    // used before (a segment collector's heap is prefaulted; a malloc-backed one's
+    // arena must first get its pages from the kernel).
+    for (size_t i = 0; i < 2 * heap_bytes / bytes; ++i) {
+      benchmark::DoNotOptimize(mutator->Allocate(*program.site));
+    }
+  }
   int64_t batches_in_heap = 0;
   while (state.KeepRunningBatch(kBatch)) {
     if (!reclaims &&
