@@ -123,14 +123,15 @@ class Bdw final : public Collector {
     // bytes), not with GC_set_max_heap_size: libgc's heap never shrinks, an earlier
     // runtime in this process may have grown it, and with a hard cap libgc's
     // incremental mode gives up (returns null) where a full collection would do.
-    void* memory = nullptr;
-    if (Usage().in_use_bytes + bytes > budget_bytes_) {
+    auto out_of_memory = [&] {
+      return OutOfMemory(OutOfMemoryStatus("bdw", budget_bytes_, Usage().live_bytes, bytes));
+    };
+    if (InUseBytes() + bytes > budget_bytes_) {
       Collect(mutator, GcCause::kHeapFull);
+      if (InUseBytes() + bytes > budget_bytes_) throw out_of_memory();
     }
-    if (Usage().in_use_bytes + bytes <= budget_bytes_) memory = GC_MALLOC(bytes);
-    if (memory == nullptr) {
-      throw OutOfMemory(OutOfMemoryStatus("bdw", budget_bytes_, Usage().live_bytes, bytes));
-    }
+    void* memory = GC_MALLOC(bytes);
+    if (memory == nullptr) throw out_of_memory();
     VerifyIfCollected(mutator);
     return static_cast<std::byte*>(memory);
   }
@@ -144,10 +145,7 @@ class Bdw final : public Collector {
   }
 
   HeapUsage Usage() const override {
-    // libgc's unsynchronised getters: approximate, and safe inside its callbacks.
-    const size_t heap = GC_get_heap_size();
-    const size_t free_bytes = GC_get_free_bytes();
-    const size_t in_use = heap > free_bytes ? heap - free_bytes : 0;
+    const size_t in_use = InUseBytes();
     const size_t since_gc = GC_get_bytes_since_gc();
     return HeapUsage{
         .capacity_bytes = budget_bytes_,
@@ -157,6 +155,14 @@ class Bdw final : public Collector {
         .live_bytes = in_use > since_gc ? in_use - since_gc : 0,
         .collections = GC_get_gc_no() - gc_no_at_init_,
     };
+  }
+
+  // libgc's heap less its free bytes, from its unsynchronised getters: approximate,
+  // and safe inside its callbacks.
+  static size_t InUseBytes() {
+    const size_t heap = GC_get_heap_size();
+    const size_t free_bytes = GC_get_free_bytes();
+    return heap > free_bytes ? heap - free_bytes : 0;
   }
 
   bool IsLiveObject(const Object* object) const override {
