@@ -20,6 +20,7 @@
 #include "harness/manifest.h"
 #include "harness/minheap.h"
 #include "harness/results.h"
+#include "harness/results_reader.h"
 #include "harness/run_cell.h"
 #include "harness/stats.h"
 #include "runtime/plugin_loader.h"
@@ -322,24 +323,6 @@ absl::Status WriteManifest(const RunOptions& options, const std::vector<Cell>& c
                              manifest.dump(2) + "\n");
 }
 
-absl::StatusOr<nlohmann::json> ReadManifest(const std::string& dir) {
-  absl::StatusOr<std::string> text = ReadFile((fs::path(dir) / "manifest.json").string());
-  if (!text.ok()) {
-    return absl::NotFoundError(absl::StrCat(dir, " is not a gclab results folder (no readable manifest.json)"));
-  }
-  nlohmann::json manifest = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (manifest.is_discarded() || !manifest.is_object() || !manifest.contains("schema_version") ||
-      !manifest.contains("matrix")) {
-    return absl::InvalidArgumentError(absl::StrCat(dir, "/manifest.json is malformed"));
-  }
-  if (manifest["schema_version"] != kSchemaVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        dir, " has results schema version ", manifest["schema_version"].dump(),
-        "; this gclab reads version ", kSchemaVersion));
-  }
-  return manifest;
-}
-
 }  // namespace
 
 bool Interrupted() { return interrupted.load(); }
@@ -349,10 +332,10 @@ int RunMatrix(const RunOptions& options) {
   const std::vector<Cell> cells = ExpandCells(spec);
   const bool resuming = fs::exists(fs::path(options.out_dir) / "manifest.json");
   if (resuming) {
-    absl::StatusOr<nlohmann::json> manifest = ReadManifest(options.out_dir);
-    if (!manifest.ok()) return Error(manifest.status().message());
+    absl::StatusOr<ResultsManifest> manifest = ReadResultsManifest(options.out_dir);
+    if (!manifest.ok()) return Error(absl::StrCat("--out: ", manifest.status().message()));
     const std::string shard = absl::StrCat(options.shard.index, "/", options.shard.count);
-    if ((*manifest)["matrix"] != spec.ToJson() || (*manifest)["shard"] != shard) {
+    if (manifest->json["matrix"] != spec.ToJson() || manifest->json.value("shard", "") != shard) {
       return Error(absl::StrCat("--out: ", options.out_dir,
                                 " holds results of a different matrix or shard; resume with "
                                 "the same flags, or choose another --out"));
@@ -488,20 +471,29 @@ int Merge(const std::string& out_dir, const std::vector<std::string>& inputs) {
   if (fs::exists(out_dir)) {
     return Error(absl::StrCat("merge: --out ", out_dir, " already exists; choose a new folder"));
   }
-  std::vector<nlohmann::json> manifests;
+  std::vector<ResultsManifest> manifests;
   std::map<std::string, std::string> source_of;  // run key -> input folder
   for (const std::string& input : inputs) {
-    absl::StatusOr<nlohmann::json> manifest = ReadManifest(input);
+    absl::StatusOr<ResultsManifest> manifest = ReadResultsManifest(input);
     if (!manifest.ok()) return Error(absl::StrCat("merge: ", manifest.status().message()));
-    if (!manifests.empty() && (*manifest)["matrix"] != manifests[0]["matrix"]) {
+    if (!manifests.empty() && manifest->json["matrix"] != manifests[0].json["matrix"]) {
       return Error(absl::StrCat("merge: ", input, " holds a different matrix from ", inputs[0],
                                 "; only shards or resumptions of one matrix can be merged"));
     }
-    manifests.push_back(*manifest);
+    manifests.push_back(*std::move(manifest));
+    const std::vector<std::string> keys =
+        KeysInFileOrder(manifests.back().num_cells, manifests.back().reps);
+    const std::set<std::string> matrix_keys(keys.begin(), keys.end());
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(fs::path(input) / "runs", ec)) {
       const std::string key = entry.path().filename().string();
-      if (absl::StartsWith(key, ".")) continue;
+      if (absl::StartsWith(key, ".")) continue;  // a run killed while writing
+      if (!matrix_keys.contains(key)) {
+        return Error(absl::StrCat("merge: ", input, "/runs/", key, " is not a run of its matrix"));
+      }
+      if (absl::Status s = CheckRunFolder((fs::path(input) / "runs").string(), key); !s.ok()) {
+        return Error(absl::StrCat("merge: ", input, "/runs/", s.message()));
+      }
       auto [it, added] = source_of.emplace(key, input);
       if (!added) {
         return Error(absl::StrCat("merge: run ", key, " is in both ", it->second, " and ", input));
@@ -520,14 +512,15 @@ int Merge(const std::string& out_dir, const std::vector<std::string>& inputs) {
       return Error(absl::StrCat("merge: cannot copy ", key, " from ", input), kExitFailed);
     }
   }
-  nlohmann::json manifest = manifests[0];
+  nlohmann::json manifest = manifests[0].json;
   manifest["shard"] = "merged";
   manifest["merged_from"] = inputs;
   manifest["date_utc"] = UtcNow();
   absl::Status s = WriteFileAtomically((temporary / "manifest.json").string(), manifest.dump(2) + "\n");
-  const size_t num_cells = manifest["cells"].size();
-  const int reps = manifest["matrix"]["reps"];
-  if (s.ok()) s = AssembleResults(temporary.string(), KeysInFileOrder(num_cells, reps));
+  if (s.ok()) {
+    s = AssembleResults(temporary.string(),
+                        KeysInFileOrder(manifests[0].num_cells, manifests[0].reps));
+  }
   if (s.ok()) {
     fs::rename(temporary, out_dir, ec);
     if (ec) s = absl::UnavailableError(absl::StrCat("cannot rename into ", out_dir));

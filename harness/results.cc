@@ -218,6 +218,20 @@ const std::vector<std::string>& RunColumns() {
   return *columns;
 }
 
+const std::vector<std::string>& ResultFileNames() {
+  static const auto* names =
+      new std::vector<std::string>{kRunsFile, kPausesFile, kPhasesFile, kLatencyFile};
+  return *names;
+}
+
+const std::vector<std::string>* ColumnsOfResultFile(const std::string& file_name) {
+  if (file_name == kRunsFile) return &RunColumns();
+  if (file_name == kPausesFile) return &PauseColumns();
+  if (file_name == kPhasesFile) return &PhaseColumns();
+  if (file_name == kLatencyFile) return &LatencyColumns();
+  return nullptr;
+}
+
 std::string CsvField(const std::string& value) {
   if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
   std::string quoted = "\"";
@@ -249,6 +263,8 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& con
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": a folder"));
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   std::ostringstream contents;

@@ -50,6 +50,11 @@ struct RunIdentity {
 // The columns of runs.csv, in order.
 const std::vector<std::string>& RunColumns();
 
+// The CSV files of every run folder and of the results folder, in file order, and
+// the columns of each (null for any other name).
+const std::vector<std::string>& ResultFileNames();
+const std::vector<std::string>* ColumnsOfResultFile(const std::string& file_name);
+
 // Writes runs/<key>/ for a run that finished in this process (`result`), or for one
 // the harness saw fail (`result` null: `status` and `error` say how).
 absl::Status WriteRunFolder(const std::string& runs_dir, const RunIdentity& run,

@@ -1,0 +1,363 @@
+#include "harness/command_line.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "runtime/collector.h"
+#include "runtime/object.h"
+#include "workloads/workload.h"
+
+ABSL_FLAG(std::vector<std::string>, collectors, {"marksweep"},
+          "comma list of collectors, each name[:key=value...]");
+ABSL_FLAG(std::vector<std::string>, workloads, {"binary-trees"}, "comma list of workloads");
+ABSL_FLAG(std::vector<std::string>, heap_mb, {},
+          "comma list of heap sizes in MiB (default 64 unless --heap-x is given)");
+ABSL_FLAG(std::vector<std::string>, heap_x, {},
+          "comma list of heap sizes as multiples of each workload's minimum heap");
+ABSL_FLAG(std::vector<std::string>, threads, {"1"}, "comma list of mutator thread counts");
+ABSL_FLAG(std::vector<std::string>, escape_analysis, {"on"},
+          "comma list of on/off: whether non-escaping sites allocate in frame arenas");
+ABSL_FLAG(int, reps, 1, "repetitions of every cell, each its own process");
+ABSL_FLAG(int, warmup, 0, "unmeasured iterations before the measured one, in each process");
+ABSL_FLAG(std::string, size, "default", "workload size preset: small, default or large");
+ABSL_FLAG(uint64_t, seed, 1, "seed for the run order and the workloads");
+ABSL_FLAG(double, timeout, 600, "wall-clock limit of one run, in seconds");
+ABSL_FLAG(std::string, out, "", "results folder (default results/<UTC time>-<git commit>)");
+ABSL_FLAG(std::string, shard, "1/1", "run only the K-th of N shares of the runs: K/N");
+ABSL_FLAG(bool, verify, false, "verify the heap after every collection (slow)");
+ABSL_FLAG(bool, trace, false, "write a Chrome trace (trace.json) for every run");
+ABSL_FLAG(bool, instrument, true, "record pauses, phases and batch latencies");
+ABSL_FLAG(std::string, minheap_cache, "results/minheap.csv", "minimum-heap cache file");
+ABSL_FLAG(bool, refresh, false, "minheap: measure again even if cached");
+ABSL_FLAG(std::string, spec, "", "internal: the run that `gclab cell` performs, as JSON");
+ABSL_FLAG(std::vector<std::string>, plugin, {},
+          "comma list of collector plugins (shared libraries) to load first");
+
+namespace gclab {
+namespace {
+
+struct Command {
+  std::string summary;
+  std::vector<std::string> flags;
+  std::string arguments;
+  bool internal = false;
+};
+
+const std::map<std::string, Command>& Commands() {
+  static const auto* commands = new std::map<std::string, Command>{
+      {"list",
+       {"registered collectors (with traits) and workloads (with parameters)", {"plugin"}, ""}},
+      {"run",
+       {"runs a matrix of collectors x workloads x heap sizes x threads x escape analysis",
+        {"collectors", "workloads", "heap_mb", "heap_x", "threads", "escape_analysis", "reps",
+         "warmup", "size", "seed", "timeout", "out", "shard", "verify", "trace", "instrument",
+         "minheap_cache", "plugin"},
+        ""}},
+      {"minheap",
+       {"finds (by bisection) and caches the minimum heap of each combination",
+        {"collectors", "workloads", "threads", "escape_analysis", "size", "seed", "timeout",
+         "minheap_cache", "refresh", "plugin"},
+        ""}},
+      {"merge",
+       {"joins result folders of one matrix (shards, resumed runs) into --out",
+        {"out"},
+        " FOLDER..."}},
+      {"conformance",
+       {"runs the collector conformance suite (gclab-conformance) on collectors, plugins' "
+        "included",
+        {"plugin", "collectors"},
+        ""}},
+      {"cell",
+       {"internal: one run in this process (used by run and minheap)", {"spec", "plugin"}, "",
+        true}},
+  };
+  return *commands;
+}
+
+std::string CommandNames() {
+  std::vector<std::string> names;
+  for (const auto& [name, command] : Commands()) {
+    if (!command.internal) names.push_back(name);
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+std::string Dashed(absl::string_view flag) { return absl::StrReplaceAll(flag, {{"_", "-"}}); }
+
+std::string FlagNames(const Command& command) {
+  std::vector<std::string> valid;
+  for (const std::string& flag : command.flags) valid.push_back("--" + Dashed(flag));
+  return valid.empty() ? "(none)" : absl::StrJoin(valid, ", ");
+}
+
+// Parses every element of a comma list with `parse`; the first error wins.
+template <typename T, typename Parse>
+absl::StatusOr<std::vector<T>> ParseList(const char* flag, const std::vector<std::string>& texts,
+                                         Parse parse) {
+  if (texts.empty()) return absl::InvalidArgumentError(absl::StrCat("--", flag, ": empty list"));
+  std::vector<T> values;
+  for (const std::string& text : texts) {
+    absl::StatusOr<T> value = parse(text);
+    if (!value.ok()) return value.status();
+    values.push_back(*value);
+  }
+  return values;
+}
+
+absl::Status Invalid(absl::string_view message) { return absl::InvalidArgumentError(message); }
+
+std::string Mib(double bytes) { return absl::StrFormat("%.1f MiB", bytes / MiB); }
+
+// A heap smaller than what a workload keeps live cannot complete: refused up front
+// rather than reported as a matrix of out-of-memory runs.
+absl::Status CheckHeapsHoldLiveData(const MatrixSpec& spec) {
+  double smallest = 0;
+  for (const HeapSetting& heap : spec.heaps) {
+    if (heap.relative) continue;
+    if (smallest == 0 || heap.value < smallest) smallest = heap.value;
+  }
+  if (smallest == 0) return absl::OkStatus();
+  for (const std::string& name : spec.workloads) {
+    for (int threads : spec.threads) {
+      absl::StatusOr<std::unique_ptr<Workload>> workload = WorkloadRegistry::Global().Create(
+          name, WorkloadParams{.size = spec.size, .threads = threads});
+      if (!workload.ok()) return workload.status();
+      const double live = static_cast<double>((*workload)->LiveBytesEstimate());
+      if (smallest * MiB < live) {
+        return Invalid(absl::StrFormat(
+            "--heap-mb: %g MiB is smaller than %s's live data at --size=%s --threads=%d "
+            "(about %s); valid: at least %.0f, or --heap-x to size heaps from measured minimums",
+            smallest, name, WorkloadSizeName(spec.size), threads, Mib(live),
+            std::ceil(live / MiB)));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+uint64_t MachineMemoryBytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page_size > 0 ? uint64_t(pages) * uint64_t(page_size) : 0;
+}
+
+std::string HelpText(const std::string& name) {
+  if (name.empty()) {
+    std::string text = "gclab: a research harness for garbage collectors\n\nusage: gclab COMMAND "
+                       "[flags]   (gclab COMMAND --help for its flags)\n\n";
+    for (const auto& [command, info] : Commands()) {
+      if (!info.internal) absl::StrAppendFormat(&text, "  %-12s %s\n", command, info.summary);
+    }
+    return text;
+  }
+  const Command& command = Commands().at(name);
+  std::string text = absl::StrFormat("usage: gclab %s%s%s\n  %s\n", name,
+                                     command.flags.empty() ? "" : " [flags]", command.arguments,
+                                     command.summary);
+  for (const std::string& flag : command.flags) {
+    absl::CommandLineFlag* f = absl::FindCommandLineFlag(flag);
+    absl::StrAppendFormat(&text, "  --%-16s %s (default: %s)\n", Dashed(flag), f->Help(),
+                          f->DefaultValue().empty() ? "none" : f->DefaultValue());
+  }
+  return text;
+}
+
+absl::StatusOr<ParsedCommand> ParseCommandLine(const std::vector<std::string>& args) {
+  ParsedCommand parsed;
+  for (const std::string& arg : args) {
+    if (!arg.starts_with("-")) {
+      parsed.name = arg;
+      break;
+    }
+  }
+  auto command = Commands().find(parsed.name);
+  if (!parsed.name.empty() && command == Commands().end()) {
+    return Invalid(absl::StrCat("unknown command '", parsed.name, "'; valid: ", CommandNames()));
+  }
+  std::vector<std::pair<absl::CommandLineFlag*, std::string>> values;
+  bool seen_command = false, only_operands = false;
+  for (const std::string& arg : args) {
+    if (only_operands || !arg.starts_with("-")) {
+      if (seen_command || only_operands) {
+        parsed.operands.push_back(arg);
+      } else {
+        seen_command = true;
+      }
+      continue;
+    }
+    if (arg == "--") {
+      only_operands = true;
+      continue;
+    }
+    const size_t equals = arg.find('=');
+    const size_t start = arg.starts_with("--") ? 2 : 1;
+    const std::string spelt = arg.substr(start, std::min(equals, arg.size()) - start);
+    const std::string name = absl::StrReplaceAll(spelt, {{"-", "_"}});
+    if (name == "help" || name == "helpfull") {
+      parsed.help = true;
+      continue;
+    }
+    if (command == Commands().end()) continue;  // no command yet: reported below
+    const std::vector<std::string>& allowed = command->second.flags;
+    auto takes = [&](const std::string& flag) {
+      return std::find(allowed.begin(), allowed.end(), flag) != allowed.end();
+    };
+    std::string flag_name = name;
+    std::string value;
+    if (equals != std::string::npos) {
+      value = arg.substr(equals + 1);
+    } else if (takes(name)) {
+      value = "true";  // only right for a boolean; checked below
+    } else if (name.starts_with("no") && takes(name.substr(2))) {
+      flag_name = name.substr(2);
+      value = "false";
+    }
+    absl::CommandLineFlag* flag =
+        takes(flag_name) ? absl::FindCommandLineFlag(flag_name) : nullptr;
+    if (start != 2 || flag == nullptr ||
+        (flag_name != name && (equals != std::string::npos || !flag->IsOfType<bool>()))) {
+      return Invalid(absl::StrCat("unknown flag ", arg.substr(0, std::min(equals, arg.size())),
+                                  " for 'gclab ", parsed.name,
+                                  "'; valid: ", FlagNames(command->second)));
+    }
+    if (value.empty() && flag->IsOfType<std::vector<std::string>>()) {
+      return Invalid(absl::StrCat("--", Dashed(flag_name), ": empty list; valid: --",
+                                  Dashed(flag_name), "=A,B,..."));
+    }
+    if (equals == std::string::npos && !flag->IsOfType<bool>()) {
+      return Invalid(absl::StrCat("--", Dashed(flag_name), " needs a value; valid: --",
+                                  Dashed(flag_name), "=VALUE"));
+    }
+    values.emplace_back(flag, value);
+  }
+  if (parsed.name.empty() && !parsed.help) {
+    return Invalid(absl::StrCat("expected a command; valid: ", CommandNames()));
+  }
+  if (!parsed.operands.empty() && command->second.arguments.empty()) {
+    return Invalid(absl::StrCat("'gclab ", parsed.name, "' takes no arguments, got '",
+                                parsed.operands[0], "'"));
+  }
+  for (const auto& [flag, value] : values) {
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      return Invalid(absl::StrCat("--", Dashed(flag->Name()), ": '", value,
+                                  "' is not valid (", error, ")"));
+    }
+  }
+  return parsed;
+}
+
+absl::StatusOr<MatrixSpec> MatrixFromFlags(bool heaps) {
+  MatrixSpec spec;
+  spec.collectors = absl::GetFlag(FLAGS_collectors);
+  spec.workloads = absl::GetFlag(FLAGS_workloads);
+  if (spec.collectors.empty()) return Invalid("--collectors: empty list");
+  if (spec.workloads.empty()) return Invalid("--workloads: empty list");
+  for (const std::string& collector : spec.collectors) {
+    absl::StatusOr<std::unique_ptr<Collector>> c = CollectorRegistry::Global().Create(collector);
+    if (!c.ok()) return Invalid(absl::StrCat("--collectors: ", c.status().message()));
+  }
+  for (const std::string& workload : spec.workloads) {
+    if (WorkloadRegistry::Global().Find(workload) == nullptr) {
+      return Invalid(absl::StrCat("--workloads: ",
+                                  WorkloadRegistry::Global().UnknownName(workload).message()));
+    }
+  }
+  absl::StatusOr<WorkloadSize> size = ParseWorkloadSize(absl::GetFlag(FLAGS_size));
+  if (!size.ok()) return Invalid(absl::StrCat("--size: ", size.status().message()));
+  spec.size = *size;
+  absl::StatusOr<std::vector<int>> threads = ParseList<int>(
+      "threads", absl::GetFlag(FLAGS_threads), [](const std::string& t) -> absl::StatusOr<int> {
+        int n = 0;
+        if (!absl::SimpleAtoi(t, &n) || n < 1 || n > 256) {
+          return Invalid(absl::StrCat("--threads: '", t, "' is not a thread count; valid: 1 to 256"));
+        }
+        return n;
+      });
+  if (!threads.ok()) return threads.status();
+  spec.threads = *threads;
+  absl::StatusOr<std::vector<bool>> escape = ParseList<bool>(
+      "escape-analysis", absl::GetFlag(FLAGS_escape_analysis),
+      [](const std::string& t) -> absl::StatusOr<bool> {
+        if (t != "on" && t != "off") {
+          return Invalid(absl::StrCat("--escape-analysis: '", t, "' is not valid; valid: on, off"));
+        }
+        return t == "on";
+      });
+  if (!escape.ok()) return escape.status();
+  spec.escape_analysis = *escape;
+  spec.seed = absl::GetFlag(FLAGS_seed);
+  spec.timeout_seconds = absl::GetFlag(FLAGS_timeout);
+  if (!(spec.timeout_seconds > 0 && spec.timeout_seconds <= 7 * 24 * 3600)) {
+    return Invalid(absl::StrCat("--timeout: ", spec.timeout_seconds,
+                                " is out of range; valid: more than 0 and up to 604800 seconds"));
+  }
+  if (!heaps) return spec;
+
+  const auto heap_mb = absl::GetFlag(FLAGS_heap_mb);
+  const auto heap_x = absl::GetFlag(FLAGS_heap_x);
+  if (!heap_mb.empty() && !heap_x.empty()) {
+    return Invalid("--heap-mb and --heap-x exclude each other; give one");
+  }
+  const double machine_mib = std::floor(MachineMemoryBytes() / double(MiB));
+  absl::StatusOr<std::vector<HeapSetting>> heap_settings;
+  if (!heap_x.empty()) {
+    heap_settings = ParseList<HeapSetting>(
+        "heap-x", heap_x, [](const std::string& t) -> absl::StatusOr<HeapSetting> {
+          double x = 0;
+          if (!absl::SimpleAtod(t, &x) || !(x >= 1 && x <= 1000)) {
+            return Invalid(absl::StrCat("--heap-x: '", t,
+                                        "' is not a heap multiple; valid: a number from 1 to 1000"));
+          }
+          return HeapSetting{true, x};
+        });
+  } else {
+    heap_settings = ParseList<HeapSetting>(
+        "heap-mb", heap_mb.empty() ? std::vector<std::string>{"64"} : heap_mb,
+        [machine_mib](const std::string& t) -> absl::StatusOr<HeapSetting> {
+          double mib = 0;
+          if (!absl::SimpleAtod(t, &mib) || !(mib >= 1)) {
+            return Invalid(absl::StrFormat(
+                "--heap-mb: '%s' is not a heap size; valid: a number of MiB from 1 to %.0f", t,
+                machine_mib));
+          }
+          if (mib > machine_mib) {
+            return Invalid(absl::StrFormat(
+                "--heap-mb: '%s' is more than this machine's memory; valid: a number of MiB "
+                "from 1 to %.0f",
+                t, machine_mib));
+          }
+          return HeapSetting{false, mib};
+        });
+  }
+  if (!heap_settings.ok()) return heap_settings.status();
+  spec.heaps = *heap_settings;
+  if (absl::Status s = CheckHeapsHoldLiveData(spec); !s.ok()) return s;
+  spec.reps = absl::GetFlag(FLAGS_reps);
+  if (spec.reps < 1 || spec.reps > 10000) {
+    return Invalid(absl::StrCat("--reps: ", spec.reps, " is out of range; valid: 1 to 10000"));
+  }
+  spec.warmup = absl::GetFlag(FLAGS_warmup);
+  if (spec.warmup < 0 || spec.warmup > 1000) {
+    return Invalid(absl::StrCat("--warmup: ", spec.warmup, " is out of range; valid: 0 to 1000"));
+  }
+  spec.verify = absl::GetFlag(FLAGS_verify);
+  spec.trace = absl::GetFlag(FLAGS_trace);
+  spec.instrument = absl::GetFlag(FLAGS_instrument);
+  return spec;
+}
+
+}  // namespace gclab
