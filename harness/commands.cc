@@ -104,9 +104,10 @@ RunIdentity IdentityFromJson(const nlohmann::json& json) {
 }
 
 // Runs one cell in a child process and makes sure runs/<key> describes what
-// happened. Returns the status, or nullopt if interrupted (nothing written).
+// happened. Returns the status, or nullopt if interrupted or if the results could
+// not be written (then *write_error says why; runs/<key> is absent either way).
 std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double timeout_seconds,
-                                     const std::string& out_dir) {
+                                     const std::string& out_dir, std::string* write_error) {
   const RunIdentity run = IdentityFromJson(cell_json);
   const fs::path runs_dir = fs::path(out_dir) / "runs";
   const fs::path logs_dir = fs::path(out_dir) / "logs";
@@ -126,6 +127,11 @@ std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double tim
   std::string error;
   switch (outcome.kind) {
     case ChildOutcome::Kind::kExited:
+      if (outcome.exit_code == kExitResultsUnwritten) {
+        *write_error = absl::StrCat("run ", run.key, " could not write its results: ",
+                                    last_line.empty() ? "(no message)" : last_line);
+        return std::nullopt;
+      }
       if (outcome.exit_code == 0) {
         absl::StatusOr<std::string> row = ReadFile((runs_dir / run.key / "runs.csv").string());
         absl::StatusOr<CsvTable> table =
@@ -162,7 +168,8 @@ std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double tim
   }
   if (absl::Status s = WriteRunFolder(runs_dir.string(), run, nullptr, status, error, false);
       !s.ok()) {
-    Error(s.message(), kExitFailed);
+    *write_error = std::string(s.message());
+    return std::nullopt;
   }
   return status;
 }
@@ -192,10 +199,12 @@ absl::StatusOr<size_t> MeasureMinHeap(const MatrixSpec& spec, const MinHeapKey& 
   auto probe = [&](size_t bytes) -> absl::StatusOr<bool> {
     if (interrupted.load()) return absl::CancelledError("interrupted");
     const std::string probe_key = absl::StrCat("probe-", ++probes);
+    std::string write_error;
     std::optional<CellStatus> status = RunInChild(
         CellJson(probe_spec, cell, 1, probe_key, bytes, std::nullopt,
                  (scratch / "runs").string()),
-        spec.timeout_seconds, scratch.string());
+        spec.timeout_seconds, scratch.string(), &write_error);
+    if (!write_error.empty()) return absl::UnavailableError(write_error);
     if (!status) return absl::CancelledError("interrupted");
     std::fprintf(stderr, "gclab: minheap %s %s: %.2f MiB %s\n", key.collector.c_str(),
                  key.workload.c_str(), bytes / double(MiB),
@@ -323,6 +332,25 @@ absl::Status WriteManifest(const RunOptions& options, const std::vector<Cell>& c
                              manifest.dump(2) + "\n");
 }
 
+// Removes the temporary files a gclab killed while writing left in `out_dir` (only
+// names it makes: manifest.json or a results file, the infix, a process id); the
+// files they were to replace are intact.
+void RemoveTemporaryFiles(const std::string& out_dir) {
+  std::vector<std::string> names = ResultFileNames();
+  names.push_back("manifest.json");
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(out_dir, ec)) {
+    const std::string file = entry.path().filename().string();
+    for (const std::string& name : names) {
+      const std::string prefix = name + kTemporaryFileInfix;
+      uint64_t pid = 0;
+      if (absl::StartsWith(file, prefix) && absl::SimpleAtoi(file.substr(prefix.size()), &pid)) {
+        fs::remove(entry.path(), ec);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 bool Interrupted() { return interrupted.load(); }
@@ -330,6 +358,7 @@ bool Interrupted() { return interrupted.load(); }
 int RunMatrix(const RunOptions& options) {
   const MatrixSpec& spec = options.spec;
   const std::vector<Cell> cells = ExpandCells(spec);
+  RemoveTemporaryFiles(options.out_dir);
   const bool resuming = fs::exists(fs::path(options.out_dir) / "manifest.json");
   if (resuming) {
     absl::StatusOr<ResultsManifest> manifest = ReadResultsManifest(options.out_dir);
@@ -373,18 +402,26 @@ int RunMatrix(const RunOptions& options) {
   }
   for (const Cell& cell : cells) heaps_resolved[absl::StrCat(cell.index)] = heap_bytes[cell.index];
 
+  // A new folder gets its manifest first, so that a folder without one is never
+  // left behind (it would not be resumable): if the manifest cannot be written, the
+  // folder goes again.
   std::error_code ec;
-  fs::create_directories(fs::path(options.out_dir) / "runs", ec);
-  if (ec) return Error(absl::StrCat("--out: cannot create ", options.out_dir, ": ", ec.message()));
-  for (const auto& entry : fs::directory_iterator(fs::path(options.out_dir) / "runs", ec)) {
-    // Leftovers of a run that was killed while writing.
-    if (absl::StartsWith(entry.path().filename().string(), ".tmp-")) fs::remove_all(entry, ec);
-  }
   if (!resuming) {
+    const bool existed = fs::exists(options.out_dir);
+    fs::create_directories(options.out_dir, ec);
+    if (ec) return Error(absl::StrCat("--out: cannot create ", options.out_dir, ": ", ec.message()));
     if (absl::Status s = WriteManifest(options, cells, heaps_resolved); !s.ok()) {
+      if (!existed) fs::remove_all(options.out_dir, ec);
       return Error(s.message(), kExitFailed);
     }
   }
+  fs::create_directories(fs::path(options.out_dir) / "runs", ec);
+  if (ec) return Error(absl::StrCat("--out: cannot create ", options.out_dir, "/runs: ", ec.message()), kExitFailed);
+  // Leftovers of a run killed while writing its folder.
+  for (const auto& entry : fs::directory_iterator(fs::path(options.out_dir) / "runs", ec)) {
+    if (absl::StartsWith(entry.path().filename().string(), ".tmp-")) fs::remove_all(entry, ec);
+  }
+
 
   const std::vector<PlannedRun> runs =
       RunsOfShard(InterleavedOrder(cells.size(), spec.reps, spec.seed), options.shard);
@@ -400,6 +437,7 @@ int RunMatrix(const RunOptions& options) {
                runs.size() - todo.size(), options.out_dir.c_str());
   Progress progress(runs.size(), runs.size() - todo.size());
   bool stopped = false;
+  std::string write_error;
   for (const PlannedRun& run : todo) {
     if (interrupted.load()) {
       stopped = true;
@@ -413,16 +451,21 @@ int RunMatrix(const RunOptions& options) {
     std::optional<CellStatus> status = RunInChild(
         CellJson(spec, cell, run.rep, run.Key(), heap_bytes[run.cell], heap_x,
                  (fs::path(options.out_dir) / "runs").string()),
-        spec.timeout_seconds, options.out_dir);
+        spec.timeout_seconds, options.out_dir, &write_error);
     if (!status) {
       stopped = true;
       break;
     }
     progress.Finished(run.Key(), cell.Label(), *status, (MonotonicNanos() - start) / 1e9);
   }
-  if (absl::Status s = AssembleResults(options.out_dir, KeysInFileOrder(cells.size(), spec.reps));
-      !s.ok()) {
-    return Error(s.message(), kExitFailed);
+  absl::Status assembled =
+      AssembleResults(options.out_dir, KeysInFileOrder(cells.size(), spec.reps));
+  if (!write_error.empty() || !assembled.ok()) {
+    return Error(absl::StrCat("cannot write results: ",
+                              write_error.empty() ? assembled.message() : write_error,
+                              "; finished runs are kept in ", options.out_dir,
+                              ". Make room and run the same command again to resume."),
+                 kExitFailed);
   }
   if (stopped) {
     std::fprintf(stderr, "\ngclab: interrupted; finished runs are kept in %s. Run the same "
@@ -562,7 +605,7 @@ int RunOneCell(const std::string& spec_json) {
   if (!result.ok()) return Error(result.status().message());
   absl::Status written =
       WriteRunFolder(runs_dir, run, &*result, result->status, result->error, trace);
-  if (!written.ok()) return Error(written.message(), kExitFailed);
+  if (!written.ok()) return Error(written.message(), kExitResultsUnwritten);
   return kExitOk;
 }
 

@@ -2,8 +2,9 @@
 //
 // The gclab commands other than `list`, callable from main.cc and from tests. Each
 // returns the process exit status: 0 done, 1 the work failed (for example a results
-// folder could not be written), 2 bad input (one line on stderr said why), 130
-// interrupted.
+// folder could not be written: the disk is full), 2 bad input (one line on stderr
+// said why), 130 interrupted. A `gclab cell` that cannot write its run's results
+// exits 4, so that the matrix stops instead of recording the run as failed.
 #ifndef GCLAB_HARNESS_COMMANDS_H_
 #define GCLAB_HARNESS_COMMANDS_H_
 
@@ -17,6 +18,7 @@ namespace gclab {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitResultsUnwritten = 4;
 inline constexpr int kExitInterrupted = 130;
 
 struct RunOptions {

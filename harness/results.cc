@@ -243,7 +243,7 @@ std::string CsvField(const std::string& value) {
 }
 
 absl::Status WriteFileAtomically(const std::string& path, const std::string& contents) {
-  const std::string temporary = absl::StrCat(path, ".tmp.", getpid());
+  const std::string temporary = absl::StrCat(path, kTemporaryFileInfix, getpid());
   FILE* file = std::fopen(temporary.c_str(), "w");
   if (file == nullptr) return ErrnoError("cannot create", temporary);
   const bool written = std::fwrite(contents.data(), 1, contents.size(), file) == contents.size();

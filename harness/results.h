@@ -65,7 +65,9 @@ absl::Status WriteRunFolder(const std::string& runs_dir, const RunIdentity& run,
 // present, in the order given.
 absl::Status AssembleResults(const std::string& out_dir, const std::vector<std::string>& keys);
 
-// Writes `contents` to `path` through a temporary file and a rename.
+// Writes `contents` to `path` through a temporary file (`path` + kTemporaryFileInfix +
+// pid) and a rename.
+inline constexpr char kTemporaryFileInfix[] = ".tmp.";
 absl::Status WriteFileAtomically(const std::string& path, const std::string& contents);
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 

@@ -2,7 +2,9 @@
 // gclab_with_faults (never into gclab), so the harness tests can check that every
 // failure becomes the right status while the rest of the matrix completes.
 #include <csignal>
+#include <future>
 #include <memory>
+#include <thread>
 
 #include "runtime/mutator.h"
 #include "workloads/workload.h"
@@ -12,7 +14,7 @@ namespace {
 
 class FaultWorkload : public Workload {
  public:
-  enum class Fault { kNone, kCrash, kHang, kOutOfMemory, kChecksum, kCorruptHeap };
+  enum class Fault { kNone, kCrash, kHang, kDeadlock, kOutOfMemory, kChecksum, kCorruptHeap };
   explicit FaultWorkload(Fault fault) : fault_(fault) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
@@ -41,6 +43,20 @@ class FaultWorkload : public Workload {
         break;
       case Fault::kHang:
         for (;;) m.Poll();
+      case Fault::kDeadlock: {
+        // A second mutator blocks for ever outside a safe region (a lock the
+        // runtime does not know about), so the collection below waits for it for
+        // ever: the classic GC deadlock. Only the time limit ends the run.
+        std::promise<void> never;
+        std::thread stuck([&m, future = never.get_future()] {
+          [[maybe_unused]] Mutator other(m.runtime());
+          future.wait();
+        });
+        stuck.detach();
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        m.Collect();
+        for (;;) m.Poll();
+      }
       case Fault::kOutOfMemory:
         for (;;) {  // keep everything reachable
           Ref node = m.Allocate(*site_);
@@ -80,6 +96,8 @@ using Fault = FaultWorkload::Fault;
 GCLAB_REGISTER_WORKLOAD("fault-none", "test: 10,000 allocations, then success", "", "", Make<Fault::kNone>);
 GCLAB_REGISTER_WORKLOAD("fault-crash", "test: raises SIGSEGV", "", "", Make<Fault::kCrash>);
 GCLAB_REGISTER_WORKLOAD("fault-hang", "test: never finishes", "", "", Make<Fault::kHang>);
+GCLAB_REGISTER_WORKLOAD("fault-deadlock", "test: a mutator never reaches a safepoint", "", "",
+                        Make<Fault::kDeadlock>);
 GCLAB_REGISTER_WORKLOAD("fault-oom", "test: keeps everything live", "", "", Make<Fault::kOutOfMemory>);
 GCLAB_REGISTER_WORKLOAD("fault-checksum", "test: fails its checksum", "", "", Make<Fault::kChecksum>);
 GCLAB_REGISTER_WORKLOAD("fault-corrupt", "test: corrupts the heap", "", "", Make<Fault::kCorruptHeap>);

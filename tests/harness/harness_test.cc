@@ -3,12 +3,19 @@
 // heap): every failure becomes a status while the rest of the matrix completes; an
 // interrupted matrix resumes to the same files; shards merge into the whole matrix.
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,6 +25,7 @@
 #include "gtest/gtest.h"
 #include "harness/csv.h"
 #include "harness/results.h"
+#include "harness/results_reader.h"
 #include "nlohmann/json.hpp"
 
 namespace gclab {
@@ -42,6 +50,92 @@ int Gclab(const std::vector<std::string>& args, std::string* output = nullptr) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// Starts gclab with `args` in the background, its output discarded; `file_size_limit`
+// (bytes, 0 for none) is the largest file it may write, as `ulimit -f` sets it.
+pid_t StartGclab(const std::vector<std::string>& args, rlim_t file_size_limit = 0) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv = {const_cast<char*>(kGclab)};
+    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    if (file_size_limit > 0) {
+      const rlimit limit = {file_size_limit, file_size_limit};
+      setrlimit(RLIMIT_FSIZE, &limit);
+      signal(SIGXFSZ, SIG_IGN);  // a write past the limit fails (EFBIG) instead
+    }
+    freopen("/dev/null", "w", stdout);
+    freopen((TempDir("background-log") + ".txt").c_str(), "w", stderr);
+    execv(kGclab, argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int WaitFor(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// SIGKILL to `pid` and to its children (the run it is waiting for), as the OOM
+// killer or `kill -9` of a batch job would.
+void KillWithChildren(pid_t pid) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state;
+    pid_t parent = 0;
+    rest >> state >> parent;
+    if (parent == pid) kill(std::stoi(entry.path().filename().string()), SIGKILL);
+  }
+  kill(pid, SIGKILL);
+}
+
+// The temporary file or folder gclab is writing in `out` right now, or "".
+std::string BeingWritten(const std::string& out) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(out, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find(kTemporaryFileInfix) != std::string::npos) return name;
+  }
+  for (const auto& entry : fs::directory_iterator(out + "/runs", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with(".tmp-")) return "runs/" + name;
+  }
+  return "";
+}
+
+// Every results file in `out` is whole: each top-level CSV file parses with gclab's
+// columns, every run folder passes the reader merge uses, the manifest parses.
+// Temporary files (a write that was cut off) are not results files.
+void ExpectNothingHalfWritten(const std::string& out) {
+  for (const std::string& name : ResultFileNames()) {
+    const std::string path = out + "/" + name;
+    if (!fs::exists(path)) continue;
+    absl::StatusOr<CsvTable> table = ParseCsv(*ReadFile(path));
+    ASSERT_TRUE(table.ok()) << path << ": " << table.status();
+    EXPECT_EQ(table->header, *ColumnsOfResultFile(name)) << path;
+  }
+  if (fs::exists(out + "/manifest.json")) {
+    EXPECT_TRUE(ReadResultsManifest(out).ok()) << out;
+  }
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(out + "/runs", ec)) {
+    const std::string key = entry.path().filename().string();
+    if (key.starts_with(".")) continue;
+    EXPECT_TRUE(CheckRunFolder(out + "/runs", key).ok()) << CheckRunFolder(out + "/runs", key);
+  }
+}
+
+void ExpectNoTemporaryFiles(const std::string& out) {
+  EXPECT_EQ(BeingWritten(out), "") << "left behind in " << out;
+}
+
 CsvTable Table(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFile(path);
   EXPECT_TRUE(text.ok()) << path;
@@ -60,8 +154,8 @@ TEST(HarnessTest, EveryFailureIsAStatusAndTheMatrixGoesOn) {
   const std::string out = TempDir("faults");
   std::string output;
   const int status = Gclab({"run", "--collectors=marksweep",
-                            "--workloads=fault-none,fault-crash,fault-hang,fault-oom,"
-                            "fault-checksum,fault-corrupt",
+                            "--workloads=fault-none,fault-crash,fault-hang,fault-deadlock,"
+                            "fault-oom,fault-checksum,fault-corrupt",
                             "--heap-mb=8", "--timeout=3", "--verify", "--out=" + out},
                            &output);
   ASSERT_EQ(status, 0) << output;
@@ -71,7 +165,7 @@ TEST(HarnessTest, EveryFailureIsAStatusAndTheMatrixGoesOn) {
     by_workload[row[runs.Column("workload")]] = {row[runs.Column("status")],
                                                  row[runs.Column("error")]};
   }
-  ASSERT_EQ(by_workload.size(), 6u) << output;
+  ASSERT_EQ(by_workload.size(), 7u) << output;
   EXPECT_EQ(by_workload["fault-none"].first, "ok");
   EXPECT_EQ(by_workload["fault-crash"].first, "crash");
   EXPECT_FALSE(by_workload["fault-crash"].second.empty());
@@ -81,6 +175,8 @@ TEST(HarnessTest, EveryFailureIsAStatusAndTheMatrixGoesOn) {
       << by_workload["fault-crash"].second;
 #endif
   EXPECT_EQ(by_workload["fault-hang"].first, "timeout");
+  EXPECT_EQ(by_workload["fault-deadlock"].first, "timeout");
+  EXPECT_NE(by_workload["fault-deadlock"].second.find("time limit"), std::string::npos);
   EXPECT_EQ(by_workload["fault-oom"].first, "oom");
   EXPECT_NE(by_workload["fault-oom"].second.find("out of memory"), std::string::npos);
   EXPECT_EQ(by_workload["fault-checksum"].first, "checksum-failed");
@@ -209,6 +305,113 @@ TEST(HarnessTest, AnInterruptedMatrixResumesToTheSameFiles) {
   EXPECT_EQ(*ReadFile(out + "/manifest.json"), manifest_before);
   // A different matrix in the same folder is refused.
   EXPECT_EQ(Gclab({"run", "--collectors=marksweep", "--workloads=fault-none", "--out=" + out}), 2);
+}
+
+// The same runs with the same outcomes as the uninterrupted run `whole`.
+void ExpectSameRuns(const std::string& out, const std::string& whole) {
+  const CsvTable resumed = Table(out + "/runs.csv");
+  const CsvTable expected = Table(whole + "/runs.csv");
+  EXPECT_EQ(resumed.header, expected.header);
+  for (const char* column : {"run_key", "collector", "workload", "heap_bytes", "status", "ops",
+                             "latency_batches"}) {
+    EXPECT_EQ(ColumnOf(resumed, column), ColumnOf(expected, column)) << column;
+  }
+  for (const char* file : {"pauses.csv", "phases.csv", "latency.csv"}) {
+    EXPECT_EQ(Table(out + "/" + file).header, Table(whole + "/" + file).header) << file;
+  }
+  EXPECT_EQ(Table(out + "/latency.csv").rows.size(), Table(whole + "/latency.csv").rows.size());
+  ExpectNothingHalfWritten(out);
+  ExpectNoTemporaryFiles(out);
+}
+
+TEST(HarnessTest, SigkillWhileWritingLosesNothingAndResumes) {
+  const std::string whole = TempDir("kill-whole");
+  ASSERT_EQ(Gclab(ResumeMatrix(whole)), 0);
+  const std::string out = TempDir("killed");
+  std::set<std::string> killed_writing;  // what was being written at each kill
+  int kills = 0;
+  for (int attempt = 0; attempt < 24; ++attempt) {
+    // Let a few writes through each time, so that the matrix advances.
+    const int kill_at_write = 1 + attempt % 4;
+    const pid_t pid = StartGclab(ResumeMatrix(out));
+    std::set<std::string> seen;
+    bool killed = false;
+    while (waitpid(pid, nullptr, WNOHANG) == 0) {
+      const std::string writing = BeingWritten(out);
+      if (!writing.empty() && seen.insert(writing).second &&
+          static_cast<int>(seen.size()) == kill_at_write) {
+        KillWithChildren(pid);
+        WaitFor(pid);
+        killed = true;
+        ++kills;
+        killed_writing.insert(writing.starts_with("runs/") ? "a run folder" : writing.substr(0, writing.find('.')));
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    ExpectNothingHalfWritten(out);
+    if (!killed) break;  // it finished
+  }
+  std::printf("SIGKILLed %d times while writing: %s\n", kills,
+              absl::StrJoin(killed_writing, ", ").c_str());
+  EXPECT_GE(kills, 5);
+  EXPECT_TRUE(killed_writing.contains("a run folder")) << absl::StrJoin(killed_writing, ", ");
+  EXPECT_TRUE(killed_writing.contains("runs")) << "never killed while runs.csv was written";
+  ASSERT_EQ(Gclab(ResumeMatrix(out)), 0);
+  ExpectSameRuns(out, whole);
+
+  // Killed while writing the manifest of a new folder: the folder holds only a
+  // temporary file, and the same command starts the matrix.
+  const std::string early = TempDir("killed-early");
+  fs::create_directories(early);
+  std::ofstream(early + "/manifest.json.tmp.12345") << "{\"schema_vers";
+  std::string output;
+  ASSERT_EQ(Gclab(ResumeMatrix(early), &output), 0) << output;
+  ExpectSameRuns(early, whole);
+}
+
+TEST(HarnessTest, AFullDiskStopsTheMatrixAndResumeCompletesIt) {
+  const std::string whole = TempDir("full-whole");
+  ASSERT_EQ(Gclab(ResumeMatrix(whole)), 0);
+  const std::string disk = TempDir("small-disk");
+  fs::create_directories(disk);
+  if (mount("tmpfs", disk.c_str(), "tmpfs", 0, "size=96k") != 0) {
+    GTEST_SKIP() << "cannot mount a small tmpfs here (" << std::strerror(errno)
+                 << "); WriteLimitStopsTheMatrixAndResumeCompletesIt covers failing writes";
+  }
+  const std::string out = disk + "/results";
+  std::string output;
+  EXPECT_EQ(Gclab(ResumeMatrix(out), &output), 1) << output;
+  EXPECT_NE(output.find("No space left on device"), std::string::npos) << output;
+  EXPECT_NE(output.find("run the same command again to resume"), std::string::npos) << output;
+  ExpectNothingHalfWritten(out);
+  ExpectNoTemporaryFiles(out);
+  size_t kept = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(out + "/runs")) ++kept;
+  std::printf("the 96 KiB disk held %zu of 12 runs\n", kept);
+  EXPECT_LT(kept, 12u);
+  // Room again: the same command finishes the matrix.
+  ASSERT_EQ(mount(nullptr, disk.c_str(), nullptr, MS_REMOUNT, "size=64m"), 0) << std::strerror(errno);
+  EXPECT_EQ(Gclab(ResumeMatrix(out), &output), 0) << output;
+  ExpectSameRuns(out, whole);
+  umount2(disk.c_str(), MNT_DETACH);
+}
+
+TEST(HarnessTest, WriteLimitStopsTheMatrixAndResumeCompletesIt) {
+  const std::string whole = TempDir("limit-whole");
+  ASSERT_EQ(Gclab(ResumeMatrix(whole)), 0);
+  // Room for every run's files but not for the assembled latency.csv.
+  const std::string out = TempDir("limited");
+  EXPECT_EQ(WaitFor(StartGclab(ResumeMatrix(out), 16 * 1024)), 1);
+  const std::string log = *ReadFile(TempDir("background-log") + ".txt");
+  EXPECT_NE(log.find("File too large"), std::string::npos) << log;
+  EXPECT_NE(log.find("run the same command again to resume"), std::string::npos) << log;
+  ExpectNothingHalfWritten(out);
+  ExpectNoTemporaryFiles(out);
+  std::string output;
+  EXPECT_EQ(Gclab(ResumeMatrix(out), &output), 0) << output;
+  EXPECT_NE(output.find("12 already done"), std::string::npos) << output;
+  ExpectSameRuns(out, whole);
 }
 
 TEST(HarnessTest, ShardsMergeIntoTheWholeMatrix) {
