@@ -246,8 +246,10 @@ absl::StatusOr<ParsedCommand> ParseCommandLine(const std::vector<std::string>& a
   if (parsed.name.empty() && !parsed.help) {
     return Invalid(absl::StrCat("expected a command; valid: ", CommandNames()));
   }
-  if (!parsed.operands.empty() && command->second.arguments.empty()) {
-    return Invalid(absl::StrCat("'gclab ", parsed.name, "' takes no arguments, got '",
+  if (!parsed.operands.empty() &&
+      (command == Commands().end() || command->second.arguments.empty())) {
+    return Invalid(absl::StrCat("'gclab", parsed.name.empty() ? "" : " ", parsed.name,
+                                "' takes no arguments, got '",
                                 parsed.operands[0], "'"));
   }
   for (const auto& [flag, value] : values) {

@@ -47,12 +47,20 @@ absl::StatusOr<size_t> BisectMinHeap(size_t start_bytes, const HeapProbe& probe,
 }
 
 absl::StatusOr<MinHeapCache> MinHeapCache::Load(const std::string& path) {
-  MinHeapCache cache;
-  cache.path_ = path;
-  if (!std::filesystem::exists(path)) return cache;
+  if (!std::filesystem::exists(path)) {
+    MinHeapCache cache;
+    cache.path_ = path;
+    return cache;
+  }
   absl::StatusOr<std::string> text = ReadFile(path);
   if (!text.ok()) return text.status();
-  absl::StatusOr<CsvTable> table = ParseCsv(*text);
+  return Parse(*text, path);
+}
+
+absl::StatusOr<MinHeapCache> MinHeapCache::Parse(const std::string& text, const std::string& path) {
+  MinHeapCache cache;
+  cache.path_ = path;
+  absl::StatusOr<CsvTable> table = ParseCsv(text);
   if (!table.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("minimum-heap cache ", path, " is malformed: ", table.status().message()));
@@ -66,10 +74,17 @@ absl::StatusOr<MinHeapCache> MinHeapCache::Load(const std::string& path) {
     }
   }
   for (const auto& row : table->rows) {
+    for (const std::string& field : row) {
+      if (field.find_first_of("\r\n") != std::string::npos) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("minimum-heap cache ", path, " has a malformed row"));
+      }
+    }
     MinHeapKey key{row[index[0]], row[index[1]], row[index[2]], 0, row[index[4]] == "on"};
     size_t bytes = 0;
     if (!absl::SimpleAtoi(row[index[3]], &key.threads) ||
         !absl::SimpleAtoi(row[index[5]], &bytes) || key.threads < 1 || bytes == 0 ||
+        bytes > kLargestHeap ||
         (row[index[4]] != "on" && row[index[4]] != "off")) {
       return absl::InvalidArgumentError(
           absl::StrCat("minimum-heap cache ", path, " has a malformed row"));
@@ -85,16 +100,21 @@ std::optional<size_t> MinHeapCache::Find(const MinHeapKey& key) const {
   return it->second;
 }
 
-absl::Status MinHeapCache::Save() const {
+std::string MinHeapCache::Text() const {
   std::string text = "collector,workload,size,threads,escape_analysis,min_heap_bytes\n";
   for (const auto& [key, bytes] : entries_) {
-    absl::StrAppend(&text, CsvField(key.collector), ",", CsvField(key.workload), ",", key.size,
-                    ",", key.threads, ",", key.escape_analysis ? "on" : "off", ",", bytes, "\n");
+    absl::StrAppend(&text, CsvField(key.collector), ",", CsvField(key.workload), ",",
+                    CsvField(key.size), ",", key.threads, ",", key.escape_analysis ? "on" : "off",
+                    ",", bytes, "\n");
   }
+  return text;
+}
+
+absl::Status MinHeapCache::Save() const {
   const std::filesystem::path parent = std::filesystem::path(path_).parent_path();
   std::error_code ec;
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  return WriteFileAtomically(path_, text);
+  return WriteFileAtomically(path_, Text());
 }
 
 }  // namespace gclab

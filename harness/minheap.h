@@ -30,6 +30,7 @@ struct MinHeapKey {
 
   auto Tie() const { return std::tie(collector, workload, size, threads, escape_analysis); }
   bool operator<(const MinHeapKey& other) const { return Tie() < other.Tie(); }
+  bool operator==(const MinHeapKey& other) const { return Tie() == other.Tie(); }
 };
 
 // Returns whether a run completes in a heap of `bytes`; an error aborts the search.
@@ -47,9 +48,13 @@ class MinHeapCache {
  public:
   // A missing file is an empty cache; a malformed one is an error naming the file.
   static absl::StatusOr<MinHeapCache> Load(const std::string& path);
+  // The cache file's contents; `path` is where Save() writes, and named in errors.
+  static absl::StatusOr<MinHeapCache> Parse(const std::string& text, const std::string& path);
   std::optional<size_t> Find(const MinHeapKey& key) const;
   void Put(const MinHeapKey& key, size_t bytes) { entries_[key] = bytes; }
   absl::Status Save() const;  // atomically
+  std::string Text() const;   // what Save() writes
+  const std::map<MinHeapKey, size_t>& entries() const { return entries_; }
 
  private:
   std::string path_;

@@ -13,6 +13,7 @@ packages=(
   libgc-dev                          # the bdw baseline collector (libgc)
   nlohmann-json3-dev                 # manifest.json
   python3-matplotlib                 # charts and the report (scripts/plot.py, report.py)
+  clang-14 libclang-rt-14-dev        # the libFuzzer targets (scripts/fuzz.sh)
 )
 
 missing=()

@@ -3,6 +3,7 @@
 # verification after every collection). Give presets to run others as well:
 #   scripts/test.sh                 the test suite
 #   scripts/test.sh test asan tsan  ... and under ASan+UBSan and TSan (a subset)
+#   scripts/test.sh fuzz            the libFuzzer targets, 30 s each (scripts/fuzz.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -10,16 +11,22 @@ presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(test)
 for preset in "${presets[@]}"; do
   echo "== gclab tests: preset '$preset'"
+  if [ "$preset" = fuzz ]; then
+    # The libFuzzer targets, GCLAB_FUZZ_SECONDS (default 30) each.
+    scripts/fuzz.sh "${GCLAB_FUZZ_SECONDS:-30}"
+    continue
+  fi
   cmake --preset "$preset" >/dev/null
   if [ "$preset" = tsan ]; then
     # ThreadSanitizer: the tests where threads share the heap (the concurrent
     # collector's own tests and its conformance runs, safepoints, channels, threads
-    # allocating during collections, the multi-threaded workloads); the whole suite is
+    # allocating during collections, the multi-threaded workloads, the graph stress
+    # of every collector); the whole suite is
     # too slow under TSan. Of the single-threaded workloads on the concurrent collector
     # (where its marker races the mutator), all twelve run with the hybrid barrier and
     # two with each of the others, escape analysis on.
-    cmake --build --preset tsan --target gclab_tests gclab_concurrent_test
-    ctest --preset tsan -R 'oncurrent|Safepoint|Threads' \
+    cmake --build --preset tsan --target gclab_tests gclab_concurrent_test gclab_graph_stress
+    ctest --preset tsan -R 'oncurrent|Safepoint|Threads|GraphStress' \
       -E 'EveryWorkloadTest.*(escape_off|(dijkstra|yuasa)_(escape_return|slice_append|map_churn|string_build|closures|interface_boxing|pipeline|lru_cache|fragmentation|server))'
   else
     cmake --build --preset "$preset"

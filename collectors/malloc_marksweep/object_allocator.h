@@ -56,7 +56,7 @@ class ObjectAllocator {
   std::string Describe() const;
 
  private:
-  unsigned arena_ = 0;
+  [[maybe_unused]] unsigned arena_ = 0;  // unused with the system malloc
   bool initialised_ = false;
   std::atomic<size_t> system_allocated_bytes_{0};  // without jemalloc
 };

@@ -197,7 +197,8 @@ class Pipeline final : public Workload {
   }
 
   void RunStages(Mutator& m, int thread, BatchTimer& timer) {
-    const auto [first, last] = StagesOf(thread);
+    const auto stages = StagesOf(thread);
+    const int first = stages.first, last = stages.second;  // (lambdas cannot capture bindings)
     FrameScope f(m, *stage_);  // 0: the channel in use, 1: the item in hand
     Totals consumed;
     uint64_t handled = 0;
