@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "harness/child_process.h"
 #include "harness/csv.h"
 #include "harness/manifest.h"
@@ -128,8 +129,10 @@ std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double tim
   switch (outcome.kind) {
     case ChildOutcome::Kind::kExited:
       if (outcome.exit_code == kExitResultsUnwritten) {
+        absl::string_view why = last_line;
+        absl::ConsumePrefix(&why, "gclab: ");
         *write_error = absl::StrCat("run ", run.key, " could not write its results: ",
-                                    last_line.empty() ? "(no message)" : last_line);
+                                    why.empty() ? "(no message)" : why);
         return std::nullopt;
       }
       if (outcome.exit_code == 0) {
