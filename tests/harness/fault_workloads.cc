@@ -14,7 +14,7 @@ namespace {
 
 class FaultWorkload : public Workload {
  public:
-  enum class Fault { kNone, kCrash, kHang, kDeadlock, kOutOfMemory, kChecksum, kCorruptHeap };
+  enum class Fault { kNone, kCrash, kKilled, kHang, kDeadlock, kOutOfMemory, kChecksum, kCorruptHeap };
   explicit FaultWorkload(Fault fault) : fault_(fault) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
@@ -40,6 +40,9 @@ class FaultWorkload : public Workload {
         break;
       case Fault::kCrash:
         std::raise(SIGSEGV);
+        break;
+      case Fault::kKilled:  // as the kernel's OOM killer or a batch system would
+        std::raise(SIGKILL);
         break;
       case Fault::kHang:
         for (;;) m.Poll();
@@ -95,6 +98,7 @@ std::unique_ptr<Workload> Make(const WorkloadParams&) {
 using Fault = FaultWorkload::Fault;
 GCLAB_REGISTER_WORKLOAD("fault-none", "test: 10,000 allocations, then success", "", "", Make<Fault::kNone>);
 GCLAB_REGISTER_WORKLOAD("fault-crash", "test: raises SIGSEGV", "", "", Make<Fault::kCrash>);
+GCLAB_REGISTER_WORKLOAD("fault-killed", "test: killed with SIGKILL", "", "", Make<Fault::kKilled>);
 GCLAB_REGISTER_WORKLOAD("fault-hang", "test: never finishes", "", "", Make<Fault::kHang>);
 GCLAB_REGISTER_WORKLOAD("fault-deadlock", "test: a mutator never reaches a safepoint", "", "",
                         Make<Fault::kDeadlock>);

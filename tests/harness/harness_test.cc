@@ -154,8 +154,8 @@ TEST(HarnessTest, EveryFailureIsAStatusAndTheMatrixGoesOn) {
   const std::string out = TempDir("faults");
   std::string output;
   const int status = Gclab({"run", "--collectors=marksweep",
-                            "--workloads=fault-none,fault-crash,fault-hang,fault-deadlock,"
-                            "fault-oom,fault-checksum,fault-corrupt",
+                            "--workloads=fault-none,fault-crash,fault-killed,fault-hang,"
+                            "fault-deadlock,fault-oom,fault-checksum,fault-corrupt",
                             "--heap-mb=8", "--timeout=3", "--verify", "--out=" + out},
                            &output);
   ASSERT_EQ(status, 0) << output;
@@ -165,7 +165,7 @@ TEST(HarnessTest, EveryFailureIsAStatusAndTheMatrixGoesOn) {
     by_workload[row[runs.Column("workload")]] = {row[runs.Column("status")],
                                                  row[runs.Column("error")]};
   }
-  ASSERT_EQ(by_workload.size(), 7u) << output;
+  ASSERT_EQ(by_workload.size(), 8u) << output;
   EXPECT_EQ(by_workload["fault-none"].first, "ok");
   EXPECT_EQ(by_workload["fault-crash"].first, "crash");
   EXPECT_FALSE(by_workload["fault-crash"].second.empty());
@@ -174,6 +174,9 @@ TEST(HarnessTest, EveryFailureIsAStatusAndTheMatrixGoesOn) {
   EXPECT_NE(by_workload["fault-crash"].second.find("Segmentation fault"), std::string::npos)
       << by_workload["fault-crash"].second;
 #endif
+  EXPECT_EQ(by_workload["fault-killed"].first, "crash");
+  EXPECT_NE(by_workload["fault-killed"].second.find("killed by Killed"), std::string::npos)
+      << by_workload["fault-killed"].second;
   EXPECT_EQ(by_workload["fault-hang"].first, "timeout");
   EXPECT_EQ(by_workload["fault-deadlock"].first, "timeout");
   EXPECT_NE(by_workload["fault-deadlock"].second.find("time limit"), std::string::npos);
