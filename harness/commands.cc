@@ -367,7 +367,7 @@ int RunMatrix(const RunOptions& options) {
     absl::StatusOr<ResultsManifest> manifest = ReadResultsManifest(options.out_dir);
     if (!manifest.ok()) return Error(absl::StrCat("--out: ", manifest.status().message()));
     const std::string shard = absl::StrCat(options.shard.index, "/", options.shard.count);
-    if (manifest->json["matrix"] != spec.ToJson() || manifest->json.value("shard", "") != shard) {
+    if (manifest->json["matrix"] != spec.ToJson() || manifest->json["shard"] != shard) {
       return Error(absl::StrCat("--out: ", options.out_dir,
                                 " holds results of a different matrix or shard; resume with "
                                 "the same flags, or choose another --out"));
