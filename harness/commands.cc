@@ -123,6 +123,22 @@ std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double tim
     fs::remove(stderr_path, ec);
     return std::nullopt;
   }
+  // A run folder appears whole (it is renamed into place), so one that is there was
+  // written by this child, whatever happened to it afterwards (killed on its way
+  // out, say): its results stand and are not replaced by a failure.
+  if (fs::exists(runs_dir / run.key / "runs.csv")) {
+    absl::StatusOr<std::string> row = ReadFile((runs_dir / run.key / "runs.csv").string());
+    absl::StatusOr<CsvTable> table =
+        row.ok() ? ParseCsv(*row) : absl::StatusOr<CsvTable>(row.status());
+    if (table.ok() && table->rows.size() == 1 && table->Column("status") >= 0) {
+      fs::remove(stderr_path, ec);
+      for (int i = 0; i <= int(CellStatus::kTimeout); ++i) {
+        if (CellStatusName(CellStatus(i)) == table->rows[0][table->Column("status")]) {
+          return CellStatus(i);
+        }
+      }
+    }
+  }
   const std::string last_line = LastLine(stderr_path);
   CellStatus status = CellStatus::kCrash;
   std::string error;
@@ -135,23 +151,9 @@ std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double tim
                                     why.empty() ? "(no message)" : why);
         return std::nullopt;
       }
-      if (outcome.exit_code == 0) {
-        absl::StatusOr<std::string> row = ReadFile((runs_dir / run.key / "runs.csv").string());
-        absl::StatusOr<CsvTable> table =
-            row.ok() ? ParseCsv(*row) : absl::StatusOr<CsvTable>(row.status());
-        if (table.ok() && table->rows.size() == 1) {
-          fs::remove(stderr_path, ec);
-          for (int i = 0; i <= int(CellStatus::kTimeout); ++i) {
-            if (CellStatusName(CellStatus(i)) == table->rows[0][table->Column("status")]) {
-              return CellStatus(i);
-            }
-          }
-          return CellStatus::kCrash;
-        }
-        error = "the run exited without writing its results";
-      } else {
-        error = absl::StrCat("exit status ", outcome.exit_code, ": ", last_line);
-      }
+      error = outcome.exit_code == 0
+                  ? "the run exited without writing its results"
+                  : absl::StrCat("exit status ", outcome.exit_code, ": ", last_line);
       break;
     case ChildOutcome::Kind::kSignaled:
       error = absl::StrCat("killed by ", strsignal(outcome.signal), ": ", last_line);

@@ -1,5 +1,7 @@
 #include "harness/results.h"
 
+#include <fcntl.h>  // AT_FDCWD
+#include <stdio.h>  // renameat2, RENAME_EXCHANGE
 #include <unistd.h>
 
 #include <cerrno>
@@ -300,12 +302,18 @@ absl::Status WriteRunFolder(const std::string& runs_dir, const RunIdentity& run,
       return s;
     }
   }
-  fs::remove_all(final_dir, ec);
-  fs::rename(temporary, final_dir, ec);
-  if (ec) {
+  // Into place in one step: a folder that is there already is exchanged with the
+  // new one atomically (never deleted file by file where a reader could see it).
+  const bool replacing = fs::exists(final_dir);
+  const int moved = replacing ? renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD,
+                                          final_dir.c_str(), RENAME_EXCHANGE)
+                              : std::rename(temporary.c_str(), final_dir.c_str());
+  if (moved != 0) {
+    absl::Status status = ErrnoError("cannot move run folder into", final_dir.string());
     fs::remove_all(temporary, ec);
-    return absl::UnavailableError(absl::StrCat("cannot move run folder into ", final_dir.string()));
+    return status;
   }
+  if (replacing) fs::remove_all(temporary, ec);  // now the old folder
   return absl::OkStatus();
 }
 
