@@ -94,7 +94,8 @@ class GraphStresser {
                 absl::Time deadline, std::atomic<bool>& stop, Totals& totals,
                 uint64_t sabotage_at_op = 0)
       : runtime_(runtime), program_(program), thread_(thread), seed_(seed), rng_(seed),
-        deadline_(deadline), stop_(stop), totals_(totals), sabotage_at_op_(sabotage_at_op),
+        deadline_(deadline), give_up_(absl::Now() + 10 * (deadline - absl::Now())),
+        stop_(stop), totals_(totals), sabotage_at_op_(sabotage_at_op),
         m_(runtime) {}
 
   // Construct on the thread that runs it: the mutator belongs to that thread.
@@ -109,7 +110,7 @@ class GraphStresser {
   const std::string& failure() const { return failure_; }
 
  private:
-  enum Op { kAllocate, kLink, kDrop, kLocal, kCall, kReturn, kWalk };
+  enum Op { kAllocate, kLink, kDrop, kLocal, kCall, kReturn, kWalk, kCollect };
 
   // A frame of the random call stack: runs operations until it returns.
   void Level(int depth) {
@@ -146,12 +147,20 @@ class GraphStresser {
 
   bool Done() {
     if (!failure_.empty() || stop_.load(std::memory_order_relaxed)) return true;
-    if ((ops_ & 63) == 0 && absl::Now() > deadline_) return true;
+    // Past the deadline, go on until a collection has completed (a slow build may not
+    // have filled the heap yet); never past ten times the deadline.
+    if ((ops_ & 63) == 0 && absl::Now() > deadline_ &&
+        (!reclaims_ || seen_collections_ > 0 || absl::Now() > give_up_)) {
+      return true;
+    }
     // Without reclamation the heap only fills: stop well before it is full.
     return !reclaims_ && m_.heap_bytes_allocated() > runtime_.config().heap_bytes / (2 * kThreads);
   }
 
   Op PickOp() {
+    // Now and then a collection at an arbitrary point of the graph's changes, so that
+    // every collector collects however slowly the build allocates (TSan).
+    if (rng_.Below(4096) == 0) return kCollect;
     const uint64_t r = rng_.Below(100);
     if (live_ > kLiveObjectsPerThread && r < 50) return kDrop;
     if (r < 35) return kAllocate;
@@ -170,6 +179,7 @@ class GraphStresser {
       case kLink: return Link();
       case kDrop: return Drop();
       case kWalk: Walk(/*heap_only=*/false); return;
+      case kCollect: m_.Collect(); return;
       case kCall:
       case kReturn: return;  // at the deepest or outermost frame: nothing to do
     }
@@ -378,6 +388,7 @@ class GraphStresser {
   const uint64_t seed_;
   SplitMix64 rng_;
   const absl::Time deadline_;
+  const absl::Time give_up_;
   std::atomic<bool>& stop_;
   Totals& totals_;
   uint64_t sabotage_at_op_;
