@@ -247,16 +247,7 @@ std::vector<std::string> ResumeMatrix(const std::string& out) {
 
 // Starts gclab in the background and interrupts it (SIGINT) once `after` runs are done.
 int RunAndInterrupt(const std::vector<std::string>& args, const std::string& out, int after) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv = {const_cast<char*>(kGclab)};
-    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    freopen("/dev/null", "w", stdout);
-    freopen("/dev/null", "w", stderr);
-    execv(kGclab, argv.data());
-    _exit(127);
-  }
+  const pid_t pid = StartGclab(args);
   for (int i = 0; i < 20000; ++i) {
     int done = 0;
     std::error_code ec;
@@ -267,9 +258,7 @@ int RunAndInterrupt(const std::vector<std::string>& args, const std::string& out
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   kill(pid, SIGINT);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return WaitFor(pid);
 }
 
 TEST(HarnessTest, AnInterruptedMatrixResumesToTheSameFiles) {
