@@ -1,0 +1,41 @@
+// File: harness/significance.h
+//
+// Whether two sets of repetitions differ, as benchstat answers it: a Mann-Whitney U
+// test (no assumption about the distribution of run times, which are skewed and
+// often bimodal on a shared machine) and a confidence interval for the ratio of the
+// two medians that carries the noise of both sides (a percentile bootstrap that
+// resamples each side independently).
+#ifndef GCLAB_HARNESS_SIGNIFICANCE_H_
+#define GCLAB_HARNESS_SIGNIFICANCE_H_
+
+#include <cstdint>
+#include <vector>
+
+namespace gclab {
+
+// The two-sided p-value of the Mann-Whitney U test (Wilcoxon rank-sum) that `a` and
+// `b` come from the same distribution. Exact (by counting rank arrangements) when
+// there are no ties and both sides have at most 50 values; otherwise the normal
+// approximation with the tie correction and a continuity correction. 1 when either
+// side is empty.
+double MannWhitneyPValue(const std::vector<double>& a, const std::vector<double>& b);
+
+// median(b) / median(a), and a `confidence` interval for it from `resamples`
+// bootstrap resamples of each side (percentile method; the seed makes it repeatable).
+// With all values of a side equal, that side contributes no spread. Requires both
+// sides non-empty and median(a) != 0; the ratio is NaN otherwise.
+struct RatioInterval {
+  double ratio = 0;
+  double low = 0;
+  double high = 0;
+};
+RatioInterval MedianRatioInterval(const std::vector<double>& a, const std::vector<double>& b,
+                                  double confidence = 0.95, int resamples = 10000,
+                                  uint64_t seed = 1);
+
+// The median (the mean of the two middle values for an even count); 0 if empty.
+double Median(std::vector<double> values);
+
+}  // namespace gclab
+
+#endif  // GCLAB_HARNESS_SIGNIFICANCE_H_
