@@ -28,7 +28,24 @@ ABSL_FLAG(std::vector<std::string>, heap_x, {},
 ABSL_FLAG(std::vector<std::string>, threads, {"1"}, "comma list of mutator thread counts");
 ABSL_FLAG(std::vector<std::string>, escape_analysis, {"on"},
           "comma list of on/off: whether non-escaping sites allocate in frame arenas");
-ABSL_FLAG(int, reps, 1, "repetitions of every cell, each its own process");
+ABSL_FLAG(std::string, reps, "1",
+          "repetitions of every cell, each its own process; or auto: repeat each cell until "
+          "its median wall time is known to --until-ci (see --max-reps)");
+ABSL_FLAG(std::string, until_ci, "",
+          "with --reps=auto: the width of the 95% interval of each cell's median wall time "
+          "to reach, in percent of the median (default 5)");
+ABSL_FLAG(std::string, max_reps, "",
+          "with --reps=auto: the most repetitions of any cell (default 30)");
+ABSL_FLAG(bool, rerun_noisy, false,
+          "run again the runs of the results folder that were flagged noisy");
+ABSL_FLAG(bool, hiccup_meter, true,
+          "run a hiccup meter (a thread that sleeps 1 ms and records how late it wakes) "
+          "during each measured iteration");
+ABSL_FLAG(std::string, baseline, "", "compare: the baseline collector (A)");
+ABSL_FLAG(std::string, candidate, "", "compare: the collector compared with it (B)");
+ABSL_FLAG(std::vector<std::string>, metrics, {},
+          "compare: runs.csv columns to compare (default wall_s,gc_cpu_s,pause_max_us,"
+          "latency_p999_us)");
 ABSL_FLAG(int, warmup, 0, "unmeasured iterations before the measured one, in each process");
 ABSL_FLAG(std::string, size, "default", "workload size preset: small, default or large");
 ABSL_FLAG(uint64_t, seed, 1, "seed for the run order and the workloads");
@@ -61,9 +78,14 @@ const std::map<std::string, Command>& Commands() {
       {"run",
        {"runs a matrix of collectors x workloads x heap sizes x threads x escape analysis",
         {"collectors", "workloads", "heap_mb", "heap_x", "threads", "escape_analysis", "reps",
-         "warmup", "size", "seed", "timeout", "out", "shard", "verify", "trace", "instrument",
-         "minheap_cache", "plugin"},
+         "until_ci", "max_reps", "warmup", "size", "seed", "timeout", "out", "shard", "verify",
+         "trace", "instrument", "hiccup_meter", "rerun_noisy", "minheap_cache", "plugin"},
         ""}},
+      {"compare",
+       {"whether two collectors (in one results folder) or two results folders differ, cell "
+        "by cell: medians, ratio with a 95% interval, Mann-Whitney p-value",
+        {"baseline", "candidate", "metrics"},
+        " FOLDER [FOLDER]"}},
       {"minheap",
        {"finds (by bisection) and caches the minimum heap of each combination",
         {"collectors", "workloads", "threads", "escape_analysis", "size", "seed", "timeout",
@@ -348,9 +370,34 @@ absl::StatusOr<MatrixSpec> MatrixFromFlags(bool heaps) {
   if (!heap_settings.ok()) return heap_settings.status();
   spec.heaps = *heap_settings;
   if (absl::Status s = CheckHeapsHoldLiveData(spec); !s.ok()) return s;
-  spec.reps = absl::GetFlag(FLAGS_reps);
-  if (spec.reps < 1 || spec.reps > 10000) {
-    return Invalid(absl::StrCat("--reps: ", spec.reps, " is out of range; valid: 1 to 10000"));
+  const std::string reps = absl::GetFlag(FLAGS_reps);
+  const std::string until_ci = absl::GetFlag(FLAGS_until_ci);
+  const std::string max_reps = absl::GetFlag(FLAGS_max_reps);
+  if (reps == "auto") {
+    spec.auto_reps_ci_percent = kDefaultAutoRepsCiPercent;
+    if (!until_ci.empty() &&
+        (!absl::SimpleAtod(until_ci, &spec.auto_reps_ci_percent) ||
+         !(spec.auto_reps_ci_percent > 0 && spec.auto_reps_ci_percent <= 100))) {
+      return Invalid(absl::StrCat("--until-ci: '", until_ci,
+                                  "' is out of range; valid: a percentage of the median above "
+                                  "0 and up to 100"));
+    }
+    spec.reps = kDefaultAutoRepsCap;
+    if (!max_reps.empty() &&
+        (!absl::SimpleAtoi(max_reps, &spec.reps) || spec.reps < 2 || spec.reps > kMaxReps)) {
+      return Invalid(absl::StrCat("--max-reps: '", max_reps, "' is out of range; valid: 2 to ",
+                                  kMaxReps));
+    }
+  } else {
+    if (!absl::SimpleAtoi(reps, &spec.reps) || spec.reps < 1 || spec.reps > kMaxReps) {
+      return Invalid(absl::StrCat("--reps: '", reps, "' is out of range; valid: 1 to ", kMaxReps,
+                                  ", or auto"));
+    }
+    if (!until_ci.empty() || !max_reps.empty()) {
+      return Invalid(absl::StrCat(until_ci.empty() ? "--max-reps" : "--until-ci",
+                                  " goes with --reps=auto; valid: --reps=auto --until-ci=PCT "
+                                  "--max-reps=N"));
+    }
   }
   spec.warmup = absl::GetFlag(FLAGS_warmup);
   if (spec.warmup < 0 || spec.warmup > 1000) {
@@ -359,6 +406,7 @@ absl::StatusOr<MatrixSpec> MatrixFromFlags(bool heaps) {
   spec.verify = absl::GetFlag(FLAGS_verify);
   spec.trace = absl::GetFlag(FLAGS_trace);
   spec.instrument = absl::GetFlag(FLAGS_instrument);
+  spec.hiccup_meter = absl::GetFlag(FLAGS_hiccup_meter);
   return spec;
 }
 

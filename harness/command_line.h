@@ -26,6 +26,10 @@ ABSL_DECLARE_FLAG(std::string, minheap_cache);
 ABSL_DECLARE_FLAG(bool, refresh);
 ABSL_DECLARE_FLAG(std::string, spec);
 ABSL_DECLARE_FLAG(std::vector<std::string>, plugin);
+ABSL_DECLARE_FLAG(bool, rerun_noisy);
+ABSL_DECLARE_FLAG(std::string, baseline);
+ABSL_DECLARE_FLAG(std::string, candidate);
+ABSL_DECLARE_FLAG(std::vector<std::string>, metrics);
 
 namespace gclab {
 

@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "harness/child_process.h"
 #include "harness/csv.h"
@@ -24,6 +25,7 @@
 #include "harness/results_reader.h"
 #include "harness/run_cell.h"
 #include "harness/stats.h"
+#include "harness/units.h"
 #include "runtime/plugin_loader.h"
 #include "runtime/clock.h"
 
@@ -44,11 +46,6 @@ void InstallInterruptHandlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-int Error(absl::string_view message, int status = kExitUsage) {
-  std::fprintf(stderr, "gclab: %.*s\n", static_cast<int>(message.size()), message.data());
-  return status;
-}
-
 std::string SelfPath() {
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
@@ -62,6 +59,58 @@ std::vector<std::string> KeysInFileOrder(size_t num_cells, int reps) {
     for (int rep = 1; rep <= reps; ++rep) keys.push_back(PlannedRun{int(cell), rep}.Key());
   }
   return keys;
+}
+
+// --- What finished runs say ---
+
+// The fields of a run folder's runs.csv that the matrix itself acts on.
+struct RunRow {
+  CellStatus status = CellStatus::kCrash;
+  bool noisy = false;
+  std::optional<double> wall_s;
+};
+
+std::optional<RunRow> ReadRunRow(const fs::path& run_folder) {
+  absl::StatusOr<std::string> text = ReadFile((run_folder / "runs.csv").string());
+  if (!text.ok()) return std::nullopt;
+  absl::StatusOr<CsvTable> table = ParseCsv(*text);
+  if (!table.ok() || table->rows.size() != 1 || table->Column("status") < 0) return std::nullopt;
+  const std::vector<std::string>& row = table->rows[0];
+  RunRow run;
+  bool known = false;
+  for (int i = 0; i <= int(CellStatus::kTimeout); ++i) {
+    if (CellStatusName(CellStatus(i)) == row[table->Column("status")]) {
+      run.status = CellStatus(i);
+      known = true;
+    }
+  }
+  if (!known) return std::nullopt;
+  run.noisy = table->Column("noisy") >= 0 && row[table->Column("noisy")] == "1";
+  double wall = 0;
+  if (table->Column("wall_s") >= 0 && absl::SimpleAtod(row[table->Column("wall_s")], &wall)) {
+    run.wall_s = wall;
+  }
+  return run;
+}
+
+enum class AutoRepsVerdict { kContinue, kConverged, kFailed };
+
+// --reps=auto: whether `cell` needs another repetition after its first `reps_done`.
+// A run that failed ends the cell (repeating a crash measures nothing); noisy runs
+// do not count towards the interval.
+AutoRepsVerdict JudgeCell(const fs::path& runs_dir, int cell, int reps_done,
+                          const MatrixSpec& spec) {
+  std::vector<double> walls;
+  for (int rep = 1; rep <= reps_done; ++rep) {
+    std::optional<RunRow> row = ReadRunRow(runs_dir / PlannedRun{cell, rep}.Key());
+    if (!row) continue;
+    if (row->status != CellStatus::kOk) return AutoRepsVerdict::kFailed;
+    if (!row->noisy && row->wall_s) walls.push_back(*row->wall_s);
+  }
+  if (walls.size() < 2) return AutoRepsVerdict::kContinue;
+  const MedianInterval m = MedianWithInterval(walls);
+  const bool narrow = m.median > 0 && (m.high - m.low) / m.median * 100 <= spec.auto_reps_ci_percent;
+  return m.confidence >= 0.95 && narrow ? AutoRepsVerdict::kConverged : AutoRepsVerdict::kContinue;
 }
 
 // --- One run in a child process ---
@@ -80,6 +129,7 @@ nlohmann::json CellJson(const MatrixSpec& spec, const Cell& cell, int rep,
                          {"verify", spec.verify},
                          {"trace", spec.trace},
                          {"instrument", spec.instrument},
+                         {"hiccup_meter", spec.hiccup_meter},
                          {"key", key},
                          {"cell", cell.index},
                          {"rep", rep},
@@ -126,18 +176,9 @@ std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double tim
   // A run folder appears whole (it is renamed into place), so one that is there was
   // written by this child, whatever happened to it afterwards (killed on its way
   // out, say): its results stand and are not replaced by a failure.
-  if (fs::exists(runs_dir / run.key / "runs.csv")) {
-    absl::StatusOr<std::string> row = ReadFile((runs_dir / run.key / "runs.csv").string());
-    absl::StatusOr<CsvTable> table =
-        row.ok() ? ParseCsv(*row) : absl::StatusOr<CsvTable>(row.status());
-    if (table.ok() && table->rows.size() == 1 && table->Column("status") >= 0) {
-      fs::remove(stderr_path, ec);
-      for (int i = 0; i <= int(CellStatus::kTimeout); ++i) {
-        if (CellStatusName(CellStatus(i)) == table->rows[0][table->Column("status")]) {
-          return CellStatus(i);
-        }
-      }
-    }
+  if (std::optional<RunRow> row = ReadRunRow(runs_dir / run.key)) {
+    fs::remove(stderr_path, ec);
+    return row->status;
   }
   const std::string last_line = LastLine(stderr_path);
   CellStatus status = CellStatus::kCrash;
@@ -271,45 +312,67 @@ class Progress {
 
 // --- Summary ---
 
+// "13.98 M ops/s [-2.1%, +3.0%]": the median in human units, the interval relative.
+std::string MedianText(const std::string& column, const MedianInterval& m) {
+  if (m.median == 0) return HumanValue(column, 0);
+  return absl::StrFormat("%s [%+.1f%%, %+.1f%%]", HumanValue(column, m.median),
+                         100 * (m.low / m.median - 1), 100 * (m.high / m.median - 1));
+}
+
 void PrintSummary(const std::string& out_dir, const std::vector<Cell>& cells) {
   absl::StatusOr<std::string> text = ReadFile((fs::path(out_dir) / "runs.csv").string());
   if (!text.ok()) return;
   absl::StatusOr<CsvTable> table = ParseCsv(*text);
   if (!table.ok()) return;
   const int cell_col = table->Column("cell"), status_col = table->Column("status");
-  const std::vector<std::string> metrics = {"ops_per_s", "pause_p99_us", "pause_max_us"};
-  std::printf("\n%-58s %5s %26s %24s %24s\n", "cell (median [interval] over ok runs)", "ok",
-              "ops/s", "p99 pause us", "max pause us");
+  const int noisy_col = table->Column("noisy");
+  // Throughput and pauses, then the slowest batches next to the host's floor in the
+  // same runs (the hiccup meter's worst lateness).
+  const std::vector<std::string> metrics = {"ops_per_s", "pause_p99_us", "pause_max_us",
+                                            "latency_p999_us", "hiccup_max_us"};
+  std::printf("\n%-52s %6s %6s %32s %24s %24s %24s %24s\n", "cell (median [interval]; ok runs)",
+              "ok", "noisy", "throughput", "pause p99", "pause max", "batch p99.9",
+              "host floor (hiccup max)");
   double lowest_confidence = 1;
+  int noisy_total = 0;
   for (const Cell& cell : cells) {
     std::vector<std::vector<double>> values(metrics.size());
-    int runs = 0, ok = 0;
+    int runs = 0, ok = 0, noisy = 0;
     for (const auto& row : table->rows) {
       if (row[cell_col] != absl::StrCat(cell.index)) continue;
       ++runs;
       if (row[status_col] != "ok") continue;
       ++ok;
+      if (row[noisy_col] == "1") ++noisy;
       for (size_t m = 0; m < metrics.size(); ++m) {
         double value = 0;
         if (absl::SimpleAtod(row[table->Column(metrics[m])], &value)) values[m].push_back(value);
       }
     }
     if (runs == 0) continue;
+    noisy_total += noisy;
     std::string columns;
-    for (const auto& v : values) {
-      if (v.empty()) {
-        absl::StrAppend(&columns, absl::StrFormat(" %24s", "-"));
-        continue;
+    for (size_t m = 0; m < metrics.size(); ++m) {
+      std::string value = "-";
+      if (!values[m].empty()) {
+        const MedianInterval interval = MedianWithInterval(values[m]);
+        lowest_confidence = std::min(lowest_confidence, interval.confidence);
+        value = MedianText(metrics[m], interval);
       }
-      const MedianInterval m = MedianWithInterval(v);
-      lowest_confidence = std::min(lowest_confidence, m.confidence);
-      absl::StrAppend(&columns, absl::StrFormat(" %10.4g [%.4g, %.4g]", m.median, m.low, m.high));
+      absl::StrAppend(&columns, absl::StrFormat(" %*s", m == 0 ? 32 : 24, value));
     }
-    std::printf("%-58s %2d/%-2d%s\n", cell.Label().c_str(), ok, runs, columns.c_str());
+    std::printf("%-52s %3d/%-2d %6s%s\n", cell.Label().c_str(), ok, runs,
+                noisy > 0 ? absl::StrCat(noisy, " !").c_str() : "0", columns.c_str());
   }
-  std::printf("intervals: distribution-free confidence intervals of the median; with few "
-              "reps the interval is [min, max] (lowest coverage here: %.1f%%)\n",
+  std::printf("intervals: distribution-free confidence intervals of the median, relative to "
+              "it; with few reps the interval is [min, max] (lowest coverage here: %.1f%%)\n",
               100 * lowest_confidence);
+  if (noisy_total > 0) {
+    std::printf("noisy: %d runs ran while the machine was busy with other work (runs.csv "
+                "noisy_because says how); they are included above. gclab run --rerun-noisy "
+                "with the same flags repeats them\n",
+                noisy_total);
+  }
 }
 
 absl::Status WriteManifest(const RunOptions& options, const std::vector<Cell>& cells,
@@ -360,6 +423,11 @@ void RemoveTemporaryFiles(const std::string& out_dir) {
 
 bool Interrupted() { return interrupted.load(); }
 
+int CommandError(absl::string_view message, int status) {
+  std::fprintf(stderr, "gclab: %.*s\n", static_cast<int>(message.size()), message.data());
+  return status;
+}
+
 int RunMatrix(const RunOptions& options) {
   const MatrixSpec& spec = options.spec;
   const std::vector<Cell> cells = ExpandCells(spec);
@@ -367,21 +435,21 @@ int RunMatrix(const RunOptions& options) {
   const bool resuming = fs::exists(fs::path(options.out_dir) / "manifest.json");
   if (resuming) {
     absl::StatusOr<ResultsManifest> manifest = ReadResultsManifest(options.out_dir);
-    if (!manifest.ok()) return Error(absl::StrCat("--out: ", manifest.status().message()));
+    if (!manifest.ok()) return CommandError(absl::StrCat("--out: ", manifest.status().message()));
     const std::string shard = absl::StrCat(options.shard.index, "/", options.shard.count);
     if (manifest->json["matrix"] != spec.ToJson() || manifest->json["shard"] != shard) {
-      return Error(absl::StrCat("--out: ", options.out_dir,
+      return CommandError(absl::StrCat("--out: ", options.out_dir,
                                 " holds results of a different matrix or shard; resume with "
                                 "the same flags, or choose another --out"));
     }
   } else if (fs::exists(options.out_dir) && !fs::is_empty(options.out_dir)) {
-    return Error(absl::StrCat("--out: ", options.out_dir,
+    return CommandError(absl::StrCat("--out: ", options.out_dir,
                               " exists and is not a gclab results folder; choose another --out"));
   }
 
   // Heap sizes: absolute, or multiples of cached (or now measured) minimum heaps.
   absl::StatusOr<MinHeapCache> cache = MinHeapCache::Load(options.minheap_cache);
-  if (!cache.ok()) return Error(cache.status().message());
+  if (!cache.ok()) return CommandError(cache.status().message());
   std::vector<size_t> heap_bytes(cells.size());
   nlohmann::json heaps_resolved = nlohmann::json::object();
   InstallInterruptHandlers();
@@ -397,9 +465,9 @@ int RunMatrix(const RunOptions& options) {
       std::fprintf(stderr, "gclab: measuring the minimum heap of %s on %s (not cached in %s)\n",
                    key.collector.c_str(), key.workload.c_str(), options.minheap_cache.c_str());
       absl::StatusOr<size_t> measured = MeasureMinHeap(spec, key);
-      if (!measured.ok()) return Error(measured.status().message(), kExitFailed);
+      if (!measured.ok()) return CommandError(measured.status().message(), kExitFailed);
       cache->Put(key, *measured);
-      if (absl::Status s = cache->Save(); !s.ok()) return Error(s.message(), kExitFailed);
+      if (absl::Status s = cache->Save(); !s.ok()) return CommandError(s.message(), kExitFailed);
       min = *measured;
     }
     heap_bytes[cell.index] = AlignUp(static_cast<size_t>(cell.heap.value * *min), 4 * KiB);
@@ -414,59 +482,107 @@ int RunMatrix(const RunOptions& options) {
   if (!resuming) {
     const bool existed = fs::exists(options.out_dir);
     fs::create_directories(options.out_dir, ec);
-    if (ec) return Error(absl::StrCat("--out: cannot create ", options.out_dir, ": ", ec.message()));
+    if (ec) return CommandError(absl::StrCat("--out: cannot create ", options.out_dir, ": ", ec.message()));
     if (absl::Status s = WriteManifest(options, cells, heaps_resolved); !s.ok()) {
       if (!existed) fs::remove_all(options.out_dir, ec);
-      return Error(s.message(), kExitFailed);
+      return CommandError(s.message(), kExitFailed);
     }
   }
   fs::create_directories(fs::path(options.out_dir) / "runs", ec);
-  if (ec) return Error(absl::StrCat("--out: cannot create ", options.out_dir, "/runs: ", ec.message()), kExitFailed);
+  if (ec) return CommandError(absl::StrCat("--out: cannot create ", options.out_dir, "/runs: ", ec.message()), kExitFailed);
   // Leftovers of a run killed while writing its folder.
   for (const auto& entry : fs::directory_iterator(fs::path(options.out_dir) / "runs", ec)) {
     if (absl::StartsWith(entry.path().filename().string(), ".tmp-")) fs::remove_all(entry, ec);
   }
 
 
-  const std::vector<PlannedRun> runs =
-      RunsOfShard(InterleavedOrder(cells.size(), spec.reps, spec.seed), options.shard);
-  std::vector<PlannedRun> todo;
-  for (const PlannedRun& run : runs) {
-    if (!fs::exists(fs::path(options.out_dir) / "runs" / run.Key())) todo.push_back(run);
-  }
-  std::fprintf(stderr, "gclab: %zu runs (%zu cells x %d reps%s), %zu already done; results in %s\n",
-               runs.size(), cells.size(), spec.reps,
-               options.shard.count > 1
-                   ? absl::StrCat(", shard ", options.shard.index, "/", options.shard.count).c_str()
-                   : "",
-               runs.size() - todo.size(), options.out_dir.c_str());
-  Progress progress(runs.size(), runs.size() - todo.size());
+  const fs::path runs_dir = fs::path(options.out_dir) / "runs";
+  const bool rerun_noisy = options.rerun_noisy;
+  // A run is to do if its folder is absent, or (with --rerun-noisy) if it was noisy.
+  auto to_do = [&](const PlannedRun& run) {
+    if (!fs::exists(runs_dir / run.Key())) return true;
+    if (!rerun_noisy) return false;
+    std::optional<RunRow> row = ReadRunRow(runs_dir / run.Key());
+    return row && row->noisy;
+  };
   bool stopped = false;
   std::string write_error;
-  for (const PlannedRun& run : todo) {
-    if (interrupted.load()) {
-      stopped = true;
-      break;
+  std::optional<Progress> progress;
+  // Runs `runs` in order; false if the matrix must stop (interrupted, unwritable).
+  auto run_all = [&](const std::vector<PlannedRun>& runs) {
+    for (const PlannedRun& run : runs) {
+      if (interrupted.load()) {
+        stopped = true;
+        return false;
+      }
+      const Cell& cell = cells[run.cell];
+      progress->Starting(run.Key(), cell.Label());
+      const int64_t start = MonotonicNanos();
+      std::optional<double> heap_x;
+      if (cell.heap.relative) heap_x = cell.heap.value;
+      std::optional<CellStatus> status = RunInChild(
+          CellJson(spec, cell, run.rep, run.Key(), heap_bytes[run.cell], heap_x,
+                   runs_dir.string()),
+          spec.timeout_seconds, options.out_dir, &write_error);
+      if (!status) {
+        stopped = true;
+        return false;
+      }
+      progress->Finished(run.Key(), cell.Label(), *status, (MonotonicNanos() - start) / 1e9);
     }
-    const Cell& cell = cells[run.cell];
-    progress.Starting(run.Key(), cell.Label());
-    const int64_t start = MonotonicNanos();
-    std::optional<double> heap_x;
-    if (cell.heap.relative) heap_x = cell.heap.value;
-    std::optional<CellStatus> status = RunInChild(
-        CellJson(spec, cell, run.rep, run.Key(), heap_bytes[run.cell], heap_x,
-                 (fs::path(options.out_dir) / "runs").string()),
-        spec.timeout_seconds, options.out_dir, &write_error);
-    if (!status) {
-      stopped = true;
-      break;
+    return true;
+  };
+
+  std::vector<std::string> capped_cells;
+  if (spec.auto_reps_ci_percent == 0) {
+    const std::vector<PlannedRun> runs =
+        RunsOfShard(InterleavedOrder(cells.size(), spec.reps, spec.seed), options.shard);
+    std::vector<PlannedRun> todo;
+    for (const PlannedRun& run : runs) {
+      if (to_do(run)) todo.push_back(run);
     }
-    progress.Finished(run.Key(), cell.Label(), *status, (MonotonicNanos() - start) / 1e9);
+    std::fprintf(stderr, "gclab: %zu runs (%zu cells x %d reps%s), %zu already done; results in %s\n",
+                 runs.size(), cells.size(), spec.reps,
+                 options.shard.count > 1
+                     ? absl::StrCat(", shard ", options.shard.index, "/", options.shard.count).c_str()
+                     : "",
+                 runs.size() - todo.size(), options.out_dir.c_str());
+    progress.emplace(runs.size(), runs.size() - todo.size());
+    run_all(todo);
+  } else {
+    std::fprintf(stderr, "gclab: %zu cells, each repeated until the 95%% interval of its median "
+                 "wall time is within %g%% of the median, at most %d times; results in %s\n",
+                 cells.size(), spec.auto_reps_ci_percent, spec.reps, options.out_dir.c_str());
+    progress.emplace(cells.size() * spec.reps, 0);
+    // Round r runs repetition r of every cell that is still open, in a shuffled order:
+    // the decisions depend only on the folders of earlier rounds, so a resumed matrix
+    // makes the same ones.
+    std::vector<bool> open(cells.size(), true);
+    for (int rep = 1; rep <= spec.reps && !stopped; ++rep) {
+      std::vector<PlannedRun> round;
+      for (const PlannedRun& run : InterleavedOrder(cells.size(), 1, spec.seed + rep)) {
+        if (!open[run.cell]) continue;
+        const AutoRepsVerdict verdict = JudgeCell(runs_dir, run.cell, rep - 1, spec);
+        if (verdict != AutoRepsVerdict::kContinue) {
+          open[run.cell] = false;
+          continue;
+        }
+        const PlannedRun planned{run.cell, rep};
+        if (to_do(planned)) round.push_back(planned);
+      }
+      run_all(round);
+    }
+    for (const Cell& cell : cells) {
+      if (!stopped && open[cell.index] &&
+          JudgeCell(runs_dir, cell.index, spec.reps, spec) == AutoRepsVerdict::kContinue) {
+        capped_cells.push_back(cell.Label());
+      }
+    }
   }
   absl::Status assembled =
       AssembleResults(options.out_dir, KeysInFileOrder(cells.size(), spec.reps));
   if (!write_error.empty() || !assembled.ok()) {
-    return Error(absl::StrCat("cannot write results: ",
+    return CommandError(absl::StrCat("cannot write results: ",
                               write_error.empty() ? assembled.message() : write_error,
                               "; finished runs are kept in ", options.out_dir,
                               ". Make room and run the same command again to resume."),
@@ -478,13 +594,19 @@ int RunMatrix(const RunOptions& options) {
     return kExitInterrupted;
   }
   PrintSummary(options.out_dir, cells);
+  if (!capped_cells.empty()) {
+    std::printf("--reps=auto: %zu cells ran --max-reps=%d times without their interval "
+                "narrowing to %g%%: %s\n",
+                capped_cells.size(), spec.reps, spec.auto_reps_ci_percent,
+                absl::StrJoin(capped_cells, "; ").c_str());
+  }
   std::printf("results: %s\n", options.out_dir.c_str());
   return kExitOk;
 }
 
 int MinHeap(const MinHeapOptions& options) {
   absl::StatusOr<MinHeapCache> cache = MinHeapCache::Load(options.minheap_cache);
-  if (!cache.ok()) return Error(cache.status().message());
+  if (!cache.ok()) return CommandError(cache.status().message());
   InstallInterruptHandlers();
   std::printf("%-20s %-16s %-8s %7s %6s %14s\n", "collector", "workload", "size", "threads",
               "escape", "min_heap_MiB");
@@ -497,11 +619,11 @@ int MinHeap(const MinHeapOptions& options) {
           if (!bytes) {
             absl::StatusOr<size_t> measured = MeasureMinHeap(options.spec, key);
             if (!measured.ok()) {
-              return Error(measured.status().message(),
+              return CommandError(measured.status().message(),
                            Interrupted() ? kExitInterrupted : kExitFailed);
             }
             cache->Put(key, *measured);
-            if (absl::Status s = cache->Save(); !s.ok()) return Error(s.message(), kExitFailed);
+            if (absl::Status s = cache->Save(); !s.ok()) return CommandError(s.message(), kExitFailed);
             bytes = *measured;
           }
           std::printf("%-20s %-16s %-8s %7d %6s %14.2f\n", collector.c_str(), workload.c_str(),
@@ -515,17 +637,17 @@ int MinHeap(const MinHeapOptions& options) {
 }
 
 int Merge(const std::string& out_dir, const std::vector<std::string>& inputs) {
-  if (inputs.empty()) return Error("merge: name the result folders to merge; valid: gclab merge --out=DIR A B ...");
+  if (inputs.empty()) return CommandError("merge: name the result folders to merge; valid: gclab merge --out=DIR A B ...");
   if (fs::exists(out_dir)) {
-    return Error(absl::StrCat("merge: --out ", out_dir, " already exists; choose a new folder"));
+    return CommandError(absl::StrCat("merge: --out ", out_dir, " already exists; choose a new folder"));
   }
   std::vector<ResultsManifest> manifests;
   std::map<std::string, std::string> source_of;  // run key -> input folder
   for (const std::string& input : inputs) {
     absl::StatusOr<ResultsManifest> manifest = ReadResultsManifest(input);
-    if (!manifest.ok()) return Error(absl::StrCat("merge: ", manifest.status().message()));
+    if (!manifest.ok()) return CommandError(absl::StrCat("merge: ", manifest.status().message()));
     if (!manifests.empty() && manifest->json["matrix"] != manifests[0].json["matrix"]) {
-      return Error(absl::StrCat("merge: ", input, " holds a different matrix from ", inputs[0],
+      return CommandError(absl::StrCat("merge: ", input, " holds a different matrix from ", inputs[0],
                                 "; only shards or resumptions of one matrix can be merged"));
     }
     manifests.push_back(*std::move(manifest));
@@ -537,14 +659,14 @@ int Merge(const std::string& out_dir, const std::vector<std::string>& inputs) {
       const std::string key = entry.path().filename().string();
       if (absl::StartsWith(key, ".")) continue;  // a run killed while writing
       if (!matrix_keys.contains(key)) {
-        return Error(absl::StrCat("merge: ", input, "/runs/", key, " is not a run of its matrix"));
+        return CommandError(absl::StrCat("merge: ", input, "/runs/", key, " is not a run of its matrix"));
       }
       if (absl::Status s = CheckRunFolder((fs::path(input) / "runs").string(), key); !s.ok()) {
-        return Error(absl::StrCat("merge: ", input, "/runs/", s.message()));
+        return CommandError(absl::StrCat("merge: ", input, "/runs/", s.message()));
       }
       auto [it, added] = source_of.emplace(key, input);
       if (!added) {
-        return Error(absl::StrCat("merge: run ", key, " is in both ", it->second, " and ", input));
+        return CommandError(absl::StrCat("merge: run ", key, " is in both ", it->second, " and ", input));
       }
     }
   }
@@ -552,12 +674,12 @@ int Merge(const std::string& out_dir, const std::vector<std::string>& inputs) {
   const fs::path temporary = fs::path(out_dir).string() + absl::StrCat(".tmp-", getpid());
   std::error_code ec;
   fs::create_directories(temporary / "runs", ec);
-  if (ec) return Error(absl::StrCat("merge: cannot create ", temporary.string(), ": ", ec.message()));
+  if (ec) return CommandError(absl::StrCat("merge: cannot create ", temporary.string(), ": ", ec.message()));
   for (const auto& [key, input] : source_of) {
     fs::copy(fs::path(input) / "runs" / key, temporary / "runs" / key, fs::copy_options::recursive, ec);
     if (ec) {
       fs::remove_all(temporary, ec);
-      return Error(absl::StrCat("merge: cannot copy ", key, " from ", input), kExitFailed);
+      return CommandError(absl::StrCat("merge: cannot copy ", key, " from ", input), kExitFailed);
     }
   }
   nlohmann::json manifest = manifests[0].json;
@@ -575,7 +697,7 @@ int Merge(const std::string& out_dir, const std::vector<std::string>& inputs) {
   }
   if (!s.ok()) {
     fs::remove_all(temporary, ec);
-    return Error(absl::StrCat("merge: ", s.message()), kExitFailed);
+    return CommandError(absl::StrCat("merge: ", s.message()), kExitFailed);
   }
   std::printf("merged %zu runs from %zu folders into %s\n", source_of.size(), inputs.size(),
               out_dir.c_str());
@@ -584,7 +706,7 @@ int Merge(const std::string& out_dir, const std::vector<std::string>& inputs) {
 
 int RunOneCell(const std::string& spec_json) {
   nlohmann::json json = nlohmann::json::parse(spec_json, nullptr, false);
-  if (json.is_discarded()) return Error("cell: --spec is not valid JSON");
+  if (json.is_discarded()) return CommandError("cell: --spec is not valid JSON");
   RunIdentity run;
   CellSpec spec;
   std::string runs_dir;
@@ -592,7 +714,7 @@ int RunOneCell(const std::string& spec_json) {
   try {
     run = IdentityFromJson(json);
     absl::StatusOr<WorkloadSize> size = ParseWorkloadSize(run.size);
-    if (!size.ok()) return Error(size.status().message());
+    if (!size.ok()) return CommandError(size.status().message());
     spec.collector = run.collector;
     spec.workload = run.workload;
     spec.params = {.size = *size, .threads = run.threads, .seed = run.seed};
@@ -601,16 +723,17 @@ int RunOneCell(const std::string& spec_json) {
     if (json.at("verify").get<bool>()) spec.verify_heap = true;
     spec.warmup = json.at("warmup");
     spec.instrument = json.at("instrument");
+    spec.hiccup_meter = json.at("hiccup_meter");
     runs_dir = json.at("runs_dir");
     trace = json.at("trace");
   } catch (const nlohmann::json::exception& e) {
-    return Error(absl::StrCat("cell: malformed --spec: ", e.what()));
+    return CommandError(absl::StrCat("cell: malformed --spec: ", e.what()));
   }
   absl::StatusOr<CellResult> result = RunCell(spec);
-  if (!result.ok()) return Error(result.status().message());
+  if (!result.ok()) return CommandError(result.status().message());
   absl::Status written =
       WriteRunFolder(runs_dir, run, &*result, result->status, result->error, trace);
-  if (!written.ok()) return Error(written.message(), kExitResultsUnwritten);
+  if (!written.ok()) return CommandError(written.message(), kExitResultsUnwritten);
   return kExitOk;
 }
 

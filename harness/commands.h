@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "harness/matrix.h"
 
 namespace gclab {
@@ -27,6 +28,7 @@ struct RunOptions {
   Shard shard;
   std::string minheap_cache;
   std::vector<std::string> command_line;
+  bool rerun_noisy = false;  // run again the finished runs that were flagged noisy
 };
 
 // `gclab run`: runs (or resumes) the matrix into out_dir.
@@ -46,6 +48,9 @@ int Merge(const std::string& out_dir, const std::vector<std::string>& inputs);
 
 // `gclab cell` (internal): one run in this process, as described by `spec_json`.
 int RunOneCell(const std::string& spec_json);
+
+// Prints "gclab: <message>" as one line on stderr and returns `status`.
+int CommandError(absl::string_view message, int status = kExitUsage);
 
 // Reports the interrupt flag that SIGINT/SIGTERM set (installed by RunMatrix).
 bool Interrupted();

@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "harness/command_line.h"
 #include "harness/commands.h"
+#include "harness/compare.h"
 #include "harness/manifest.h"
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
@@ -111,6 +112,12 @@ int main(int argc, char** argv) {
     if (absl::GetFlag(FLAGS_out).empty()) Fail("merge: --out is required; valid: --out=DIR");
     return Merge(absl::GetFlag(FLAGS_out), parsed->operands);
   }
+  if (command == "compare") {
+    return Compare(CompareOptions{.folders = parsed->operands,
+                                  .baseline = absl::GetFlag(FLAGS_baseline),
+                                  .candidate = absl::GetFlag(FLAGS_candidate),
+                                  .metrics = absl::GetFlag(FLAGS_metrics)});
+  }
   absl::StatusOr<MatrixSpec> spec = MatrixFromFlags(/*heaps=*/command == "run");
   if (!spec.ok()) Fail(spec.status().message());
   if (command == "minheap") {
@@ -124,6 +131,11 @@ int main(int argc, char** argv) {
   absl::StatusOr<Shard> shard = ParseShard(absl::GetFlag(FLAGS_shard));
   if (!shard.ok()) Fail(shard.status().message());
   options.shard = *shard;
+  if (spec->auto_reps_ci_percent > 0 && shard->count > 1) {
+    Fail("--reps=auto decides from all of a cell's runs and cannot be sharded; valid: "
+         "--reps=auto without --shard, or a fixed --reps with --shard");
+  }
+  options.rerun_noisy = absl::GetFlag(FLAGS_rerun_noisy);
   options.out_dir = absl::GetFlag(FLAGS_out).empty() ? DefaultOutDir() : absl::GetFlag(FLAGS_out);
   options.minheap_cache = absl::GetFlag(FLAGS_minheap_cache);
   options.command_line.assign(argv, argv + argc);

@@ -18,7 +18,7 @@ nlohmann::json MatrixSpec::ToJson() const {
   for (const HeapSetting& heap : heaps) heaps_json.push_back(heap.Label());
   nlohmann::json escape = nlohmann::json::array();
   for (bool on : escape_analysis) escape.push_back(on ? "on" : "off");
-  return {{"collectors", collectors},
+  nlohmann::json json = {{"collectors", collectors},
           {"workloads", workloads},
           {"heaps", heaps_json},
           {"threads", threads},
@@ -30,7 +30,10 @@ nlohmann::json MatrixSpec::ToJson() const {
           {"timeout_seconds", timeout_seconds},
           {"verify", verify},
           {"trace", trace},
-          {"instrument", instrument}};
+          {"instrument", instrument},
+          {"hiccup_meter", hiccup_meter}};
+  if (auto_reps_ci_percent > 0) json["reps_auto_until_ci_percent"] = auto_reps_ci_percent;
+  return json;
 }
 
 std::string Cell::Label() const {

@@ -29,6 +29,10 @@ struct HeapSetting {
   std::string Label() const;  // "64MiB" or "2x"
 };
 
+inline constexpr int kMaxReps = 10000;
+inline constexpr double kDefaultAutoRepsCiPercent = 5;
+inline constexpr int kDefaultAutoRepsCap = 30;
+
 struct MatrixSpec {
   std::vector<std::string> collectors;
   std::vector<std::string> workloads;
@@ -36,13 +40,18 @@ struct MatrixSpec {
   std::vector<int> threads = {1};
   std::vector<bool> escape_analysis = {true};
   WorkloadSize size = WorkloadSize::kDefault;
-  int reps = 1;
+  int reps = 1;  // with --reps=auto, the most repetitions of a cell
+  // 0: every cell runs `reps` times. Otherwise --reps=auto: each cell is repeated
+  // until the 95% interval of its median wall time is at most this percentage of the
+  // median wide, or it has run `reps` times.
+  double auto_reps_ci_percent = 0;
   int warmup = 0;
   uint64_t seed = 1;
   double timeout_seconds = 600;
   bool verify = false;
   bool trace = false;
   bool instrument = true;
+  bool hiccup_meter = true;
 
   nlohmann::json ToJson() const;
 };

@@ -131,6 +131,25 @@ std::map<std::string, std::string> RunValues(const RunIdentity& run, const CellR
   v["latency_metered_max_us"] = Us(Percentile(metered, 100));
   v["peak_heap_in_use_bytes"] = absl::StrCat(r->peak_heap_in_use);
   v["peak_rss_bytes"] = absl::StrCat(r->peak_rss_bytes);
+  const HostNoise& noise = r->host_noise;
+  v["process_cpu_s"] = Fixed(noise.process_cpu_seconds, 6);
+  v["cpu_per_wall"] = Fixed(wall_s > 0 ? noise.process_cpu_seconds / wall_s : 0, 4);
+  v["voluntary_switches"] = absl::StrCat(noise.voluntary_switches);
+  v["involuntary_switches"] = absl::StrCat(noise.involuntary_switches);
+  v["other_cpu_s"] = noise.other_cpu_seconds < 0 ? "" : Fixed(noise.other_cpu_seconds, 3);
+  v["steal_s"] = noise.steal_seconds < 0 ? "" : Fixed(noise.steal_seconds, 3);
+  v["loadavg_1m"] = noise.load_average_1m < 0 ? "" : Fixed(noise.load_average_1m, 2);
+  if (!r->hiccup_nanos.empty()) {
+    v["hiccup_p50_us"] = Us(Percentile(r->hiccup_nanos, 50));
+    v["hiccup_p99_us"] = Us(Percentile(r->hiccup_nanos, 99));
+    v["hiccup_p999_us"] = Us(Percentile(r->hiccup_nanos, 99.9));
+    v["hiccup_max_us"] = Us(Percentile(r->hiccup_nanos, 100));
+  }
+  v["mutator_wait_s"] =
+      noise.thread_wait_seconds < 0 ? "" : Fixed(noise.thread_wait_seconds, 6);
+  const std::string noisy_because = NoisyBecause(noise, wall_s, run.threads);
+  v["noisy"] = noisy_because.empty() ? "0" : "1";
+  v["noisy_because"] = noisy_because;
   return v;
 }
 
@@ -216,7 +235,10 @@ const std::vector<std::string>& RunColumns() {
       "mmu_1s", "latency_batches", "latency_p50_us", "latency_p99_us", "latency_p999_us",
       "latency_max_us", "latency_metered_p50_us", "latency_metered_p99_us",
       "latency_metered_p999_us", "latency_metered_max_us", "peak_heap_in_use_bytes",
-      "peak_rss_bytes"};
+      "peak_rss_bytes", "process_cpu_s", "cpu_per_wall", "voluntary_switches",
+      "involuntary_switches", "mutator_wait_s", "other_cpu_s", "steal_s", "loadavg_1m",
+      "hiccup_p50_us",
+      "hiccup_p99_us", "hiccup_p999_us", "hiccup_max_us", "noisy", "noisy_because"};
   return *columns;
 }
 

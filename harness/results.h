@@ -30,7 +30,7 @@
 namespace gclab {
 
 // Bumped whenever a column or file changes meaning.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // Who a run is: the cell's axes and the repetition.
 struct RunIdentity {

@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "harness/csv.h"
+#include "harness/matrix.h"
 #include "harness/results.h"
 
 namespace gclab {
@@ -44,7 +45,7 @@ absl::StatusOr<ResultsManifest> ParseResultsManifest(const std::string& text,
         absl::StrCat(dir, "/manifest.json is malformed: no matrix with reps, or no cells"));
   }
   const int64_t reps = matrix["reps"].get<int64_t>();
-  if (reps < 1 || reps > 10000 || cells.size() > 1'000'000) {
+  if (reps < 1 || reps > kMaxReps || cells.size() > 1'000'000) {
     return absl::InvalidArgumentError(absl::StrCat(
         dir, "/manifest.json is malformed: ", reps, " reps of ", cells.size(), " cells"));
   }

@@ -146,12 +146,22 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
     // harness_begin: from here on everything is measured.
     rt.events().Clear();
     const uint64_t collections_before = rt.collector().Usage().collections;
+    HiccupMeter meter;
+    if (spec.hiccup_meter) meter.Start();
+    result.host_noise.load_average_1m = LoadAverage1m();
+    const HostSample host_before = SampleHost();
     result.start_nanos = MonotonicNanos();
     if (outcome.ok()) {
       outcome = RunIteration(rt, **workload, main, timers, &totals);
     }
     result.wall_nanos = MonotonicNanos() - result.start_nanos;
+    const HostSample host_after = SampleHost();
     // harness_end.
+    meter.Stop();
+    const double load_average = result.host_noise.load_average_1m;
+    result.host_noise = HostNoiseBetween(host_before, host_after);
+    result.host_noise.load_average_1m = load_average;
+    result.hiccup_nanos = meter.hiccups();
     result.final_usage = rt.collector().Usage();
     result.collections = result.final_usage.collections - collections_before;
     {

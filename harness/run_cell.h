@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "harness/host_noise.h"
 #include "runtime/collector.h"
 #include "runtime/events.h"
 #include "workloads/workload.h"
@@ -31,6 +32,7 @@ struct CellSpec {
   std::optional<bool> verify_heap;  // default: on in GCLAB_CHECKS builds
   int warmup = 0;                   // unmeasured iterations before the measured one
   bool instrument = true;           // record events and batch latencies
+  bool hiccup_meter = true;         // run a HiccupMeter over the measured iteration
 };
 
 // How a run ended. The first three are decided in the process that ran it; the
@@ -65,6 +67,8 @@ struct CellResult {
   std::vector<PauseRecord> pauses;
   std::vector<PhaseRecord> phases;
   std::vector<std::vector<int64_t>> batch_nanos;  // per thread
+  HostNoise host_noise;                           // over the measured iteration
+  std::vector<int64_t> hiccup_nanos;              // the HiccupMeter's, if it ran
 
   int64_t total_pause_nanos() const;
   int64_t max_pause_nanos() const;

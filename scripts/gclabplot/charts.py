@@ -4,6 +4,8 @@ returns the files it wrote (none when the folder has nothing to show for it).
 Failed runs (oom, timeout, crash, checksum- or verify-failed) are never dropped
 silently: a panel whose cell has failed runs says so in its legend, and a cell with
 no successful run is marked with an x and its status where its value would be.
+Noisy runs (results/README.md: the machine was busy with other work) are drawn with
+the rest and counted in the legend.
 """
 import math
 import os
@@ -54,11 +56,17 @@ class Charts:
 
     @staticmethod
     def _failure_note(runs):
+        """What a legend entry must say about its runs: failures, and runs that the
+        machine's other work disturbed (included, never silently)."""
+        notes = []
         failed = [r for r in runs if not r.ok]
-        if not failed:
-            return ""
-        kinds = sorted({r.status for r in failed})
-        return f" ({len(failed)}/{len(runs)} failed: {', '.join(kinds)})"
+        if failed:
+            kinds = sorted({r.status for r in failed})
+            notes.append(f"{len(failed)}/{len(runs)} failed: {', '.join(kinds)}")
+        noisy = [r for r in runs if r.ok and r.noisy]
+        if noisy:
+            notes.append(f"{len(noisy)}/{len(runs)} noisy")
+        return f" ({'; '.join(notes)})" if notes else ""
 
     @staticmethod
     def _cell_name(key, with_collector=True):

@@ -30,11 +30,14 @@ def summary_rows(results):
         statuses = ", ".join(f"{s} x{sum(r.status == s for r in runs)}"
                              for s in sorted({r.status for r in runs}))
         med = lambda c: stats.median([r.get(c) for r in ok])  # noqa: E731
+        noisy = sum(r.noisy for r in ok)
         rows.append((key[0], key[1], key[2], key[3], key[4], f"{len(ok)}/{len(runs)}", statuses,
+                     f"{noisy} !" if noisy else "0",
                      _fmt(med("ops_per_s")), _fmt(med("wall_s")), _fmt(med("gc_cpu_s")),
                      _fmt(med("collections")), _fmt(med("pause_p99_us")),
                      _fmt(med("pause_max_us")), _fmt(med("latency_p99_us")),
-                     _fmt(med("latency_metered_p99_us"))))
+                     _fmt(med("latency_metered_p99_us")), _fmt(med("latency_max_us")),
+                     _fmt(med("hiccup_max_us"))))
     return rows
 
 
@@ -59,6 +62,13 @@ def write_report(results, chart_paths, out_path):
         name = os.path.splitext(os.path.basename(path))[0].replace("_", " ")
         charts.append(f"<h3>{html.escape(name)}</h3><img alt='{html.escape(name)}' "
                       f"src='data:image/png;base64,{data}'>")
+    noisy_runs = [r for r in results.runs if r.ok and r.noisy]
+    noisy = _table(("run", "collector", "workload", "heap", "why", "CPU/wall", "other CPU s",
+                    "steal s", "hiccup max µs"),
+                   [(r.key, r.collector, r.workload, r.heap_label, r.noisy_because,
+                     _fmt(r.get("cpu_per_wall")), _fmt(r.get("other_cpu_s")),
+                     _fmt(r.get("steal_s")), _fmt(r.get("hiccup_max_us")))
+                    for r in noisy_runs]) if noisy_runs else "<p>none</p>"
     failed = [r for r in results.runs if not r.ok]
     failures = _table(("run", "collector", "workload", "heap", "status", "error"),
                       [(r.key, r.collector, r.workload, r.heap_label, r.status, r.error)
@@ -79,8 +89,13 @@ img {{ max-width: 100%; border: 1px solid #ddd; margin-bottom: 1em; }}
 <h2>Matrix</h2>{_table(("flag", "value"), [(k, v if isinstance(v, str) else ", ".join(map(str, v)) if isinstance(v, list) else v) for k, v in matrix])}
 <h2>Summary (medians over successful repetitions)</h2>
 {_table(("collector", "workload", "heap", "threads", "escape analysis", "ok", "statuses",
-         "ops/s", "wall s", "GC CPU s", "collections", "pause p99 µs", "pause max µs",
-         "latency p99 µs", "metered p99 µs"), summary_rows(results))}
+         "noisy", "ops/s", "wall s", "GC CPU s", "collections", "pause p99 µs", "pause max µs",
+         "latency p99 µs", "metered p99 µs", "latency max µs", "host floor: hiccup max µs"),
+        summary_rows(results))}
+<p>Noisy runs are included above and in the charts; "host floor" is the worst lateness of
+a thread that only sleeps and wakes (a hiccup meter) in the same runs: a batch no slower
+than it may have been delayed by the host rather than by the collector.</p>
+<h2>Noisy runs (the machine was busy with other work)</h2>{noisy}
 <h2>Failed runs</h2>{failures}
 <h2>Lower-bound overhead (Cai, Blackburn et al., ISPASS 2022)</h2>
 <p>Each collector's cost over the best distilled cost among the collectors run (total

@@ -9,7 +9,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Columns this code reads; a runs.csv without them is not ours.
 RUN_COLUMNS = ("run_key", "cell", "rep", "collector", "workload", "size", "heap_bytes",
@@ -18,7 +18,8 @@ RUN_COLUMNS = ("run_key", "cell", "rep", "collector", "workload", "size", "heap_
                "pause_total_ms", "pause_p50_us", "pause_p99_us", "pause_p999_us",
                "pause_max_us", "latency_p50_us", "latency_p99_us", "latency_p999_us",
                "latency_max_us", "latency_metered_p50_us", "latency_metered_p99_us",
-               "latency_metered_p999_us", "latency_metered_max_us")
+               "latency_metered_p999_us", "latency_metered_max_us", "hiccup_max_us",
+               "noisy", "noisy_because")
 PAUSE_COLUMNS = ("run_key", "cycle", "kind", "cause", "start_ms", "duration_us",
                  "heap_before_bytes", "heap_after_bytes")
 PHASE_COLUMNS = ("run_key", "cycle", "phase", "in_pause", "start_ms", "duration_us")
@@ -45,6 +46,8 @@ class Run:
     status: str
     error: str
     metrics: dict        # the numeric columns (absent when the run failed)
+    noisy: bool = False  # the machine was busy with other work during the run
+    noisy_because: str = ""
     pauses: list = field(default_factory=list)   # dicts: start_ms, duration_us, ...
     phases: list = field(default_factory=list)
 
@@ -135,12 +138,14 @@ def load(path):
         try:
             metrics = {k: _number(v) for k, v in row.items()
                        if k not in ("run_key", "collector", "workload", "size", "status",
-                                    "error", "escape_analysis") and v not in ("", None)}
+                                    "error", "escape_analysis", "noisy", "noisy_because")
+                       and v not in ("", None)}
             run = Run(key=row["run_key"], cell=int(row["cell"]), rep=int(row["rep"]),
                       collector=row["collector"], workload=row["workload"],
                       heap_bytes=int(row["heap_bytes"]), heap_label=_heap_label(row),
                       threads=int(row["threads"]), escape_analysis=row["escape_analysis"],
-                      status=row["status"], error=row["error"], metrics=metrics)
+                      status=row["status"], error=row["error"], metrics=metrics,
+                      noisy=row["noisy"] == "1", noisy_because=row["noisy_because"])
         except (ValueError, KeyError) as e:
             raise ResultsError(f"{path}/runs.csv has a malformed row ({e})") from None
         runs[run.key] = run

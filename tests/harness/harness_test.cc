@@ -2,6 +2,7 @@
 // workloads that crash, hang, run out of memory, fail their checksum or corrupt the
 // heap): every failure becomes a status while the rest of the matrix completes; an
 // interrupted matrix resumes to the same files; shards merge into the whole matrix.
+#include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -20,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
@@ -463,6 +465,158 @@ TEST(HarnessTest, HeapMultiplesUseTheMinimumHeapCache) {
     EXPECT_NEAR(std::stod(row[runs.Column("heap_bytes")]) / min_heap, x, 0.01);
     EXPECT_EQ(row[runs.Column("status")], "ok");
   }
+}
+
+// --- Noise, significance and repetitions ---
+
+// A process that spins on CPU 0 until killed.
+pid_t StartCpuHogOnCpu0() {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    CPU_SET(0, &cpus);
+    sched_setaffinity(0, sizeof(cpus), &cpus);
+    for (;;) asm volatile("");
+  }
+  return pid;
+}
+
+std::vector<std::string> NoisyVerdicts(const std::string& out) {
+  return ColumnOf(Table(out + "/runs.csv"), "noisy");
+}
+
+// The noise verdict can fail both ways: runs that share their CPU with a process
+// that spins are flagged, and the same runs on the same machine without it are not.
+// (gclab_harness_tests runs alone: RUN_SERIAL.)
+TEST(NoiseTest, ACpuHogOnTheRunsCpuMakesItsRunsNoisy) {
+  auto run = [&](const std::string& out) {
+    const std::string command = absl::StrCat(
+        "taskset -c 0 '", kGclab, "' run --collectors=marksweep --workloads=binary-trees "
+        "--heap-mb=64 --reps=3 --out=", out, " > ", out, ".log 2>&1");
+    EXPECT_EQ(std::system(command.c_str()), 0) << *ReadFile(out + ".log");
+  };
+  const std::string quiet = TempDir("noise-quiet");
+  run(quiet);
+  EXPECT_EQ(NoisyVerdicts(quiet), std::vector<std::string>(3, "0"))
+      << ColumnOf(Table(quiet + "/runs.csv"), "other_cpu_s")[0];
+
+  const pid_t hog = StartCpuHogOnCpu0();
+  const std::string busy = TempDir("noise-busy");
+  run(busy);
+  kill(hog, SIGKILL);
+  WaitFor(hog);
+  EXPECT_EQ(NoisyVerdicts(busy), std::vector<std::string>(3, "1"));
+  // Either test of the rule may fire first: the mutator waited for its CPU, or the
+  // hog's CPU time shows in /proc/stat.
+  for (const std::string& because : ColumnOf(Table(busy + "/runs.csv"), "noisy_because")) {
+    EXPECT_TRUE(absl::StrContains(because, "the mutator waited for a CPU") ||
+                absl::StrContains(because, "other processes used"))
+        << because;
+  }
+  for (const std::string& cpu_per_wall : ColumnOf(Table(busy + "/runs.csv"), "cpu_per_wall")) {
+    EXPECT_LT(std::stod(cpu_per_wall), 0.8) << "the run had to share its CPU";
+  }
+  std::string summary;
+  EXPECT_EQ(Gclab({"compare", quiet, busy, "--metrics=wall_s"}, &summary), 0) << summary;
+  EXPECT_TRUE(absl::StrContains(summary, "left out: 0 noisy runs of A, 3 of B")) << summary;
+}
+
+TEST(NoiseTest, RerunNoisyRepeatsOnlyTheNoisyRuns) {
+  const std::string out = TempDir("rerun-noisy");
+  const std::vector<std::string> args = {"run", "--collectors=nogc", "--workloads=fault-none",
+                                         "--reps=2", "--out=" + out};
+  ASSERT_EQ(Gclab(args), 0);
+  // Mark run 1 noisy, as a busy machine would have.
+  const std::string marked = out + "/runs/c0000-r1/runs.csv";
+  CsvTable table = Table(marked);
+  table.rows[0][table.Column("noisy")] = "1";
+  std::string text = absl::StrJoin(table.header, ",") + "\n";
+  std::vector<std::string> fields;
+  for (const std::string& field : table.rows[0]) fields.push_back(CsvField(field));
+  text += absl::StrJoin(fields, ",") + "\n";
+  ASSERT_TRUE(WriteFileAtomically(marked, text).ok());
+  const std::string untouched = *ReadFile(out + "/runs/c0000-r2/runs.csv");
+
+  ASSERT_EQ(Gclab(args), 0);  // resuming a complete matrix runs nothing
+  EXPECT_EQ(Table(marked).rows[0][table.Column("noisy")], "1");
+  std::vector<std::string> rerun = args;
+  rerun.push_back("--rerun-noisy");
+  ASSERT_EQ(Gclab(rerun), 0);
+  EXPECT_EQ(Table(marked).rows[0][table.Column("noisy")], "0");
+  EXPECT_EQ(*ReadFile(out + "/runs/c0000-r2/runs.csv"), untouched);
+  EXPECT_EQ(ColumnOf(Table(out + "/runs.csv"), "noisy"), std::vector<std::string>(2, "0"));
+}
+
+TEST(CompareTest, TablesForTwoCollectorsAndForTwoFolders) {
+  const std::string out = TempDir("compare");
+  ASSERT_EQ(Gclab({"run", "--collectors=marksweep,nogc", "--workloads=binary-trees",
+                   "--size=small", "--heap-mb=64", "--reps=4", "--out=" + out}),
+            0);
+  std::string output;
+  ASSERT_EQ(Gclab({"compare", out, "--baseline=marksweep", "--candidate=nogc",
+                   "--metrics=heap_alloc_bytes,wall_s"},
+                  &output),
+            0)
+      << output;
+  // Both allocate exactly the same bytes in every run: no difference, ratio 1. (A
+  // run the machine disturbed is left out, so the counts may be under 4.)
+  EXPECT_TRUE(absl::StrContains(output, "nogc/marksweep [95% CI]")) << output;
+  EXPECT_TRUE(absl::StrContains(output, "~ 1.000x [1.000, 1.000]")) << output;
+  EXPECT_TRUE(absl::StrContains(output, "binary-trees small 64MiB t=1 ea=on")) << output;
+
+  // A difference every run shows: copying collects more often than marksweep in a
+  // heap this small (two semispaces). Constant counts on each side, all apart: the
+  // tie-corrected normal approximation gives p = 0.013 for 4+4 (0.03 for 3+3).
+  const std::string small = TempDir("compare-small");
+  ASSERT_EQ(Gclab({"run", "--collectors=marksweep,copying", "--workloads=binary-trees",
+                   "--size=small", "--heap-mb=4", "--reps=4", "--out=" + small}),
+            0);
+  ASSERT_EQ(Gclab({"compare", small, "--baseline=marksweep", "--candidate=copying",
+                   "--metrics=collections"},
+                  &output),
+            0)
+      << output;
+  EXPECT_TRUE(absl::StrContains(output, "collections")) << output;
+  EXPECT_FALSE(absl::StrContains(output, "~ ")) << output;
+
+  ASSERT_EQ(Gclab({"compare", out, out, "--metrics=wall_s"}, &output), 0) << output;
+  EXPECT_TRUE(absl::StrContains(output, "marksweep binary-trees small 64MiB")) << output;
+  EXPECT_TRUE(absl::StrContains(output, "~ 1.000x")) << output;
+  EXPECT_TRUE(absl::StrContains(output, "1.000  4+4")) << output;
+}
+
+TEST(AutoRepsTest, CellsRepeatUntilTheirIntervalIsNarrowOrTheCapIsReached) {
+  // A 95% distribution-free interval of the median needs six runs; six runs of
+  // fault-none (a few milliseconds each) vary far less than their median.
+  const std::string wide = TempDir("auto-wide");
+  std::string output;
+  ASSERT_EQ(Gclab({"run", "--collectors=nogc,marksweep", "--workloads=fault-none",
+                   "--reps=auto", "--until-ci=100", "--max-reps=9", "--out=" + wide},
+                  &output),
+            0)
+      << output;
+  std::set<std::string> keys;
+  for (const auto& entry : fs::directory_iterator(wide + "/runs")) {
+    keys.insert(entry.path().filename().string());
+  }
+  std::set<std::string> expected;
+  for (int cell : {0, 1}) {
+    for (int rep = 1; rep <= 6; ++rep) expected.insert(absl::StrCat("c000", cell, "-r", rep));
+  }
+  EXPECT_EQ(keys, expected);
+  EXPECT_FALSE(absl::StrContains(output, "--max-reps=")) << output;
+
+  // No run-to-run spread is that small: every cell stops at the cap, and says so.
+  const std::string narrow = TempDir("auto-narrow");
+  ASSERT_EQ(Gclab({"run", "--collectors=nogc", "--workloads=fault-none", "--reps=auto",
+                   "--until-ci=0.000001", "--max-reps=3", "--out=" + narrow},
+                  &output),
+            0)
+      << output;
+  EXPECT_EQ(Table(narrow + "/runs.csv").rows.size(), 3u);
+  EXPECT_TRUE(absl::StrContains(output, "1 cells ran --max-reps=3 times")) << output;
+  EXPECT_TRUE(absl::StrContains(output, "nogc fault-none")) << output;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@ by gclab in this test run, and a small checked-in fixture (with failed runs).
 
   plot_test.py SOURCE_DIR REAL_RESULTS_DIR
 """
+import csv
 import json
 import os
 import shutil
@@ -64,6 +65,29 @@ class PlotTest(unittest.TestCase):
         self.assertEqual(page.count("data:image/png;base64,"), len(CHARTS) + 1)
         self.assertIn("oom", page)  # the fixture's failed runs are reported, not dropped
 
+    def test_noisy_runs_are_marked_in_the_report_and_charts(self):
+        folder = self.copy(FIXTURE)
+        path = os.path.join(folder, "runs.csv")
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+        marked = next(r for r in rows if r["status"] == "ok")
+        for row in rows:
+            ok = row["status"] == "ok"
+            row["noisy"] = "1" if row is marked else ("0" if ok else "")
+            row["noisy_because"] = "other processes used 0.61 CPUs" if row is marked else ""
+        with open(path, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+            writer.writeheader()
+            writer.writerows(rows)
+        out = run(REPORT, folder)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        with open(os.path.join(folder, "report.html")) as f:
+            page = f.read()
+        noisy_section = page.split("<h2>Noisy runs")[1].split("<h2>")[0]
+        self.assertIn(marked["run_key"], noisy_section)
+        self.assertIn("other processes used 0.61 CPUs", noisy_section)
+        self.assertIn("1 !", page)  # the summary's noisy column
+
     def expect_one_error_line(self, folder, fragment):
         out = run(PLOT, folder)
         self.assertEqual(out.returncode, 2, out.stderr)
@@ -90,7 +114,7 @@ class PlotTest(unittest.TestCase):
         with open(path, "w") as f:
             json.dump(manifest, f)
         self.expect_one_error_line(folder, "has results schema version 2; these scripts read "
-                                           "version 3")
+                                           "version 4")
 
     def test_malformed_manifest_and_runs(self):
         folder = self.copy(FIXTURE)
