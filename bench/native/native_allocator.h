@@ -1,0 +1,109 @@
+// File: bench/native/native_allocator.h
+//
+// The two libraries gclab's library-backed baselines stand for, used the way a
+// plain C or C++ program uses them, with nothing of gclab in between:
+//
+//   BdwAllocator      libgc (GC_MALLOC; no frees: libgc collects)
+//   JemallocAllocator jemalloc (malloc/free; the program frees what it drops)
+//
+// A native reference program is compiled once per allocator
+// (GCLAB_NATIVE_ALLOCATOR_BDW or GCLAB_NATIVE_ALLOCATOR_JEMALLOC) and runs the same
+// work, with the same constants and checks, as the gclab workload of the same name,
+// so `scripts/native.sh` can put its time next to gclab's bdw and malloc-marksweep.
+#ifndef GCLAB_BENCH_NATIVE_NATIVE_ALLOCATOR_H_
+#define GCLAB_BENCH_NATIVE_NATIVE_ALLOCATOR_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#if defined(GCLAB_NATIVE_ALLOCATOR_BDW)
+#include <gc/gc.h>
+#elif defined(GCLAB_NATIVE_ALLOCATOR_JEMALLOC)
+#include <jemalloc/jemalloc.h>
+#else
+#error "define GCLAB_NATIVE_ALLOCATOR_BDW or GCLAB_NATIVE_ALLOCATOR_JEMALLOC"
+#endif
+
+namespace gclab::native {
+
+#if defined(GCLAB_NATIVE_ALLOCATOR_BDW)
+struct Allocator {
+  static constexpr const char* kName = "libgc";
+  static constexpr bool kFrees = false;
+  // heap_mb > 0: start with a heap that large (as GC_INITIAL_HEAP_SIZE does); 0:
+  // libgc's defaults, which is how gclab's bdw runs (its budget only caps the bytes
+  // in use; below it libgc grows its heap and collects by its own policy).
+  static void Init(size_t heap_mb) {
+    GC_INIT();
+    if (heap_mb > 0) GC_expand_hp(heap_mb << 20);
+  }
+  // Zeroed, as GC_MALLOC returns memory.
+  static void* Allocate(size_t bytes) { return GC_MALLOC(bytes); }
+  static void Free(void*) {}
+  static uint64_t Collections() { return GC_get_gc_no(); }
+};
+#else
+struct Allocator {
+  static constexpr const char* kName = "jemalloc";
+  static constexpr bool kFrees = true;
+  static void Init(size_t) {}
+  static void* Allocate(size_t bytes) { return calloc(1, bytes); }
+  static void Free(void* p) { free(p); }
+  static uint64_t Collections() { return 0; }
+};
+#endif
+
+enum class Size { kSmall, kDefault, kLarge };
+
+struct Options {
+  Size size = Size::kDefault;
+  size_t heap_mb = 0;
+};
+
+// --size=small|default|large --heap-mb=N; exits 2 with one line on anything else.
+inline Options ParseOptions(int argc, char** argv, const char* program) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--size=small") {
+      options.size = Size::kSmall;
+    } else if (arg == "--size=default") {
+      options.size = Size::kDefault;
+    } else if (arg == "--size=large") {
+      options.size = Size::kLarge;
+    } else if (arg.rfind("--heap-mb=", 0) == 0) {
+      char* end = nullptr;
+      const unsigned long long mb = std::strtoull(arg.c_str() + 10, &end, 10);
+      if (end == arg.c_str() + 10 || *end != '\0' || mb > (1ull << 20)) {
+        std::fprintf(stderr, "%s: --heap-mb: '%s' is not a heap size; valid: 0 to 1048576\n",
+                     program, arg.c_str() + 10);
+        std::exit(2);
+      }
+      options.heap_mb = mb;
+    } else {
+      std::fprintf(stderr, "%s: unknown argument '%s'; valid: --size=small|default|large, "
+                   "--heap-mb=N\n", program, arg.c_str());
+      std::exit(2);
+    }
+  }
+  return options;
+}
+
+// One line a script reads: name=value pairs.
+inline void Report(const char* workload, double wall_seconds, uint64_t ops, bool ok,
+                   const std::string& error) {
+  std::printf("workload=%s allocator=%s wall_s=%.6f ops=%llu ops_per_s=%.1f collections=%llu "
+              "check=%s%s%s\n",
+              workload, Allocator::kName, wall_seconds, static_cast<unsigned long long>(ops),
+              wall_seconds > 0 ? ops / wall_seconds : 0.0,
+              static_cast<unsigned long long>(Allocator::Collections()), ok ? "ok" : "failed",
+              ok ? "" : " error=", ok ? "" : error.c_str());
+}
+
+}  // namespace gclab::native
+
+#endif  // GCLAB_BENCH_NATIVE_NATIVE_ALLOCATOR_H_
