@@ -33,7 +33,14 @@ struct Options {
 
 struct MutatorState {
   bool registered_here = false;  // we registered the thread, so we unregister it
+  // Bytes this mutator may still request before the budget is checked again (see
+  // AllocateSlow).
+  size_t allowance = 0;
 };
+
+MutatorState& StateOf(Mutator& mutator) {
+  return *static_cast<MutatorState*>(mutator.collector_state());
+}
 
 const CollectorTraits& BdwTraits() {
   static const CollectorTraits traits{
@@ -83,6 +90,7 @@ class Bdw final : public Collector {
     }
     runtime_ = &runtime;
     budget_bytes_ = runtime.config().heap_bytes;
+    verify_heap_ = runtime.config().verify_heap;
     mutators_ = std::vector<std::atomic<Mutator*>>(runtime.config().max_mutators);
     static const bool initialised = [] {
       GC_INIT();
@@ -113,26 +121,20 @@ class Bdw final : public Collector {
 
   void DetachMutator(Mutator& mutator) override {
     mutators_[mutator.index()].store(nullptr, std::memory_order_release);
-    std::unique_ptr<MutatorState> state(static_cast<MutatorState*>(mutator.collector_state()));
+    std::unique_ptr<MutatorState> state(&StateOf(mutator));
     mutator.set_collector_state(nullptr);
     if (state->registered_here) GC_unregister_my_thread();
   }
 
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
-    // The budget is kept here, on the bytes in use (libgc's heap less its free
-    // bytes), not with GC_set_max_heap_size: libgc's heap never shrinks, an earlier
-    // runtime in this process may have grown it, and with a hard cap libgc's
-    // incremental mode gives up (returns null) where a full collection would do.
-    auto out_of_memory = [&] {
-      return OutOfMemory(OutOfMemoryStatus("bdw", budget_bytes_, Usage().live_bytes, bytes));
-    };
-    if (InUseBytes() + bytes > budget_bytes_) {
-      Collect(mutator, GcCause::kHeapFull);
-      if (InUseBytes() + bytes > budget_bytes_) throw out_of_memory();
-    }
+    MutatorState& state = StateOf(mutator);
+    if (GCLAB_UNLIKELY(state.allowance < bytes)) Refill(mutator, state, bytes);
+    state.allowance -= bytes;
     void* memory = GC_MALLOC(bytes);
-    if (memory == nullptr) throw out_of_memory();
-    VerifyIfCollected(mutator);
+    if (memory == nullptr) {
+      throw OutOfMemory(OutOfMemoryStatus("bdw", budget_bytes_, Usage().live_bytes, bytes));
+    }
+    if (GCLAB_UNLIKELY(verify_heap_)) VerifyIfCollected(mutator);
     return static_cast<std::byte*>(memory);
   }
 
@@ -157,8 +159,9 @@ class Bdw final : public Collector {
     };
   }
 
-  // libgc's heap less its free bytes, from its unsynchronised getters: approximate,
-  // and safe inside its callbacks.
+  // libgc's heap less its free bytes. Its getters take libgc's allocation lock
+  // (about as much as a small GC_MALLOC costs), so allocation reads this only when a
+  // mutator's allowance runs out. Safe inside libgc's callbacks.
   static size_t InUseBytes() {
     const size_t heap = GC_get_heap_size();
     const size_t free_bytes = GC_get_free_bytes();
@@ -172,6 +175,29 @@ class Bdw final : public Collector {
   }
 
  private:
+  // The budget is kept on the bytes in use (libgc's heap less its free bytes), not
+  // with GC_set_max_heap_size: libgc's heap never shrinks, an earlier runtime in
+  // this process may have grown it, and with a hard cap libgc's incremental mode gives
+  // up (returns null) where a full collection would do. Checking it at every
+  // allocation would take libgc's lock twice per object, so each mutator gets an
+  // allowance: a quarter of the headroom divided among the mutators that may run.
+  // libgc rounds a request up by at most half (one extra byte for interior pointers,
+  // then 16-byte granules: 32 bytes take 48) and takes whole blocks at a time, so the
+  // mutators together use at most about half the headroom before the next check, and
+  // the bytes in use stay within the budget.
+  void Refill(Mutator& mutator, MutatorState& state, size_t bytes) {
+    size_t in_use = InUseBytes();
+    if (in_use + bytes > budget_bytes_) {
+      Collect(mutator, GcCause::kHeapFull);
+      in_use = InUseBytes();
+      if (in_use + bytes > budget_bytes_) {
+        throw OutOfMemory(OutOfMemoryStatus("bdw", budget_bytes_, Usage().live_bytes, bytes));
+      }
+    }
+    const size_t share = (budget_bytes_ - in_use) / (4 * runtime_->config().max_mutators);
+    state.allowance = std::max(bytes, std::min(share, kMaxAllowanceBytes));
+  }
+
   // The world as libgc stopped it: push gclab's roots for libgc to scan.
   static void GC_CALLBACK PushGclabRoots() {
     if (previous_push_other_roots != nullptr) previous_push_other_roots();  // thread stacks
@@ -271,10 +297,12 @@ class Bdw final : public Collector {
   }
 
   static inline GC_push_other_roots_proc previous_push_other_roots = nullptr;
+  static constexpr size_t kMaxAllowanceBytes = 1 * MiB;
 
   const Options options_;
   Runtime* runtime_ = nullptr;
   size_t budget_bytes_ = 0;
+  bool verify_heap_ = false;
   std::vector<std::atomic<Mutator*>> mutators_;  // by Mutator::index(); read by libgc
 
   std::atomic<bool> explicit_requested_{false};

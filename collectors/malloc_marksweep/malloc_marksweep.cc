@@ -42,6 +42,10 @@ struct MutatorState {
   ObjectAllocator::Cache cache;
   std::deque<Ref> objects;  // every object this mutator allocated that is not freed
   size_t allowance = 0;     // budget reserved and not yet used
+  // The size class of the last request size: asking jemalloc (nallocx) costs a call
+  // per object, and programs allocate runs of one size.
+  size_t last_bytes = 0;
+  size_t last_usable = 0;
 };
 
 MutatorState& StateOf(Mutator& mutator) {
@@ -80,7 +84,7 @@ class MallocMarkSweep final : public Collector {
     runtime_ = &runtime;
     budget_bytes_ = runtime.config().heap_bytes;
     mark_stack_.reserve(64 * 1024);
-    return allocator_.Init();
+    return allocator_.Init(runtime.config().prefault_heap ? budget_bytes_ : 0);
   }
 
   void AttachMutator(Mutator& mutator) override {
@@ -104,7 +108,11 @@ class MallocMarkSweep final : public Collector {
     return AllocateOrCollect(
         [&]() -> std::byte* {
           MutatorState& state = StateOf(mutator);
-          const size_t usable = allocator_.UsableSize(bytes);
+          if (bytes != state.last_bytes) {
+            state.last_bytes = bytes;
+            state.last_usable = allocator_.UsableSize(bytes);
+          }
+          const size_t usable = state.last_usable;
           if (state.allowance < usable && !Reserve(state, usable)) return nullptr;
           void* memory = allocator_.Allocate(state.cache, bytes);
           if (memory == nullptr) return nullptr;  // the system's memory, not the budget

@@ -39,7 +39,12 @@ class ObjectAllocator {
   ObjectAllocator(const ObjectAllocator&) = delete;
   ObjectAllocator& operator=(const ObjectAllocator&) = delete;
 
-  absl::Status Init();
+  // With jemalloc, `prefault_bytes` of the arena's memory are touched now and kept
+  // (the arena never returns freed pages to the system), as the other collectors
+  // commit their whole heap before a run: the page faults of a first use land here,
+  // outside the measured iteration, and freed objects' pages are reused, as a
+  // program's own malloc/free would reuse them.
+  absl::Status Init(size_t prefault_bytes);
 
   Cache CreateCache();
   void DestroyCache(Cache cache);
