@@ -35,6 +35,7 @@ HostSample SampleHost() {
     sample.process_cpu_nanos = TimevalNanos(usage.ru_utime) + TimevalNanos(usage.ru_stime);
     sample.voluntary_switches = usage.ru_nvcsw;
     sample.involuntary_switches = usage.ru_nivcsw;
+    sample.page_faults = usage.ru_minflt + usage.ru_majflt;
   }
   if (FILE* stat = std::fopen("/proc/stat", "r")) {
     long long user, nice, system, idle, iowait, irq, softirq, steal;
@@ -70,6 +71,7 @@ HostNoise HostNoiseBetween(const HostSample& before, const HostSample& after) {
   noise.process_cpu_seconds = (after.process_cpu_nanos - before.process_cpu_nanos) / 1e9;
   noise.voluntary_switches = after.voluntary_switches - before.voluntary_switches;
   noise.involuntary_switches = after.involuntary_switches - before.involuntary_switches;
+  noise.page_faults = after.page_faults - before.page_faults;
   if (before.have_proc_stat && after.have_proc_stat) {
     const double tick = 1.0 / double(TicksPerSecond());
     const double busy = (after.busy_ticks - before.busy_ticks) * tick;

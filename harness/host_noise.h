@@ -29,6 +29,7 @@ struct HostSample {
   int64_t process_cpu_nanos = 0;  // user + system, every thread of this process
   int64_t voluntary_switches = 0;
   int64_t involuntary_switches = 0;
+  int64_t page_faults = 0;  // minor and major
   // /proc/stat, summed over CPUs, in clock ticks: busy = user + nice + system + irq +
   // softirq (steal is counted apart).
   int64_t busy_ticks = 0;
@@ -44,6 +45,7 @@ struct HostNoise {
   double process_cpu_seconds = 0;
   int64_t voluntary_switches = 0;
   int64_t involuntary_switches = 0;
+  int64_t page_faults = 0;
   // Busy CPU time of the whole machine less this process's; negative values (tick
   // rounding) are clamped to 0. -1 where /proc/stat could not be read.
   double other_cpu_seconds = -1;

@@ -136,6 +136,7 @@ std::map<std::string, std::string> RunValues(const RunIdentity& run, const CellR
   v["cpu_per_wall"] = Fixed(wall_s > 0 ? noise.process_cpu_seconds / wall_s : 0, 4);
   v["voluntary_switches"] = absl::StrCat(noise.voluntary_switches);
   v["involuntary_switches"] = absl::StrCat(noise.involuntary_switches);
+  v["page_faults"] = absl::StrCat(noise.page_faults);
   v["other_cpu_s"] = noise.other_cpu_seconds < 0 ? "" : Fixed(noise.other_cpu_seconds, 3);
   v["steal_s"] = noise.steal_seconds < 0 ? "" : Fixed(noise.steal_seconds, 3);
   v["loadavg_1m"] = noise.load_average_1m < 0 ? "" : Fixed(noise.load_average_1m, 2);
@@ -236,9 +237,9 @@ const std::vector<std::string>& RunColumns() {
       "latency_max_us", "latency_metered_p50_us", "latency_metered_p99_us",
       "latency_metered_p999_us", "latency_metered_max_us", "peak_heap_in_use_bytes",
       "peak_rss_bytes", "process_cpu_s", "cpu_per_wall", "voluntary_switches",
-      "involuntary_switches", "mutator_wait_s", "other_cpu_s", "steal_s", "loadavg_1m",
-      "hiccup_p50_us",
-      "hiccup_p99_us", "hiccup_p999_us", "hiccup_max_us", "noisy", "noisy_because"};
+      "involuntary_switches", "page_faults", "mutator_wait_s", "other_cpu_s", "steal_s",
+      "loadavg_1m", "hiccup_p50_us", "hiccup_p99_us", "hiccup_p999_us", "hiccup_max_us",
+      "noisy", "noisy_because"};
   return *columns;
 }
 
