@@ -4,7 +4,8 @@
 Runs the native reference programs (bench/native: GCBench and churn written directly
 against libgc and against jemalloc) next to gclab's bdw and malloc-marksweep (and
 marksweep, gclab's own collector, for scale) on the same workloads, sizes and heaps,
-in interleaved rounds, and prints medians and the ratio in-harness / native.
+in interleaved rounds, and prints medians and the ratio in-harness / native. A control
+column runs the jemalloc program without its frees.
 
   scripts/native.py [--reps=5] [--size=default] [--build=build] [--out=DIR]
                     [--cases=binary-trees:64,binary-trees:1024,churn:300,churn:2048]
@@ -44,9 +45,9 @@ def parse_cases(text):
     return cases
 
 
-def run_native(build, workload, library, size):
+def run_native(build, workload, library, size, extra=()):
     program = os.path.join(build, "native", f"gclab_native_{NATIVE[workload]}_{library}")
-    out = subprocess.run([program, f"--size={size}"], capture_output=True, text=True)
+    out = subprocess.run([program, f"--size={size}", *extra], capture_output=True, text=True)
     fields = dict(f.split("=", 1) for f in out.stdout.split() if "=" in f)
     if out.returncode != 0 or fields.get("check") != "ok":
         fail(f"{program} failed: {out.stdout.strip()} {out.stderr.strip()}")
@@ -67,7 +68,7 @@ def run_gclab(build, workload, size, heap_mb, collectors, seed, folder):
         if row["status"] != "ok":
             fail(f"gclab {row['collector']} on {workload} at {heap_mb} MiB: {row['status']} "
                  f"{row['error']}")
-        walls[row["collector"]] = (float(row["wall_s"]), row["noisy"] == "1")
+        walls[row["collector"]] = (float(row["wall_s"]), row.get("noisy") == "1")
     return walls
 
 
@@ -98,6 +99,10 @@ def main():
             for _, library in PAIRS:
                 native.setdefault((workload, heap, library), []).append(
                     run_native(args.build, workload, library, args.size))
+            # The control: jemalloc when the program never frees, as a collector on
+            # malloc that has not collected yet.
+            native.setdefault((workload, heap, "jemalloc --no-free"), []).append(
+                run_native(args.build, workload, "jemalloc", args.size, ["--no-free"]))
             folder = os.path.join(out_root, f"{workload}-{heap}-r{rep}")
             for collector, (wall, was_noisy) in run_gclab(
                     args.build, workload, args.size, heap, collectors, rep, folder).items():
@@ -108,14 +113,17 @@ def main():
     print(f"medians of {args.reps} runs, wall time of the measured work (size {args.size}); "
           f"ratio = in gclab / native")
     print(f"{'workload':<13} {'heap':>8}  {'library':<9} {'native':>9}  {'collector':<17} "
-          f"{'in gclab':>9}  {'ratio':>6}  {'marksweep':>9}")
+          f"{'in gclab':>9}  {'ratio':>6}  {'marksweep':>9}  {'jemalloc, no free':>17}")
     for workload, heap in cases:
         marksweep = statistics.median(harness[(workload, heap, "marksweep")])
+        no_free = statistics.median(native[(workload, heap, "jemalloc --no-free")])
         for collector, library in PAIRS:
             n = statistics.median(native[(workload, heap, library)])
             h = statistics.median(harness[(workload, heap, collector)])
             print(f"{workload:<13} {heap:>5} MiB  {library:<9} {n:>8.3f}s  {collector:<17} "
-                  f"{h:>8.3f}s  {h / n:>5.2f}x  {marksweep:>8.3f}s")
+                  f"{h:>8.3f}s  {h / n:>5.2f}x  {marksweep:>8.3f}s  {no_free:>16.3f}s")
+    print("marksweep: gclab's own mark-sweep in the same runs; jemalloc, no free: the native "
+          "program over jemalloc that never frees (what deferring every free costs)")
     if noisy:
         print(f"note: {noisy} gclab runs were flagged noisy (the machine was busy); "
               "figures from this sitting are suspect")

@@ -116,11 +116,11 @@ class Churn {
   }
 
   static void Retain(Obj* x) {
-    if (Allocator::kFrees && x != nullptr) ++x->refs;
+    if (Allocator::frees && x != nullptr) ++x->refs;
   }
 
   static void Release(Obj* x) {
-    if (!Allocator::kFrees) return;
+    if (!Allocator::frees) return;
     while (x != nullptr && --x->refs == 0) {
       Obj* next = x->link;
       Allocator::Free(x);

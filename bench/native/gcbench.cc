@@ -81,7 +81,7 @@ class GcBench {
   }
 
   static void FreeTree(Node* node) {
-    if (!Allocator::kFrees || node == nullptr) return;
+    if (!Allocator::frees || node == nullptr) return;
     FreeTree(node->left);
     FreeTree(node->right);
     Allocator::Free(node);

@@ -33,7 +33,7 @@ namespace gclab::native {
 #if defined(GCLAB_NATIVE_ALLOCATOR_BDW)
 struct Allocator {
   static constexpr const char* kName = "libgc";
-  static constexpr bool kFrees = false;
+  static inline bool frees = false;
   // heap_mb > 0: start with a heap that large (as GC_INITIAL_HEAP_SIZE does); 0:
   // libgc's defaults, which is how gclab's bdw runs (its budget only caps the bytes
   // in use; below it libgc grows its heap and collects by its own policy).
@@ -49,7 +49,9 @@ struct Allocator {
 #else
 struct Allocator {
   static constexpr const char* kName = "jemalloc";
-  static constexpr bool kFrees = true;
+  // --no-free turns it off: a control that shows what deferring every free costs
+  // (fresh memory instead of memory reused while it is in cache).
+  static inline bool frees = true;
   static void Init(size_t) {}
   static void* Allocate(size_t bytes) { return calloc(1, bytes); }
   static void Free(void* p) { free(p); }
@@ -64,7 +66,8 @@ struct Options {
   size_t heap_mb = 0;
 };
 
-// --size=small|default|large --heap-mb=N; exits 2 with one line on anything else.
+// --size=small|default|large --heap-mb=N --no-free; exits 2 with one line on
+// anything else.
 inline Options ParseOptions(int argc, char** argv, const char* program) {
   Options options;
   for (int i = 1; i < argc; ++i) {
@@ -75,6 +78,8 @@ inline Options ParseOptions(int argc, char** argv, const char* program) {
       options.size = Size::kDefault;
     } else if (arg == "--size=large") {
       options.size = Size::kLarge;
+    } else if (arg == "--no-free") {
+      Allocator::frees = false;
     } else if (arg.rfind("--heap-mb=", 0) == 0) {
       char* end = nullptr;
       const unsigned long long mb = std::strtoull(arg.c_str() + 10, &end, 10);
@@ -86,7 +91,7 @@ inline Options ParseOptions(int argc, char** argv, const char* program) {
       options.heap_mb = mb;
     } else {
       std::fprintf(stderr, "%s: unknown argument '%s'; valid: --size=small|default|large, "
-                   "--heap-mb=N\n", program, arg.c_str());
+                   "--heap-mb=N, --no-free\n", program, arg.c_str());
       std::exit(2);
     }
   }
