@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <map>
 #include <set>
-#include <tuple>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -208,7 +207,7 @@ int Compare(const CompareOptions& options) {
                     ? "- (baseline median 0)"
                     : absl::StrFormat("%s%.3fx [%.3f, %.3f]", p < kSignificanceLevel ? "" : "~ ",
                                       r.ratio, r.low, r.high);
-        p_text = absl::StrFormat("%.3f", p);
+        p_text = p < 0.001 ? "<0.001" : absl::StrFormat("%.3f", p);
       }
       std::printf("%-*s  %14s  %14s  %-30s %8s  %zu+%zu\n", int(label_width), label.c_str(),
                   median(x).c_str(), median(y).c_str(), ratio.c_str(), p_text.c_str(), x.size(),
