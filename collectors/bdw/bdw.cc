@@ -181,10 +181,11 @@ class Bdw final : public Collector {
   // up (returns null) where a full collection would do. Checking it at every
   // allocation would take libgc's lock twice per object, so each mutator gets an
   // allowance: a quarter of the headroom divided among the mutators that may run.
-  // libgc rounds a request up by at most half (one extra byte for interior pointers,
-  // then 16-byte granules: 32 bytes take 48) and takes whole blocks at a time, so the
-  // mutators together use at most about half the headroom before the next check, and
-  // the bytes in use stay within the budget.
+  // libgc rounds a gclab object (16 bytes or more) up to at most twice its size (one
+  // extra byte for interior pointers, then 16-byte granules: 16 bytes take 32, 32 take
+  // 48), so the mutators together use at most about half the headroom before the next
+  // check, plus the partly used blocks libgc takes whole: the bytes in use stay within
+  // the budget.
   void Refill(Mutator& mutator, MutatorState& state, size_t bytes) {
     size_t in_use = InUseBytes();
     if (in_use + bytes > budget_bytes_) {
