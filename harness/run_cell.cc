@@ -148,7 +148,7 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
     const uint64_t collections_before = rt.collector().Usage().collections;
     HiccupMeter meter;
     if (spec.hiccup_meter) meter.Start();
-    result.host_noise.load_average_1m = LoadAverage1m();
+    const double load_average = LoadAverage1m();
     const HostSample host_before = SampleHost();
     result.start_nanos = MonotonicNanos();
     if (outcome.ok()) {
@@ -158,7 +158,6 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
     const HostSample host_after = SampleHost();
     // harness_end.
     meter.Stop();
-    const double load_average = result.host_noise.load_average_1m;
     result.host_noise = HostNoiseBetween(host_before, host_after);
     result.host_noise.load_average_1m = load_average;
     result.hiccup_nanos = meter.hiccups();
