@@ -55,6 +55,9 @@ ABSL_FLAG(std::string, shard, "1/1", "run only the K-th of N shares of the runs:
 ABSL_FLAG(bool, verify, false, "verify the heap after every collection (slow)");
 ABSL_FLAG(bool, trace, false, "write a Chrome trace (trace.json) for every run");
 ABSL_FLAG(bool, instrument, true, "record pauses, phases and batch latencies");
+ABSL_FLAG(std::string, latency, "histogram",
+          "how batch latencies are stored: histogram (log-linear, within 1%) or raw (the "
+          "histograms and every batch time in batches.csv)");
 ABSL_FLAG(std::string, minheap_cache, "results/minheap.csv", "minimum-heap cache file");
 ABSL_FLAG(bool, refresh, false, "minheap: measure again even if cached");
 ABSL_FLAG(std::string, spec, "", "internal: the run that `gclab cell` performs, as JSON");
@@ -79,7 +82,7 @@ const std::map<std::string, Command>& Commands() {
        {"runs a matrix of collectors x workloads x heap sizes x threads x escape analysis",
         {"collectors", "workloads", "heap_mb", "heap_x", "threads", "escape_analysis", "reps",
          "until_ci", "max_reps", "warmup", "size", "seed", "timeout", "out", "shard", "verify",
-         "trace", "instrument", "hiccup_meter", "rerun_noisy", "minheap_cache", "plugin"},
+         "trace", "instrument", "latency", "hiccup_meter", "rerun_noisy", "minheap_cache", "plugin"},
         ""}},
       {"compare",
        {"whether two collectors (in one results folder) or two results folders differ, cell "
@@ -407,6 +410,11 @@ absl::StatusOr<MatrixSpec> MatrixFromFlags(bool heaps) {
   spec.trace = absl::GetFlag(FLAGS_trace);
   spec.instrument = absl::GetFlag(FLAGS_instrument);
   spec.hiccup_meter = absl::GetFlag(FLAGS_hiccup_meter);
+  const std::string latency = absl::GetFlag(FLAGS_latency);
+  if (latency != "histogram" && latency != "raw") {
+    return Invalid(absl::StrCat("--latency: unknown '", latency, "'; valid: histogram, raw"));
+  }
+  spec.raw_latency = latency == "raw";
   return spec;
 }
 

@@ -70,8 +70,8 @@ struct RunRow {
   std::optional<double> wall_s;
 };
 
-std::optional<RunRow> ReadRunRow(const fs::path& run_folder) {
-  absl::StatusOr<std::string> text = ReadFile((run_folder / "runs.csv").string());
+std::optional<RunRow> ReadRunRow(RunFiles& runs, const std::string& key) {
+  absl::StatusOr<std::string> text = runs.Read(key, "runs.csv");
   if (!text.ok()) return std::nullopt;
   absl::StatusOr<CsvTable> table = ParseCsv(*text);
   if (!table.ok() || table->rows.size() != 1 || table->Column("status") < 0) return std::nullopt;
@@ -98,11 +98,11 @@ enum class AutoRepsVerdict { kContinue, kConverged, kFailed };
 // --reps=auto: whether `cell` needs another repetition after its first `reps_done`.
 // A run that failed ends the cell (repeating a crash measures nothing); noisy runs
 // do not count towards the interval.
-AutoRepsVerdict JudgeCell(const fs::path& runs_dir, int cell, int reps_done,
+AutoRepsVerdict JudgeCell(RunFiles& runs, int cell, int reps_done,
                           const MatrixSpec& spec) {
   std::vector<double> walls;
   for (int rep = 1; rep <= reps_done; ++rep) {
-    std::optional<RunRow> row = ReadRunRow(runs_dir / PlannedRun{cell, rep}.Key());
+    std::optional<RunRow> row = ReadRunRow(runs, PlannedRun{cell, rep}.Key());
     if (!row) continue;
     if (row->status != CellStatus::kOk) return AutoRepsVerdict::kFailed;
     if (!row->noisy && row->wall_s) walls.push_back(*row->wall_s);
@@ -130,6 +130,7 @@ nlohmann::json CellJson(const MatrixSpec& spec, const Cell& cell, int rep,
                          {"trace", spec.trace},
                          {"instrument", spec.instrument},
                          {"hiccup_meter", spec.hiccup_meter},
+                         {"raw_latency", spec.raw_latency},
                          {"key", key},
                          {"cell", cell.index},
                          {"rep", rep},
@@ -176,7 +177,8 @@ std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double tim
   // A run folder appears whole (it is renamed into place), so one that is there was
   // written by this child, whatever happened to it afterwards (killed on its way
   // out, say): its results stand and are not replaced by a failure.
-  if (std::optional<RunRow> row = ReadRunRow(runs_dir / run.key)) {
+  RunFiles runs(out_dir);
+  if (std::optional<RunRow> row = ReadRunRow(runs, run.key)) {
     fs::remove(stderr_path, ec);
     return row->status;
   }
@@ -212,7 +214,7 @@ std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double tim
   if (absl::StrContains(last_line, "heap verification failed")) {
     status = CellStatus::kVerifyFailed;
   }
-  if (absl::Status s = WriteRunFolder(runs_dir.string(), run, nullptr, status, error, false);
+  if (absl::Status s = WriteRunFolder(runs_dir.string(), run, nullptr, status, error, {});
       !s.ok()) {
     *write_error = std::string(s.message());
     return std::nullopt;
@@ -498,11 +500,12 @@ int RunMatrix(const RunOptions& options) {
 
   const fs::path runs_dir = fs::path(options.out_dir) / "runs";
   const bool rerun_noisy = options.rerun_noisy;
+  RunFiles finished(options.out_dir);
   // A run is to do if its folder is absent, or (with --rerun-noisy) if it was noisy.
   auto to_do = [&](const PlannedRun& run) {
     if (!fs::exists(runs_dir / run.Key())) return true;
     if (!rerun_noisy) return false;
-    std::optional<RunRow> row = ReadRunRow(runs_dir / run.Key());
+    std::optional<RunRow> row = ReadRunRow(finished, run.Key());
     return row && row->noisy;
   };
   bool stopped = false;
@@ -562,7 +565,7 @@ int RunMatrix(const RunOptions& options) {
       std::vector<PlannedRun> round;
       for (const PlannedRun& run : InterleavedOrder(cells.size(), 1, spec.seed + rep)) {
         if (!open[run.cell]) continue;
-        const AutoRepsVerdict verdict = JudgeCell(runs_dir, run.cell, rep - 1, spec);
+        const AutoRepsVerdict verdict = JudgeCell(finished, run.cell, rep - 1, spec);
         if (verdict != AutoRepsVerdict::kContinue) {
           open[run.cell] = false;
           continue;
@@ -574,7 +577,7 @@ int RunMatrix(const RunOptions& options) {
     }
     for (const Cell& cell : cells) {
       if (!stopped && open[cell.index] &&
-          JudgeCell(runs_dir, cell.index, spec.reps, spec) == AutoRepsVerdict::kContinue) {
+          JudgeCell(finished, cell.index, spec.reps, spec) == AutoRepsVerdict::kContinue) {
         capped_cells.push_back(cell.Label());
       }
     }
@@ -655,13 +658,14 @@ int Merge(const std::string& out_dir, const std::vector<std::string>& inputs) {
         KeysInFileOrder(manifests.back().num_cells, manifests.back().reps);
     const std::set<std::string> matrix_keys(keys.begin(), keys.end());
     std::error_code ec;
+    RunFiles runs(input);
     for (const auto& entry : fs::directory_iterator(fs::path(input) / "runs", ec)) {
       const std::string key = entry.path().filename().string();
       if (absl::StartsWith(key, ".")) continue;  // a run killed while writing
       if (!matrix_keys.contains(key)) {
         return CommandError(absl::StrCat("merge: ", input, "/runs/", key, " is not a run of its matrix"));
       }
-      if (absl::Status s = CheckRunFolder((fs::path(input) / "runs").string(), key); !s.ok()) {
+      if (absl::Status s = CheckRunFolder(runs, key); !s.ok()) {
         return CommandError(absl::StrCat("merge: ", input, "/runs/", s.message()));
       }
       auto [it, added] = source_of.emplace(key, input);
@@ -675,11 +679,22 @@ int Merge(const std::string& out_dir, const std::vector<std::string>& inputs) {
   std::error_code ec;
   fs::create_directories(temporary / "runs", ec);
   if (ec) return CommandError(absl::StrCat("merge: cannot create ", temporary.string(), ": ", ec.message()));
+  // Each run's folder is copied (a trace, say) with its rows, wherever they are.
+  std::map<std::string, RunFiles> inputs_runs;
   for (const auto& [key, input] : source_of) {
+    RunFiles& runs = inputs_runs.try_emplace(input, input).first->second;
     fs::copy(fs::path(input) / "runs" / key, temporary / "runs" / key, fs::copy_options::recursive, ec);
-    if (ec) {
+    absl::Status copied = ec ? absl::UnavailableError(ec.message()) : absl::OkStatus();
+    for (const std::string& name : ResultFileNames()) {
+      if (!copied.ok()) break;
+      absl::StatusOr<std::string> text = runs.Read(key, name);
+      copied = text.ok() ? WriteFileAtomically((temporary / "runs" / key / name).string(), *text)
+                         : text.status();
+    }
+    if (!copied.ok()) {
       fs::remove_all(temporary, ec);
-      return CommandError(absl::StrCat("merge: cannot copy ", key, " from ", input), kExitFailed);
+      return CommandError(absl::StrCat("merge: cannot copy ", key, " from ", input, ": ",
+                                       copied.message()), kExitFailed);
     }
   }
   nlohmann::json manifest = manifests[0].json;
@@ -710,7 +725,7 @@ int RunOneCell(const std::string& spec_json) {
   RunIdentity run;
   CellSpec spec;
   std::string runs_dir;
-  bool trace = false;
+  RunFileOptions files;
   try {
     run = IdentityFromJson(json);
     absl::StatusOr<WorkloadSize> size = ParseWorkloadSize(run.size);
@@ -725,14 +740,15 @@ int RunOneCell(const std::string& spec_json) {
     spec.instrument = json.at("instrument");
     spec.hiccup_meter = json.at("hiccup_meter");
     runs_dir = json.at("runs_dir");
-    trace = json.at("trace");
+    files.trace = json.at("trace");
+    files.raw_latency = json.value("raw_latency", false);
   } catch (const nlohmann::json::exception& e) {
     return CommandError(absl::StrCat("cell: malformed --spec: ", e.what()));
   }
   absl::StatusOr<CellResult> result = RunCell(spec);
   if (!result.ok()) return CommandError(result.status().message());
   absl::Status written =
-      WriteRunFolder(runs_dir, run, &*result, result->status, result->error, trace);
+      WriteRunFolder(runs_dir, run, &*result, result->status, result->error, files);
   if (!written.ok()) return CommandError(written.message(), kExitResultsUnwritten);
   return kExitOk;
 }

@@ -31,7 +31,8 @@ nlohmann::json MatrixSpec::ToJson() const {
           {"verify", verify},
           {"trace", trace},
           {"instrument", instrument},
-          {"hiccup_meter", hiccup_meter}};
+          {"hiccup_meter", hiccup_meter},
+          {"latency", raw_latency ? "raw" : "histogram"}};
   if (auto_reps_ci_percent > 0) json["reps_auto_until_ci_percent"] = auto_reps_ci_percent;
   return json;
 }

@@ -52,6 +52,7 @@ struct MatrixSpec {
   bool trace = false;
   bool instrument = true;
   bool hiccup_meter = true;
+  bool raw_latency = false;  // --latency=raw: every batch time, besides the histograms
 
   nlohmann::json ToJson() const;
 };

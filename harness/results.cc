@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "harness/latency_histogram.h"
 #include "harness/stats.h"
 
 namespace gclab {
@@ -26,6 +27,7 @@ constexpr char kRunsFile[] = "runs.csv";
 constexpr char kPausesFile[] = "pauses.csv";
 constexpr char kPhasesFile[] = "phases.csv";
 constexpr char kLatencyFile[] = "latency.csv";
+constexpr char kBatchesFile[] = "batches.csv";
 constexpr char kTraceFile[] = "trace.json";
 
 const std::vector<std::string>& PauseColumns() {
@@ -43,6 +45,12 @@ const std::vector<std::string>& PhaseColumns() {
 }
 
 const std::vector<std::string>& LatencyColumns() {
+  static const auto* columns =
+      new std::vector<std::string>{"run_key", "kind", "lower_ns", "upper_ns", "count"};
+  return *columns;
+}
+
+const std::vector<std::string>& BatchColumns() {
   static const auto* columns =
       new std::vector<std::string>{"run_key", "thread", "batch", "duration_us"};
   return *columns;
@@ -176,8 +184,27 @@ std::string PhasesCsv(const RunIdentity& run, const CellResult& r) {
   return out;
 }
 
+// The batch latencies as histograms, simple and metered (harness/latency_histogram.h).
 std::string LatencyCsv(const RunIdentity& run, const CellResult& r) {
   std::string out = Header(LatencyColumns());
+  LatencyHistogram simple;
+  for (const auto& thread : r.batch_nanos) simple.RecordAll(thread);
+  LatencyHistogram metered;
+  metered.RecordAll(MeteredLatencies(r.batch_nanos));
+  for (const auto& [kind, histogram] : {std::pair<const char*, const LatencyHistogram*>{
+                                            "simple", &simple},
+                                        {"metered", &metered}}) {
+    for (const auto& [bucket, count] : histogram->counts()) {
+      absl::StrAppend(&out, run.key, ",", kind, ",", LatencyHistogram::LowerBound(bucket), ",",
+                      LatencyHistogram::UpperBound(bucket), ",", count, "\n");
+    }
+  }
+  return out;
+}
+
+// Every batch time, as measured (--latency=raw).
+std::string BatchesCsv(const RunIdentity& run, const CellResult& r) {
+  std::string out = Header(BatchColumns());
   for (size_t t = 0; t < r.batch_nanos.size(); ++t) {
     for (size_t i = 0; i < r.batch_nanos[t].size(); ++i) {
       absl::StrAppend(&out, run.key, ",", t, ",", i, ",", Us(r.batch_nanos[t][i]), "\n");
@@ -245,7 +272,8 @@ const std::vector<std::string>& RunColumns() {
 
 const std::vector<std::string>& ResultFileNames() {
   static const auto* names =
-      new std::vector<std::string>{kRunsFile, kPausesFile, kPhasesFile, kLatencyFile};
+      new std::vector<std::string>{kRunsFile, kPausesFile, kPhasesFile, kLatencyFile,
+                                   kBatchesFile};
   return *names;
 }
 
@@ -254,6 +282,7 @@ const std::vector<std::string>* ColumnsOfResultFile(const std::string& file_name
   if (file_name == kPausesFile) return &PauseColumns();
   if (file_name == kPhasesFile) return &PhaseColumns();
   if (file_name == kLatencyFile) return &LatencyColumns();
+  if (file_name == kBatchesFile) return &BatchColumns();
   return nullptr;
 }
 
@@ -299,7 +328,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 
 absl::Status WriteRunFolder(const std::string& runs_dir, const RunIdentity& run,
                             const CellResult* result, CellStatus status,
-                            const std::string& error, bool trace) {
+                            const std::string& error, const RunFileOptions& options) {
   const fs::path final_dir = fs::path(runs_dir) / run.key;
   const fs::path temporary = fs::path(runs_dir) / absl::StrCat(".tmp-", run.key, "-", getpid());
   std::error_code ec;
@@ -317,8 +346,10 @@ absl::Status WriteRunFolder(const std::string& runs_dir, const RunIdentity& run,
       {kRunsFile, absl::StrCat(Header(RunColumns()), absl::StrJoin(row, ","), "\n")},
       {kPausesFile, result ? PausesCsv(run, *result) : Header(PauseColumns())},
       {kPhasesFile, result ? PhasesCsv(run, *result) : Header(PhaseColumns())},
-      {kLatencyFile, result ? LatencyCsv(run, *result) : Header(LatencyColumns())}};
-  if (trace && result != nullptr) files.emplace_back(kTraceFile, TraceJson(run, *result));
+      {kLatencyFile, result ? LatencyCsv(run, *result) : Header(LatencyColumns())},
+      {kBatchesFile, result && options.raw_latency ? BatchesCsv(run, *result)
+                                                   : Header(BatchColumns())}};
+  if (options.trace && result != nullptr) files.emplace_back(kTraceFile, TraceJson(run, *result));
   for (const auto& [name, contents] : files) {
     if (absl::Status s = WriteFileAtomically((temporary / name).string(), contents); !s.ok()) {
       fs::remove_all(temporary, ec);
@@ -342,15 +373,17 @@ absl::Status WriteRunFolder(const std::string& runs_dir, const RunIdentity& run,
 
 absl::Status AssembleResults(const std::string& out_dir, const std::vector<std::string>& keys) {
   const fs::path runs_dir = fs::path(out_dir) / "runs";
-  std::vector<std::pair<const char*, std::string>> files = {
-      {kRunsFile, Header(RunColumns())},
-      {kPausesFile, Header(PauseColumns())},
-      {kPhasesFile, Header(PhaseColumns())},
-      {kLatencyFile, Header(LatencyColumns())}};
+  RunFiles runs(out_dir);
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const std::string& name : ResultFileNames()) {
+    files.emplace_back(name, Header(*ColumnsOfResultFile(name)));
+  }
+  std::vector<std::string> present;
   for (const std::string& key : keys) {
-    if (!fs::exists(runs_dir / key)) continue;
+    if (!runs.Has(key)) continue;
+    present.push_back(key);
     for (auto& [name, contents] : files) {
-      absl::StatusOr<std::string> part = ReadFile((runs_dir / key / name).string());
+      absl::StatusOr<std::string> part = runs.Read(key, name);
       if (!part.ok()) return part.status();
       contents += DataLines(*part);
     }
@@ -361,7 +394,51 @@ absl::Status AssembleResults(const std::string& out_dir, const std::vector<std::
       return s;
     }
   }
+  // Every row is in the top-level files now; the run folders keep none of them.
+  std::error_code ec;
+  for (const std::string& key : present) {
+    for (const std::string& name : ResultFileNames()) fs::remove(runs_dir / key / name, ec);
+  }
   return absl::OkStatus();
+}
+
+bool RunFiles::Has(const std::string& key) const {
+  std::error_code ec;
+  return fs::is_directory(fs::path(out_dir_) / "runs" / key, ec);
+}
+
+absl::StatusOr<std::string> RunFiles::Read(const std::string& key, const std::string& file) {
+  const std::vector<std::string>* columns = ColumnsOfResultFile(file);
+  if (columns == nullptr || !Has(key)) {
+    return absl::NotFoundError(absl::StrCat(key, "/", file, " is missing"));
+  }
+  const fs::path own = fs::path(out_dir_) / "runs" / key / file;
+  std::error_code ec;
+  if (fs::exists(own, ec)) return ReadFile(own.string());
+  auto [it, first] = assembled_.try_emplace(file);
+  if (first) {
+    const fs::path top = fs::path(out_dir_) / file;
+    absl::StatusOr<std::string> text = ReadFile(top.string());
+    if (!text.ok()) {
+      assembled_.erase(it);
+      return absl::NotFoundError(absl::StrCat(key, "/", file, " is missing, and so is ",
+                                              top.string(), ", which would hold its rows"));
+    }
+    // Rows are single lines whose first field is the run key (never quoted).
+    absl::string_view rest = *text;
+    const size_t header_end = rest.find('\n');
+    rest.remove_prefix(header_end == absl::string_view::npos ? rest.size() : header_end + 1);
+    while (!rest.empty()) {
+      const size_t end = rest.find('\n');
+      const absl::string_view line =
+          rest.substr(0, end == absl::string_view::npos ? rest.size() : end + 1);
+      rest.remove_prefix(line.size());
+      const absl::string_view line_key = line.substr(0, line.find(','));
+      absl::StrAppend(&it->second[std::string(line_key)], line);
+    }
+  }
+  auto rows = it->second.find(key);
+  return absl::StrCat(Header(*columns), rows == it->second.end() ? "" : rows->second);
 }
 
 }  // namespace gclab

@@ -6,19 +6,23 @@
 //   runs.csv        one row per run
 //   pauses.csv      every pause of every run
 //   phases.csv      every annotated GC phase of every run
-//   latency.csv     every mutator batch time of every run
-//   runs/<key>/     the same files for one run (the unit of resuming and merging),
-//                   plus trace.json with --trace
+//   latency.csv     every run's batch latencies as a log-linear histogram
+//   batches.csv     every batch time of every run, with --latency=raw (else a header)
+//   runs/<key>/     one run's files (the unit of resuming and merging), plus
+//                   trace.json with --trace
 //
 // Each run's folder is complete or absent: a run writes into a temporary folder
 // that is renamed into place. The top-level files are assembled from the run
 // folders in matrix order and replaced atomically (temporary file, then rename), so
 // no file is ever half-written and a resumed matrix ends with the same files as an
-// uninterrupted one.
+// uninterrupted one. Once assembled, a run folder's CSV files are removed: the
+// top-level files hold the only copy of every row, and RunFiles reads a run's rows
+// from wherever they are.
 #ifndef GCLAB_HARNESS_RESULTS_H_
 #define GCLAB_HARNESS_RESULTS_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,7 +34,7 @@
 namespace gclab {
 
 // Bumped whenever a column or file changes meaning.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Who a run is: the cell's axes and the repetition.
 struct RunIdentity {
@@ -55,15 +59,39 @@ const std::vector<std::string>& RunColumns();
 const std::vector<std::string>& ResultFileNames();
 const std::vector<std::string>* ColumnsOfResultFile(const std::string& file_name);
 
+// What a run writes beyond the files every run has.
+struct RunFileOptions {
+  bool trace = false;        // trace.json
+  bool raw_latency = false;  // every batch time in batches.csv (--latency=raw)
+};
+
 // Writes runs/<key>/ for a run that finished in this process (`result`), or for one
 // the harness saw fail (`result` null: `status` and `error` say how).
 absl::Status WriteRunFolder(const std::string& runs_dir, const RunIdentity& run,
                             const CellResult* result, CellStatus status,
-                            const std::string& error, bool trace);
+                            const std::string& error, const RunFileOptions& options);
 
-// Rebuilds the top-level CSV files of `out_dir` from runs/<key>/ for each key
-// present, in the order given.
+// Rebuilds the top-level CSV files of `out_dir` from the runs with a folder in
+// runs/, in the order given, then removes the CSV files of those folders (their
+// rows are now in the top-level files only).
 absl::Status AssembleResults(const std::string& out_dir, const std::vector<std::string>& keys);
+
+// The CSV files of the runs of results folder `out_dir`, wherever their rows are: a
+// run folder's own file while it has one, else the run's rows of the top-level
+// file (read once, on first need). Files are cut or removed only whole, so each is
+// either in the run folder or in the top-level file, and both agree if in both.
+class RunFiles {
+ public:
+  explicit RunFiles(std::string out_dir) : out_dir_(std::move(out_dir)) {}
+  bool Has(const std::string& key) const;  // runs/<key>/ exists
+  // Header and rows of `file` (one of ResultFileNames()) of run `key`.
+  absl::StatusOr<std::string> Read(const std::string& key, const std::string& file);
+
+ private:
+  std::string out_dir_;
+  // Top-level file -> run key -> that run's data lines.
+  std::map<std::string, std::map<std::string, std::string>> assembled_;
+};
 
 // Writes `contents` to `path` through a temporary file (`path` + kTemporaryFileInfix +
 // pid) and a rename.

@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "harness/csv.h"
 #include "harness/matrix.h"
 #include "harness/results.h"
@@ -88,25 +89,48 @@ absl::Status CheckRunFiles(const std::string& key,
     return absl::InvalidArgumentError(
         absl::StrCat(key, "/runs.csv has ", runs.rows.size(), " rows; a run has one"));
   }
-  for (const auto& [file, column] : {std::pair<std::string, std::string>{"pauses.csv", "pauses"},
-                                     {"latency.csv", "latency_batches"}}) {
-    const std::string where = absl::StrCat(key, "/", file);
-    absl::StatusOr<size_t> expected = CountColumn(runs, column, key + "/runs.csv");
-    if (!expected.ok()) return expected.status();
-    if (tables[file].rows.size() != *expected) {
-      return absl::DataLossError(absl::StrCat(where, " has ", tables[file].rows.size(),
-                                              " rows; runs.csv counts ", *expected));
+  absl::StatusOr<size_t> pauses = CountColumn(runs, "pauses", key + "/runs.csv");
+  if (!pauses.ok()) return pauses.status();
+  if (tables["pauses.csv"].rows.size() != *pauses) {
+    return absl::DataLossError(absl::StrCat(key, "/pauses.csv has ", tables["pauses.csv"].rows.size(),
+                                            " rows; runs.csv counts ", *pauses));
+  }
+  absl::StatusOr<size_t> batches = CountColumn(runs, "latency_batches", key + "/runs.csv");
+  if (!batches.ok()) return batches.status();
+  // Each histogram (simple and metered) counts every batch once.
+  const CsvTable& latency = tables["latency.csv"];
+  std::map<std::string, size_t> counted = {{"simple", 0}, {"metered", 0}};
+  for (const auto& row : latency.rows) {
+    const std::string& kind = row[latency.Column("kind")];
+    int64_t lower = 0, upper = 0;
+    size_t count = 0;
+    if (!counted.contains(kind) || !absl::SimpleAtoi(row[latency.Column("lower_ns")], &lower) ||
+        !absl::SimpleAtoi(row[latency.Column("upper_ns")], &upper) ||
+        !absl::SimpleAtoi(row[latency.Column("count")], &count) || lower < 0 || upper <= lower) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, "/latency.csv has a malformed bucket: ", absl::StrJoin(row, ",")));
     }
+    counted[kind] += count;
+  }
+  for (const auto& [kind, count] : counted) {
+    if (count != *batches) {
+      return absl::DataLossError(absl::StrCat(key, "/latency.csv counts ", count, " ", kind,
+                                              " batches; runs.csv counts ", *batches));
+    }
+  }
+  const size_t raw = tables["batches.csv"].rows.size();
+  if (raw != 0 && raw != *batches) {
+    return absl::DataLossError(absl::StrCat(key, "/batches.csv has ", raw,
+                                            " rows; runs.csv counts ", *batches));
   }
   return absl::OkStatus();
 }
 
-absl::Status CheckRunFolder(const std::string& runs_dir, const std::string& key) {
+absl::Status CheckRunFolder(RunFiles& runs, const std::string& key) {
   std::map<std::string, std::string> files;
   for (const std::string& name : ResultFileNames()) {
-    absl::StatusOr<std::string> text =
-        ReadFile((std::filesystem::path(runs_dir) / key / name).string());
-    if (!text.ok()) return absl::NotFoundError(absl::StrCat(key, "/", name, " is missing"));
+    absl::StatusOr<std::string> text = runs.Read(key, name);
+    if (!text.ok()) return text.status();
     files[name] = *std::move(text);
   }
   return CheckRunFiles(key, files);

@@ -3,8 +3,9 @@
 // Reading results folders that gclab did not just write itself (merge's inputs,
 // a folder being resumed): nothing is trusted. A manifest must be of this schema
 // version and describe a matrix; a run's CSV files must have gclab's header, whole
-// rows, their run's key in every row, and as many pauses and batches as runs.csv
-// counts, so a file cut short at a line boundary is caught as well.
+// rows, their run's key in every row, and as many pauses and batches (in each
+// latency histogram) as runs.csv counts, so a file cut short at a line boundary is
+// caught as well.
 #ifndef GCLAB_HARNESS_RESULTS_READER_H_
 #define GCLAB_HARNESS_RESULTS_READER_H_
 
@@ -14,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "harness/results.h"
 #include "nlohmann/json.hpp"
 
 namespace gclab {
@@ -33,8 +35,8 @@ absl::StatusOr<ResultsManifest> ReadResultsManifest(const std::string& dir);
 // must be there. Errors name "<key>/<file>".
 absl::Status CheckRunFiles(const std::string& key,
                            const std::map<std::string, std::string>& files);
-// The same for the folder runs/<key> of a results folder.
-absl::Status CheckRunFolder(const std::string& runs_dir, const std::string& key);
+// The same for run `key` of a results folder, wherever its rows are.
+absl::Status CheckRunFolder(RunFiles& runs, const std::string& key);
 
 }  // namespace gclab
 

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +27,7 @@
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "harness/csv.h"
+#include "harness/latency_histogram.h"
 #include "harness/results.h"
 #include "harness/results_reader.h"
 #include "harness/stats.h"
@@ -128,10 +130,12 @@ void ExpectNothingHalfWritten(const std::string& out) {
     EXPECT_TRUE(ReadResultsManifest(out).ok()) << out;
   }
   std::error_code ec;
+  RunFiles runs(out);
   for (const auto& entry : fs::directory_iterator(out + "/runs", ec)) {
     const std::string key = entry.path().filename().string();
     if (key.starts_with(".")) continue;
-    EXPECT_TRUE(CheckRunFolder(out + "/runs", key).ok()) << CheckRunFolder(out + "/runs", key);
+    const absl::Status checked = CheckRunFolder(runs, key);
+    EXPECT_TRUE(checked.ok()) << checked;
   }
 }
 
@@ -224,7 +228,23 @@ TEST(HarnessTest, FilesAreConsistentWithEachOther) {
     EXPECT_TRUE(fs::exists(out + "/runs/" + row[runs.Column("run_key")] + "/trace.json"));
   }
   EXPECT_EQ(pauses.rows.size(), pause_count);
-  EXPECT_EQ(latency.rows.size(), batch_count);
+  // Each histogram, simple and metered, counts every batch once; the raw batch
+  // times are kept only with --latency=raw.
+  std::map<std::string, size_t> histogram_count;
+  for (const auto& row : latency.rows) {
+    histogram_count[row[latency.Column("kind")]] += std::stoul(row[latency.Column("count")]);
+    EXPECT_LE(std::stod(row[latency.Column("upper_ns")]) - std::stod(row[latency.Column("lower_ns")]),
+              std::max(1.0, std::stod(row[latency.Column("lower_ns")]) / 100));
+  }
+  EXPECT_EQ(histogram_count["simple"], batch_count);
+  EXPECT_EQ(histogram_count["metered"], batch_count);
+  EXPECT_TRUE(Table(out + "/batches.csv").rows.empty());
+  // Every row is stored once: the run folders keep no CSV file once assembled.
+  for (const auto& row : runs.rows) {
+    for (const std::string& name : ResultFileNames()) {
+      EXPECT_FALSE(fs::exists(out + "/runs/" + row[runs.Column("run_key")] + "/" + name)) << name;
+    }
+  }
   size_t collector_phases = 0;  // a checked build adds a verify phase to each pause
   for (const auto& row : phases.rows) collector_phases += row[phases.Column("phase")] != "verify";
   EXPECT_EQ(collector_phases, pause_count * 3) << "root-scan, mark, sweep per pause";
@@ -302,6 +322,37 @@ TEST(HarnessTest, AnInterruptedMatrixResumesToTheSameFiles) {
   EXPECT_EQ(Gclab({"run", "--collectors=marksweep", "--workloads=fault-none", "--out=" + out}), 2);
 }
 
+// --latency=raw keeps every batch time too; the histograms are exactly those times
+// put into their buckets.
+TEST(HarnessTest, RawLatenciesAgreeWithTheHistogram) {
+  const std::string out = TempDir("raw-latency");
+  std::string output;
+  ASSERT_EQ(Gclab({"run", "--collectors=marksweep", "--workloads=binary-trees", "--size=small",
+                   "--heap-mb=4", "--latency=raw", "--out=" + out},
+                  &output),
+            0)
+      << output;
+  const CsvTable runs = Table(out + "/runs.csv");
+  const CsvTable batches = Table(out + "/batches.csv");
+  const CsvTable latency = Table(out + "/latency.csv");
+  ASSERT_EQ(runs.rows.size(), 1u);
+  EXPECT_EQ(batches.rows.size(), std::stoul(runs.rows[0][runs.Column("latency_batches")]));
+  std::map<size_t, uint64_t> expected;
+  for (const auto& row : batches.rows) {
+    const int64_t nanos = std::llround(std::stod(row[batches.Column("duration_us")]) * 1000);
+    ++expected[LatencyHistogram::BucketOf(nanos)];
+  }
+  std::map<size_t, uint64_t> simple;
+  for (const auto& row : latency.rows) {
+    if (row[latency.Column("kind")] != "simple") continue;
+    const size_t bucket = LatencyHistogram::BucketOf(std::stoll(row[latency.Column("lower_ns")]));
+    EXPECT_EQ(LatencyHistogram::UpperBound(bucket), std::stoll(row[latency.Column("upper_ns")]));
+    simple[bucket] = std::stoull(row[latency.Column("count")]);
+  }
+  EXPECT_EQ(simple, expected);
+  ExpectNothingHalfWritten(out);
+}
+
 // The same runs with the same outcomes as the uninterrupted run `whole`.
 void ExpectSameRuns(const std::string& out, const std::string& whole) {
   const CsvTable resumed = Table(out + "/runs.csv");
@@ -311,10 +362,10 @@ void ExpectSameRuns(const std::string& out, const std::string& whole) {
                              "latency_batches"}) {
     EXPECT_EQ(ColumnOf(resumed, column), ColumnOf(expected, column)) << column;
   }
-  for (const char* file : {"pauses.csv", "phases.csv", "latency.csv"}) {
+  for (const char* file : {"pauses.csv", "phases.csv", "latency.csv", "batches.csv"}) {
     EXPECT_EQ(Table(out + "/" + file).header, Table(whole + "/" + file).header) << file;
   }
-  EXPECT_EQ(Table(out + "/latency.csv").rows.size(), Table(whole + "/latency.csv").rows.size());
+  EXPECT_EQ(Table(out + "/batches.csv").rows.size(), Table(whole + "/batches.csv").rows.size());
   ExpectNothingHalfWritten(out);
   ExpectNoTemporaryFiles(out);
 }
