@@ -8,7 +8,7 @@
 # A crash leaves its input in build-fuzz/artifacts/ and the command that reproduces it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh test
 seconds=${1:-30}
 shift || true
 targets=("$@")

@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gclab needs, and only those that are missing.
 # Idempotent; non-interactive; uses sudo when not run as root.
-#   scripts/install-deps.sh            build + test dependencies
+#   scripts/install-deps.sh            what the main job needs: build, run, draw
+#   scripts/install-deps.sh test       ... and what the tests need as well
 set -euo pipefail
 
 packages=(
   cmake g++ make pkg-config          # toolchain and the CMake way of finding things
   libabsl-dev                        # flags, status, strings, synchronisation
-  libgtest-dev libgmock-dev          # tests
-  libbenchmark-dev                   # microbenchmarks
+  libgtest-dev libgmock-dev          # tests (found when configuring any preset)
+  libbenchmark-dev                   # microbenchmarks (likewise)
   libjemalloc-dev                    # the harness's own memory, malloc-marksweep
   libgc-dev                          # the bdw baseline collector (libgc)
   nlohmann-json3-dev                 # manifest.json
   python3-matplotlib                 # charts and the report (scripts/plot.py, report.py)
-  clang-14 libclang-rt-14-dev        # the libFuzzer targets (scripts/fuzz.sh)
 )
+if [ "${1:-}" = test ]; then
+  packages+=(
+    clang-14 libclang-rt-14-dev      # the libFuzzer targets (scripts/fuzz.sh)
+    chromium                         # the report opened in a real browser (headless)
+  )
+fi
 
 missing=()
 for package in "${packages[@]}"; do

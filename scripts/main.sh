@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# The main job: builds gclab (release), runs the default benchmark matrix (every
-# collector x binary-trees, lru-cache and server x two heap sizes x 3 repetitions,
-# each run its own process), then draws its charts and writes its HTML report.
-# Prints the per-cell summary, the results folder and the report's path.
+# The main job: builds gclab (release; only the gclab binary), runs the default
+# benchmark matrix, then draws its charts and writes its HTML report. Prints the
+# per-cell summary, the results folder and the report's path.
+#
+# The matrix: every collector x binary-trees (GCBench: throughput) and server
+# (requests: latency) x heaps of 1.5, 2, 3, 4 and 6 times each collector's minimum
+# heap for the workload x 3 repetitions, each run its own process. Heap multiples are
+# the literature's time-space methodology (DaCapo, MMTk): each collector gets the same
+# room relative to what it needs. The minimum heaps come from results/minheap.csv,
+# found by bisection the first time (--timeout: a probe that takes longer than that
+# counts as too small a heap, as a thrashing heap is in practice).
+#   scripts/main.sh [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release
+cmake --build --preset release --target gclab
 collectors=$(build/gclab list | awk '/^collectors:/{on=1; next} /^workloads:/{on=0} on && /^  [a-z]/{print $1}' | paste -sd, -)
 out=${1:-results/main-$(date -u +%Y%m%dT%H%M%SZ)}
-# 128 MiB is 2-3x every collector's minimum heap for these three (copying's lru-cache
-# needs 86 MiB); nogc needs a heap that holds everything a workload allocates, so at
-# 128 MiB and, for server (2.3 GB), at 512 MiB its rows show running out of memory.
-build/gclab run --collectors="$collectors" --workloads=binary-trees,lru-cache,server \
-  --heap-mb=128,512 --reps=3 --out="$out"
+build/gclab run --collectors="$collectors" --workloads=binary-trees,server \
+  --heap-x=1.5,2,3,4,6 --reps=3 --timeout=30 --out="$out"
 scripts/report.py "$out"

@@ -6,7 +6,7 @@
 #   scripts/test.sh fuzz            the libFuzzer targets, 30 s each (scripts/fuzz.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh test
 presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(test)
 for preset in "${presets[@]}"; do

@@ -1,11 +1,15 @@
 """The charts. Each function draws one kind of chart for a whole results folder and
 returns the files it wrote (none when the folder has nothing to show for it).
 
+One encoding everywhere: a colour per collector (palette.py), a line style and marker
+per heap size, and one legend below the panels, never over the data. Values are
+medians over repetitions with the interval the tables print (stats.median_interval).
+
 Failed runs (oom, timeout, crash, checksum- or verify-failed) are never dropped
-silently: a panel whose cell has failed runs says so in its legend, and a cell with
+silently: a panel names its cells with failed runs under its title, and a cell with
 no successful run is marked with an x and its status where its value would be.
 Noisy runs (results/README.md: the machine was busy with other work) are drawn with
-the rest and counted in the legend.
+the rest and counted under the title.
 """
 import math
 import os
@@ -14,6 +18,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import stats  # noqa: E402
@@ -21,6 +27,19 @@ from .palette import colours  # noqa: E402
 
 PERCENTILES = (("p50", 50), ("p99", 99), ("p99.9", 99.9), ("max", 100))
 MMU_WINDOWS_MS = np.logspace(-1, 4, 26)  # 100 us to 10 s
+HEAP_STYLES = (("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1, 1, 1)), "v"),
+               ((0, (1, 1)), "P"), ((0, (8, 2)), "X"), ((0, (3, 1, 1, 1, 1, 1)), "*"))
+# Pause kinds (runtime/events.h) and GC phases, in the timeline; others get grey shades.
+KIND_COLOURS = {"full": "#B00020", "cycle-start": "#6A3D9A", "mark-termination": "#8C510A"}
+PHASE_COLOURS = {"root-scan": "#F0E442", "mark": "#56B4E9", "mark-assist": "#0072B2",
+                 "sweep": "#009E73", "evacuate": "#882255", "verify": "#999999"}
+LATENCY_NINES = np.array([0, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999,
+                          0.99999])
+
+
+def nines(p):
+    """The x position of quantile p on a latency percentile axis: -log10(1 - p)."""
+    return -np.log10(1 - np.minimum(p, 0.999999))
 
 
 class Charts:
@@ -30,6 +49,8 @@ class Charts:
         self.formats = formats
         self.baseline = baseline
         self.colour = colours(results.collectors())
+        self.heaps = results.heaps()
+        self.variants = sorted({(r.threads, r.escape_analysis) for r in results.runs})
         os.makedirs(out_dir, exist_ok=True)
 
     # --- helpers ---
@@ -43,8 +64,8 @@ class Charts:
         plt.close(fig)
         return paths
 
-    def _grid(self, count, width=5.2, height=3.6):
-        cols = min(3, count)
+    def _grid(self, count, width=5.2, height=3.8, cols=None):
+        cols = cols or min(3, count)
         rows = math.ceil(count / cols)
         fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
         for ax in axes.flat[count:]:
@@ -54,30 +75,97 @@ class Charts:
     def _cells_by(self, workload):
         return {k: v for k, v in self.results.cells().items() if k[1] == workload}
 
-    @staticmethod
-    def _failure_note(runs):
-        """What a legend entry must say about its runs: failures, and runs that the
-        machine's other work disturbed (included, never silently)."""
-        notes = []
-        failed = [r for r in runs if not r.ok]
-        if failed:
-            kinds = sorted({r.status for r in failed})
-            notes.append(f"{len(failed)}/{len(runs)} failed: {', '.join(kinds)}")
-        noisy = [r for r in runs if r.ok and r.noisy]
-        if noisy:
-            notes.append(f"{len(noisy)}/{len(runs)} noisy")
-        return f" ({'; '.join(notes)})" if notes else ""
+    def style(self, key):
+        """(colour, line style, marker) of a cell: colour per collector, style per heap;
+        with several thread counts or escape-analysis settings, the marker tells those."""
+        linestyle, marker = HEAP_STYLES[self.heaps.index(key[2]) % len(HEAP_STYLES)]
+        if len(self.variants) > 1:
+            marker = "os^Dv"[self.variants.index((key[3], key[4])) % 5]
+        return self.colour[key[0]], linestyle, marker
+
+    def _line_kwargs(self, key):
+        colour, linestyle, marker = self.style(key)
+        return dict(color=colour, linestyle=linestyle, marker=marker, markevery=0.2,
+                    markersize=4, linewidth=1.3)
 
     @staticmethod
-    def _cell_name(key, with_collector=True):
-        collector, _, heap, threads, ea = key
-        parts = [collector] if with_collector else []
-        parts.append(f"heap {heap}")
+    def _variant(key):
+        _, _, _, threads, ea = key
+        parts = []
         if threads != 1:
             parts.append(f"t={threads}")
         if ea != "on":
             parts.append(f"ea={ea}")
         return " ".join(parts)
+
+    @classmethod
+    def _cell_name(cls, key, with_collector=True):
+        parts = [key[0]] if with_collector else []
+        parts.append(f"heap {key[2]}")
+        if cls._variant(key):
+            parts.append(cls._variant(key))
+        return " ".join(parts)
+
+    @staticmethod
+    def _short(key):
+        """A cell named in a panel note: "nogc 1.5x"."""
+        extra = Charts._variant(key)
+        return f"{key[0]} {key[2]}" + (f" {extra}" if extra else "")
+
+    def _notes(self, cells):
+        """What a panel must say about its cells' runs: failures, noisy runs."""
+        failed, noisy = [], []
+        for key, runs in cells:
+            bad = [r for r in runs if not r.ok]
+            if bad:
+                failed.append(f"{self._short(key)} {len(bad)}/{len(runs)} "
+                              f"{'/'.join(sorted({r.status for r in bad}))}")
+            loud = [r for r in runs if r.ok and r.noisy]
+            if loud:
+                noisy.append(f"{self._short(key)} {len(loud)}/{len(runs)}")
+        notes = []
+        if failed:
+            notes.append("failed: " + "; ".join(failed))
+        if noisy:
+            notes.append("noisy: " + "; ".join(noisy))
+        return notes
+
+    def _title(self, ax, title, notes=()):
+        """A panel title with its notes below it, wrapped to the panel's width."""
+        import textwrap
+        lines = [title] + [textwrap.fill(n, 70) for n in notes]
+        ax.set_title("\n".join(lines), fontsize=9 if notes else 10)
+
+    def _legend_below(self, fig, cells=True, heaps=True, extra=(), title=None):
+        """One legend for the whole figure, under the panels: a colour per collector and a
+        style per heap (or whatever `extra` handles say)."""
+        handles = []
+        if cells:
+            handles += [Patch(color=self.colour[c], label=c) for c in self.results.collectors()]
+        if heaps:
+            for heap in self.heaps:
+                linestyle, marker = HEAP_STYLES[self.heaps.index(heap) % len(HEAP_STYLES)]
+                handles.append(Line2D([], [], color="black", linestyle=linestyle,
+                                      marker=None if len(self.variants) > 1 else marker,
+                                      label=f"heap {heap}"))
+            if len(self.variants) > 1:
+                for i, (threads, ea) in enumerate(self.variants):
+                    handles.append(Line2D([], [], color="black", linestyle="none",
+                                          marker="os^Dv"[i % 5],
+                                          label=f"t={threads} ea={ea}"))
+        handles += list(extra)
+        if not handles:
+            return
+        fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                   ncol=min(len(handles), 8), fontsize=8, frameon=False, title=title,
+                   title_fontsize=8)
+
+    @staticmethod
+    def _mark_failed(ax, x, y, runs, rotation=0):
+        ax.plot(x, y, "x", color="red", markersize=9)
+        ax.annotate(sorted({r.status for r in runs})[0], (x, y), rotation=rotation,
+                    textcoords="offset points", xytext=(0, 7), ha="center", fontsize=7,
+                    color="red")
 
     # --- pause-time distribution ---
 
@@ -85,130 +173,157 @@ class Charts:
         workloads = self.results.workloads()
         fig, axes = self._grid(len(workloads))
         for ax, workload in zip(axes, workloads):
-            drew = False
-            for key, runs in self._cells_by(workload).items():
+            cells = list(self._cells_by(workload).items())
+            quiet = []
+            for key, runs in cells:
                 durations = sorted(p["duration_us"] for r in runs if r.ok for p in r.pauses)
-                label = self._cell_name(key) + self._failure_note(runs)
                 if not durations:
-                    ax.plot([], [], color=self.colour[key[0]], label=label + ": no pauses")
+                    if any(r.ok for r in runs):
+                        quiet.append(self._short(key))
                     continue
                 y = np.arange(1, len(durations) + 1) / len(durations)
-                ax.step(durations, y, where="post", color=self.colour[key[0]], label=label,
-                        linestyle="-" if key[4] == "on" else "--")
-                drew = True
-            if drew:
+                kwargs = self._line_kwargs(key)
+                kwargs.pop("markevery")
+                ax.step(durations, y, where="post", markevery=max(1, len(durations) // 5),
+                        **kwargs)
+            notes = self._notes(cells)
+            if quiet:
+                notes.append("no pauses: " + ", ".join(quiet))
+            if ax.lines:
                 ax.set_xscale("log")
             else:
                 ax.text(0.5, 0.5, "no pauses in the measured iterations", ha="center",
                         transform=ax.transAxes)
             ax.set_ylim(0, 1.02)
-            ax.set_title(f"{workload}: pause time distribution")
+            self._title(ax, f"{workload}: pause time distribution", notes)
             ax.set_xlabel("pause duration (µs, log scale)")
             ax.set_ylabel("fraction of pauses ≤ x")
             ax.grid(True, which="both", alpha=0.3)
-            ax.legend(fontsize=7, loc="lower right")
-        fig.suptitle("Pause-time CDF per collector (all repetitions pooled)")
+        fig.suptitle("Pause-time CDF (all repetitions pooled)")
         fig.tight_layout(rect=(0, 0, 1, 0.97))
+        self._legend_below(fig)
         return self._save(fig, "pause_cdf")
 
     # --- pause percentiles ---
 
     def pause_percentiles(self):
         workloads = self.results.workloads()
-        fig, axes = self._grid(len(workloads), width=6.0)
+        fig, axes = self._grid(len(workloads), width=6.4, cols=min(2, len(workloads)))
         for ax, workload in zip(axes, workloads):
             cells = list(self._cells_by(workload).items())
             width = 0.8 / len(PERCENTILES)
+            quiet = []
             for i, (key, runs) in enumerate(cells):
                 durations = [p["duration_us"] for r in runs if r.ok for p in r.pauses]
                 if not any(r.ok for r in runs):
-                    ax.plot(i, 1, "x", color="red", markersize=10)
-                    ax.annotate(runs[0].status, (i, 1), textcoords="offset points",
-                                xytext=(0, 6), ha="center", fontsize=7, color="red")
+                    self._mark_failed(ax, i, 1, runs)
                     continue
-                for j, (name, p) in enumerate(PERCENTILES):
-                    value = float(np.percentile(durations, p, method="inverted_cdf")) \
-                        if durations else 0.0
-                    ax.bar(i - 0.4 + (j + 0.5) * width, max(value, 1e-3), width,
+                if not durations:
+                    quiet.append(i)
+                    continue
+                for j, (_, p) in enumerate(PERCENTILES):
+                    value = float(np.percentile(durations, p, method="inverted_cdf"))
+                    ax.bar(i - 0.4 + (j + 0.5) * width, value, width,
                            color=self.colour[key[0]], alpha=0.35 + 0.65 * j / 3,
-                           edgecolor="black", linewidth=0.4,
-                           label=name if i == 0 else None)
-            ax.set_xticks(range(len(cells)))
-            ax.set_xticklabels([self._cell_name(k) + self._failure_note(r) for k, r in cells],
-                               rotation=30, ha="right", fontsize=7)
+                           edgecolor="black", linewidth=0.4)
             ax.set_yscale("log")
+            for i in quiet:  # a cell without pauses says so, at the foot of the axis
+                ax.text(i, 0.02, "no pauses", transform=ax.get_xaxis_transform(),
+                        rotation=90, ha="center", va="bottom", fontsize=7, color="#555555")
+            ax.set_xticks(range(len(cells)))
+            ax.set_xticklabels([self._short(k) for k, _ in cells], rotation=45, ha="right",
+                               fontsize=7)
+            for label, (key, _) in zip(ax.get_xticklabels(), cells):
+                label.set_color(self.colour[key[0]])
             ax.set_ylabel("pause (µs, log scale)")
-            ax.set_title(f"{workload}: pause p50 / p99 / p99.9 / max")
+            self._title(ax, f"{workload}: pause p50, p99, p99.9, max", self._notes(cells))
             ax.grid(True, axis="y", which="both", alpha=0.3)
-            ax.legend(fontsize=7, title="bars, light to dark", title_fontsize=7)
         fig.tight_layout()
+        shades = [Patch(facecolor="#777777", alpha=0.35 + 0.65 * j / 3, edgecolor="black",
+                        label=name) for j, (name, _) in enumerate(PERCENTILES)]
+        self._legend_below(fig, heaps=False, extra=shades,
+                           title="colour: collector; bars left to right, light to dark: "
+                                 "p50, p99, p99.9, max of all pauses of the cell's runs")
         return self._save(fig, "pause_percentiles")
 
     # --- throughput ---
 
-    def _baseline_for(self, cells):
-        """The baseline collector among cells of one workload and heap, and its mean
-        throughput: --baseline, else nogc when it has ok runs, else the fastest."""
-        medians = {k[0]: stats.mean_ci95([r.get("ops_per_s") for r in runs if r.ok])[0]
-                   for k, runs in cells.items()}
-        medians = {c: m for c, m in medians.items() if m}
-        if not medians:
-            return None, None
-        if self.baseline in medians:
-            return self.baseline, medians[self.baseline]
-        if self.baseline is None and "nogc" in medians:
-            return "nogc", medians["nogc"]
-        best = max(medians, key=medians.get)
-        return best, medians[best]
-
-    def throughput(self):
+    def common_baseline(self):
+        """The collector every throughput bar is divided by: --baseline, else nogc when it
+        has successful runs in every (workload, heap, threads, escape analysis) group;
+        None when there is no such collector (then the chart shows absolute values)."""
         groups = {}
         for key, runs in self.results.cells().items():
-            groups.setdefault((key[1], key[2], key[3], key[4]), {})[key] = runs
-        names = sorted(groups)
+            groups.setdefault((key[1],) + key[2:], {})[key[0]] = runs
+        if self.baseline:
+            return self.baseline
+        everywhere = [c for c in self.results.collectors()
+                      if all(any(r.ok for r in g.get(c, [])) for g in groups.values())]
+        return "nogc" if "nogc" in everywhere else None
+
+    def throughput(self):
+        workloads = self.results.workloads()
+        baseline = self.common_baseline()
         collectors = self.results.collectors()
-        fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(names) * max(1, len(collectors)) / 2), 4.4))
-        width = 0.8 / len(collectors)
-        baselines = []
-        for i, name in enumerate(names):
-            cells = groups[name]
-            base_name, base = self._baseline_for(cells)
-            baselines.append(base_name or "-")
-            for j, collector in enumerate(collectors):
-                key = (collector,) + name
-                runs = cells.get(key)
-                x = i - 0.4 + (j + 0.5) * width
-                if not runs:
+        fig, axes = self._grid(len(workloads), width=max(5.2, 0.32 * len(collectors) *
+                                                         len(self.heaps) + 1.5),
+                               cols=min(2, len(workloads)))
+        for ax, workload in zip(axes, workloads):
+            cells = self._cells_by(workload)
+            groups = sorted({k[2:] for k in cells},
+                            key=lambda g: (self.heaps.index(g[0]), g[1], g[2]))
+            width = 0.8 / len(collectors)
+            missing_base = []
+            for i, group in enumerate(groups):
+                base_runs = cells.get((baseline, workload) + group, []) if baseline else []
+                base = [r.get("ops_per_s") for r in base_runs if r.ok]
+                if baseline and not base:
+                    missing_base.append(group[0])
                     continue
-                ok = [r.get("ops_per_s") / base for r in runs if r.ok and base]
-                if not ok:
-                    ax.plot(x, 0.02, "x", color="red", markersize=9)
-                    ax.annotate(sorted({r.status for r in runs})[0], (x, 0.02), rotation=90,
-                                textcoords="offset points", xytext=(0, 8), ha="center",
-                                fontsize=7, color="red")
-                    continue
-                mean, half = stats.mean_ci95(ok)
-                ax.bar(x, mean, width, yerr=half, capsize=3, color=self.colour[collector],
-                       edgecolor="black", linewidth=0.4,
-                       label=collector if i == 0 or collector not in
-                       ax.get_legend_handles_labels()[1] else None)
-                if len(ok) < len(runs):
-                    ax.annotate(f"{len(runs) - len(ok)} failed", (x, mean), rotation=90,
-                                textcoords="offset points", xytext=(0, 10), ha="center",
-                                fontsize=6, color="red")
-        ax.axhline(1.0, color="black", linewidth=0.6)
-        ax.set_xticks(range(len(names)))
-        ax.set_xticklabels([f"{w}\nheap {h}" + (f" t={t}" if t != 1 else "") +
-                            (f" ea={ea}" if ea != "on" else "") + f"\n(vs {b})"
-                            for (w, h, t, ea), b in zip(names, baselines)], fontsize=7)
-        ax.set_ylabel("throughput / baseline (ops/s ratio)")
-        ax.set_title("Throughput normalised to the baseline collector "
-                     "(mean of reps, 95% confidence interval)")
-        ax.grid(True, axis="y", alpha=0.3)
-        handles, labels = ax.get_legend_handles_labels()
-        unique = dict(zip(labels, handles))
-        ax.legend(unique.values(), unique.keys(), fontsize=7)
-        fig.tight_layout()
+                for j, collector in enumerate(collectors):
+                    runs = cells.get((collector, workload) + group)
+                    if not runs:
+                        continue
+                    x = i - 0.4 + (j + 0.5) * width
+                    ok = [r.get("ops_per_s") for r in runs if r.ok]
+                    if not ok:
+                        self._mark_failed(ax, x, 0, runs, rotation=90)
+                        continue
+                    if baseline:
+                        value, low, high = stats.median_ratio_interval(base, ok)
+                    else:
+                        value, low, high, _ = stats.median_interval(ok)
+                        value, low, high = value / 1e6, low / 1e6, high / 1e6
+                    ax.bar(x, value, width, color=self.colour[collector], edgecolor="black",
+                           linewidth=0.4)
+                    if low is not None:
+                        ax.errorbar(x, value, yerr=[[value - low], [high - value]],
+                                    color="black", capsize=2, linewidth=0.8)
+            if baseline:
+                ax.axhline(1.0, color="black", linewidth=0.6)
+                ax.set_ylabel(f"throughput / {baseline}'s (median ratio)")
+            else:
+                ax.set_ylabel("throughput (M ops/s, median)")
+            ax.set_xticks(range(len(groups)))
+            ax.set_xticklabels([f"heap {g[0]}" + (f"\nt={g[1]}" if g[1] != 1 else "") +
+                                (f" ea={g[2]}" if g[2] != "on" else "") for g in groups],
+                               fontsize=8)
+            notes = self._notes(list(cells.items()))
+            if missing_base:
+                notes.append(f"no successful {baseline} run at heap {', '.join(missing_base)}:"
+                             " not drawn")
+            self._title(ax, f"{workload}: throughput", notes)
+            ax.grid(True, axis="y", alpha=0.3)
+        if baseline:
+            fig.suptitle(f"Throughput relative to {baseline} (ops/s, median of repetitions over "
+                         f"{baseline}'s median; 95% bootstrap interval over both sides' runs)",
+                         fontsize=10)
+        else:
+            fig.suptitle("Throughput (ops/s, median of repetitions, with its order-statistics "
+                         "interval; no collector ran everywhere to be a common baseline)",
+                         fontsize=10)
+        fig.tight_layout(rect=(0, 0, 1, 0.95))
+        self._legend_below(fig, heaps=False)
         return self._save(fig, "throughput")
 
     # --- MMU ---
@@ -217,26 +332,24 @@ class Charts:
         workloads = self.results.workloads()
         fig, axes = self._grid(len(workloads))
         for ax, workload in zip(axes, workloads):
-            for key, runs in self._cells_by(workload).items():
+            cells = list(self._cells_by(workload).items())
+            for key, runs in cells:
                 curves = [stats.mmu_curve([(p["start_ms"], p["duration_us"] / 1000)
                                            for p in r.pauses],
                                           r.get("wall_s", 0) * 1000, MMU_WINDOWS_MS)
                           for r in runs if r.ok]
-                label = self._cell_name(key) + self._failure_note(runs)
                 if not curves:
-                    ax.plot([], [], color=self.colour[key[0]], label=label)
                     continue
                 curve = np.median(np.array(curves, dtype=float), axis=0)
-                ax.plot(MMU_WINDOWS_MS, curve, color=self.colour[key[0]], label=label,
-                        linestyle="-" if key[4] == "on" else "--")
+                ax.plot(MMU_WINDOWS_MS, curve, **self._line_kwargs(key))
             ax.set_xscale("log")
             ax.set_ylim(-0.02, 1.02)
-            ax.set_title(f"{workload}: minimum mutator utilisation")
+            self._title(ax, f"{workload}: minimum mutator utilisation", self._notes(cells))
             ax.set_xlabel("window (ms, log scale)")
-            ax.set_ylabel("MMU (median over reps)")
+            ax.set_ylabel("MMU (median over repetitions)")
             ax.grid(True, which="both", alpha=0.3)
-            ax.legend(fontsize=7, loc="lower right")
         fig.tight_layout()
+        self._legend_below(fig)
         return self._save(fig, "mmu")
 
     # --- time-space ---
@@ -244,80 +357,114 @@ class Charts:
     def time_space(self):
         by_workload = {}
         for key, runs in self.results.cells().items():
-            by_workload.setdefault(key[1], {}).setdefault(key[0], []).append((key, runs))
-        workloads = [w for w, c in by_workload.items()
-                     if any(len({k[2] for k, _ in cells}) > 1 for cells in c.values())]
+            by_workload.setdefault(key[1], {}).setdefault(key[0:1] + key[3:], []).append(
+                (key, runs))
+        workloads = sorted(w for w, lines in by_workload.items()
+                           if any(len(cells) > 1 for cells in lines.values()))
         if not workloads:
             return []
-        fig, axes = plt.subplots(2, len(workloads), figsize=(5.2 * len(workloads), 6.6),
+        multiples = all(r.get("heap_x") for r in self.results.runs if r.ok)
+        fig, axes = plt.subplots(2, len(workloads), figsize=(5.4 * len(workloads), 7.2),
                                  squeeze=False)
-        for col, workload in enumerate(sorted(workloads)):
+        for col, workload in enumerate(workloads):
             top, bottom = axes[0][col], axes[1][col]
-            for collector, cells in by_workload[workload].items():
+            all_cells = []
+            for line, cells in sorted(by_workload[workload].items()):
+                all_cells += cells
                 points = []
                 for key, runs in cells:
                     ok = [r for r in runs if r.ok]
-                    x = (float(ok[0].get("heap_x")) if ok and ok[0].get("heap_x")
+                    x = (float(runs[0].get("heap_x") or 0) if multiples
                          else runs[0].heap_bytes / 2**20)
                     if not ok:
                         for ax in (top, bottom):
-                            ax.plot(x, 0, "x", color="red")
+                            self._mark_failed(ax, x, 0, runs)
                         continue
-                    points.append((x, stats.median([r.get("wall_s") for r in ok]),
-                                   stats.median([r.get("gc_cpu_s") for r in ok])))
-                points.sort()
-                if points:
-                    xs, wall, gc = zip(*points)
-                    top.plot(xs, wall, "o-", color=self.colour[collector], label=collector)
-                    bottom.plot(xs, gc, "o-", color=self.colour[collector], label=collector)
-            uses_multiples = any(r.get("heap_x") for _, runs in
-                                 sum(by_workload[workload].values(), []) for r in runs)
-            xlabel = "heap (multiple of minimum heap)" if uses_multiples else "heap (MiB)"
-            top.set_title(f"{workload}: total time vs heap size")
+                    points.append((x, stats.median_interval([r.get("wall_s") for r in ok]),
+                                   stats.median_interval([r.get("gc_cpu_s") for r in ok])))
+                points.sort(key=lambda p: p[0])
+                if not points:
+                    continue
+                colour = self.colour[line[0]]
+                marker = "os^Dv"[self.variants.index(line[1:]) % 5]
+                for ax, index in ((top, 1), (bottom, 2)):
+                    xs = [p[0] for p in points]
+                    med = [p[index][0] for p in points]
+                    err = [[p[index][0] - p[index][1] for p in points],
+                           [p[index][2] - p[index][0] for p in points]]
+                    ax.errorbar(xs, med, yerr=err, color=colour, marker=marker, markersize=4,
+                                capsize=2, linewidth=1.3)
+            xlabel = ("heap size (multiple of the collector's minimum heap for the workload)"
+                      if multiples else "heap size (MiB)")
+            self._title(top, f"{workload}: total time vs heap size", self._notes(all_cells))
             top.set_ylabel("wall time (s, median)")
-            bottom.set_title(f"{workload}: GC time vs heap size")
+            self._title(bottom, f"{workload}: GC time vs heap size")
             bottom.set_ylabel("GC CPU time (s, median)")
             for ax in (top, bottom):
-                ax.set_xlabel(xlabel)
-                ax.set_xscale("log")
-                ax.grid(True, which="both", alpha=0.3)
-                ax.legend(fontsize=7)
-        fig.tight_layout()
+                ax.set_xlabel(xlabel, fontsize=8)
+                ax.set_ylim(bottom=0)
+                xs = sorted({float(r.get("heap_x") or 0) if multiples
+                             else r.heap_bytes / 2**20 for r in self.results.runs
+                             if r.workload == workload})
+                ax.set_xticks(xs)
+                ax.set_xticklabels([f"{x:g}x" if multiples else f"{x:g}" for x in xs],
+                                   fontsize=8)
+                ax.grid(True, alpha=0.3)
+        fig.suptitle("Time-space trade-off: medians of repetitions with their "
+                     "order-statistics interval", fontsize=10)
+        fig.tight_layout(rect=(0, 0, 1, 0.96))
+        self._legend_below(fig, heaps=False)
         return self._save(fig, "time_space")
 
     # --- mutator latency ---
 
     def latency(self):
-        workloads = self.results.workloads()
-        fig, axes = self._grid(len(workloads), width=6.0)
-        for ax, workload in zip(axes, workloads):
+        """Batch latency by percentile (HdrHistogram's percentile distribution) from the
+        latency.csv histograms, all repetitions pooled; simple and metered side by side,
+        with the host's floor: the hiccup meter's worst lateness in the same runs."""
+        workloads = [w for w in self.results.workloads()
+                     if any(r.latency for r in self.results.runs if r.workload == w)]
+        if not workloads:
+            return []
+        fig, axes = plt.subplots(len(workloads), 2, figsize=(12, 3.9 * len(workloads)),
+                                 squeeze=False)
+        quantiles = np.concatenate([np.linspace(0, 0.9, 10), 1 - np.logspace(-1.05, -5, 40)])
+        for row, workload in enumerate(workloads):
             cells = list(self._cells_by(workload).items())
-            width = 0.8 / 8
-            for i, (key, runs) in enumerate(cells):
-                ok = [r for r in runs if r.ok]
-                if not ok:
-                    ax.plot(i, 1, "x", color="red", markersize=10)
-                    ax.annotate(runs[0].status, (i, 1), textcoords="offset points",
-                                xytext=(0, 6), ha="center", fontsize=7, color="red")
-                    continue
-                for m, kind in enumerate(("", "metered_")):
-                    for j, (name, _) in enumerate(PERCENTILES):
-                        column = f"latency_{kind}{name.replace('.', '')}_us"
-                        value = stats.median([r.get(column) for r in ok]) or 1e-3
-                        ax.bar(i - 0.4 + (m * 4 + j + 0.5) * width, value, width,
-                               color=self.colour[key[0]], alpha=0.35 + 0.65 * j / 3,
-                               hatch="//" if kind else None, edgecolor="black", linewidth=0.4,
-                               label=(f"{'metered' if kind else 'simple'} {name}"
-                                      if i == 0 else None))
-            ax.set_xticks(range(len(cells)))
-            ax.set_xticklabels([self._cell_name(k) + self._failure_note(r) for k, r in cells],
-                               rotation=30, ha="right", fontsize=7)
-            ax.set_yscale("log")
-            ax.set_ylabel("batch latency (µs, log scale)")
-            ax.set_title(f"{workload}: mutator latency, simple and metered (hatched)")
-            ax.grid(True, axis="y", which="both", alpha=0.3)
-            ax.legend(fontsize=6, ncol=2)
+            floors = [r.get("hiccup_max_us") for _, runs in cells for r in runs
+                      if r.ok and r.get("hiccup_max_us") is not None]
+            for ax, kind in zip(axes[row], ("simple", "metered")):
+                for key, runs in cells:
+                    merged = {}
+                    for r in runs:
+                        if r.ok:
+                            for lower, upper, count in r.latency.get(kind, []):
+                                merged[(lower, upper)] = merged.get((lower, upper), 0) + count
+                    if not merged:
+                        continue
+                    buckets = [(lo, up, c) for (lo, up), c in merged.items()]
+                    values = stats.histogram_percentiles(buckets, quantiles * 100)
+                    total = sum(merged.values())
+                    # No more resolution than the batches can give.
+                    keep = quantiles <= 1 - 1 / max(total, 1)
+                    ax.plot(nines(quantiles[keep]), np.array(values, dtype=float)[keep] / 1e3,
+                            **self._line_kwargs(key))
+                if floors:
+                    ax.axhline(stats.median(floors), color="black", linestyle=":",
+                               linewidth=1)
+                ax.set_yscale("log")
+                ticks = [0, 0.9, 0.99, 0.999, 0.9999, 0.99999]
+                ax.set_xticks(nines(np.array(ticks)))
+                ax.set_xticklabels(["0%", "90%", "99%", "99.9%", "99.99%", "99.999%"])
+                ax.set_xlabel("percentile")
+                ax.set_ylabel("batch latency (µs, log scale)")
+                self._title(ax, f"{workload}: {kind} latency by percentile",
+                            self._notes(cells) if kind == "simple" else ())
+                ax.grid(True, which="both", alpha=0.3)
         fig.tight_layout()
+        floor = Line2D([], [], color="black", linestyle=":",
+                       label="host floor: hiccup max (median over the runs)")
+        self._legend_below(fig, extra=[floor])
         return self._save(fig, "latency")
 
     # --- timeline of one run ---
@@ -331,28 +478,41 @@ class Charts:
                 chosen.append((key, ok[0]))
         if not chosen:
             return []
-        fig, axes = plt.subplots(len(chosen), 1, figsize=(10, 2.4 * len(chosen)), squeeze=False)
+        fig, axes = plt.subplots(len(chosen), 1, figsize=(10, 2.2 * len(chosen)), squeeze=False)
+        kinds, phases = set(), set()
         for ax, (key, run) in zip(axes[:, 0], chosen):
             xs, ys = [], []
+            wall_ms = run.get("wall_s", 0) * 1000
+            for ph in run.phases:
+                if not ph["in_pause"]:
+                    phases.add(ph["phase"])
+                    ax.axvspan(ph["start_ms"], ph["start_ms"] + ph["duration_us"] / 1000,
+                               color=PHASE_COLOURS.get(ph["phase"], "#BBBBBB"), alpha=0.35,
+                               linewidth=0)
             for p in sorted(run.pauses, key=lambda p: p["start_ms"]):
                 start, end = p["start_ms"], p["start_ms"] + p["duration_us"] / 1000
                 xs += [start, end]
                 ys += [p["heap_before_bytes"] / 2**20, p["heap_after_bytes"] / 2**20]
-                ax.axvspan(start, max(end, start + 0.001 * run.get("wall_s", 1) * 1000),
-                           color="red", alpha=0.5, linewidth=0)
-            for ph in run.phases:
-                if not ph["in_pause"]:
-                    ax.axvspan(ph["start_ms"], ph["start_ms"] + ph["duration_us"] / 1000,
-                               color="#56B4E9", alpha=0.25, linewidth=0)
+                kinds.add(p["kind"])
+                ax.axvspan(start, max(end, start + 0.001 * wall_ms),
+                           color=KIND_COLOURS.get(p["kind"], "#444444"), alpha=0.7,
+                           linewidth=0)
             ax.plot(xs, ys, color=self.colour[key[0]], linewidth=1)
             if not run.pauses:
                 ax.text(0.5, 0.5, "no pauses in this run", ha="center", transform=ax.transAxes)
-            ax.set_xlim(0, run.get("wall_s", 0) * 1000)
-            ax.set_ylabel("heap in use (MiB)")
-            ax.set_title(f"{workload}, {self._cell_name(key)}, run {run.key}: heap in use "
-                         "(at pause boundaries), pauses red, concurrent GC work blue",
-                         fontsize=9)
+            ax.set_xlim(0, wall_ms)
+            ax.set_ylabel("heap in use\n(MiB)")
+            ax.set_title(f"{workload}, {self._cell_name(key)}, run {run.key}", fontsize=9,
+                         color=self.colour[key[0]])
             ax.grid(True, alpha=0.3)
         axes[-1][0].set_xlabel("time since the start of the measured iteration (ms)")
         fig.tight_layout()
+        handles = [Line2D([], [], color="black", linewidth=1,
+                          label="heap in use at pause boundaries")]
+        handles += [Patch(color=KIND_COLOURS.get(k, "#444444"), alpha=0.7, label=f"pause: {k}")
+                    for k in sorted(kinds)]
+        handles += [Patch(color=PHASE_COLOURS.get(p, "#BBBBBB"), alpha=0.35,
+                          label=f"concurrent {p}") for p in sorted(phases)]
+        fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                   ncol=min(len(handles), 4), fontsize=8, frameon=False)
         return self._save(fig, "timeline")

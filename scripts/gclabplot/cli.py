@@ -5,7 +5,7 @@ import os
 import sys
 
 from .charts import Charts
-from .lbo import lbo_chart, lbo_rows
+from .lbo import COLUMNS as LBO_COLUMNS, lbo_chart, lbo_rows
 from .report import write_report
 from .results import ResultsError, load
 
@@ -14,8 +14,7 @@ def _write_lbo_csv(rows, path):
     tmp = path + ".tmp"
     with open(tmp, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(("workload", "heap", "threads", "escape_analysis", "collector",
-                         "lbo_wall", "lbo_cpu", "failures"))
+        writer.writerow(LBO_COLUMNS)
         for row in rows:
             writer.writerow([("" if v is None else f"{v:.4f}" if isinstance(v, float) else v)
                              for v in row])
@@ -42,8 +41,9 @@ def main(argv, report):
                      "from a gclab results folder into RESULTS_DIR/charts/"))
     parser.add_argument("results_dir")
     parser.add_argument("--svg", action="store_true", help="also write SVG charts")
-    parser.add_argument("--baseline", help="collector to normalise throughput to "
-                        "(default: nogc when present, else the fastest)")
+    parser.add_argument("--baseline", help="collector to divide every throughput by "
+                        "(default: nogc when it ran successfully in every cell group; "
+                        "else absolute throughput)")
     parser.add_argument("--report", action="store_true", help="also write report.html")
     args = parser.parse_args(argv[1:])
     try:

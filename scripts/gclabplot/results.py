@@ -9,7 +9,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Columns this code reads; a runs.csv without them is not ours.
 RUN_COLUMNS = ("run_key", "cell", "rep", "collector", "workload", "size", "heap_bytes",
@@ -23,6 +23,7 @@ RUN_COLUMNS = ("run_key", "cell", "rep", "collector", "workload", "size", "heap_
 PAUSE_COLUMNS = ("run_key", "cycle", "kind", "cause", "start_ms", "duration_us",
                  "heap_before_bytes", "heap_after_bytes")
 PHASE_COLUMNS = ("run_key", "cycle", "phase", "in_pause", "start_ms", "duration_us")
+LATENCY_COLUMNS = ("run_key", "kind", "lower_ns", "upper_ns", "count")
 NUMERIC = {"cell", "rep", "heap_bytes", "threads", "wall_s", "mutator_cpu_s", "gc_cpu_s",
            "ops", "ops_per_s", "collections", "pause_total_ms", "cycle", "start_ms",
            "duration_us", "heap_before_bytes", "heap_after_bytes", "in_pause", "heap_x"}
@@ -50,6 +51,8 @@ class Run:
     noisy_because: str = ""
     pauses: list = field(default_factory=list)   # dicts: start_ms, duration_us, ...
     phases: list = field(default_factory=list)
+    # latency.csv: {"simple" | "metered": [(lower_ns, upper_ns, count)]}
+    latency: dict = field(default_factory=dict)
 
     @property
     def ok(self):
@@ -71,12 +74,25 @@ class Results:
     def workloads(self):
         return sorted({r.workload for r in self.runs})
 
+    def heaps(self):
+        """The heap labels in increasing order (multiples, else MiB)."""
+        return sorted({r.heap_label for r in self.runs}, key=heap_order)
+
     def cells(self):
         """Runs grouped by cell, in cell order: {(collector, workload, heap, threads, ea): [runs]}."""
         groups = {}
         for run in sorted(self.runs, key=lambda r: (r.cell, r.rep)):
             groups.setdefault(cell_key(run), []).append(run)
         return groups
+
+
+def heap_order(label):
+    """Sort key of a heap label: "1.5x" < "2x", "64 MiB" < "512 MiB"."""
+    number = label.split()[0].rstrip("x")
+    try:
+        return (0 if label.endswith("x") else 1, float(number))
+    except ValueError:
+        return (2, label)
 
 
 def cell_key(run):
@@ -133,6 +149,8 @@ def load(path):
     run_rows = _read_csv(os.path.join(path, "runs.csv"), RUN_COLUMNS, f"{path}/runs.csv")
     pause_rows = _read_csv(os.path.join(path, "pauses.csv"), PAUSE_COLUMNS, f"{path}/pauses.csv")
     phase_rows = _read_csv(os.path.join(path, "phases.csv"), PHASE_COLUMNS, f"{path}/phases.csv")
+    latency_rows = _read_csv(os.path.join(path, "latency.csv"), LATENCY_COLUMNS,
+                             f"{path}/latency.csv")
     runs = {}
     for row in run_rows:
         try:
@@ -159,4 +177,15 @@ def load(path):
                                    "which runs.csv does not have")
             getattr(run, attr).append({k: (_number(v) if k in NUMERIC else v)
                                        for k, v in row.items()})
+    for row in latency_rows:
+        run = runs.get(row["run_key"])
+        if run is None:
+            raise ResultsError(f"{path}/latency.csv names run {row['run_key']}, "
+                               "which runs.csv does not have")
+        try:
+            bucket = (int(row["lower_ns"]), int(row["upper_ns"]), int(row["count"]))
+        except ValueError:
+            raise ResultsError(f"{path}/latency.csv has a malformed bucket: "
+                               f"{','.join(row.values())}") from None
+        run.latency.setdefault(row["kind"], []).append(bucket)
     return Results(path=path, manifest=manifest, runs=list(runs.values()))

@@ -64,3 +64,107 @@ def mmu_curve(pauses, wall_ms, windows_ms):
         paused = paused_until(candidates + w) - paused_until(candidates)
         curve.append(float(1.0 - paused.max() / w))
     return curve
+
+
+def median_interval(values):
+    """(median, low, high, confidence): the distribution-free interval for the median
+    from order statistics, as gclab's tables print it (harness/stats.h,
+    MedianWithInterval): [x(k), x(n+1-k)] for the largest k whose coverage is at least
+    95%; with fewer than 6 values, [min, max] and the coverage it has (75% for 3)."""
+    values = sorted(v for v in values if v is not None)
+    n = len(values)
+    if not n:
+        return None, None, None, 0.0
+    med = statistics.median(values)
+    below, term, k, confidence = 0.0, 0.5 ** n, 0, 0.0
+    for candidate in range(1, n // 2 + 1):
+        below += term
+        term = term * (n - (candidate - 1)) / candidate
+        if 1 - 2 * below >= 0.95:
+            k, confidence = candidate, 1 - 2 * below
+        else:
+            break
+    if k == 0:
+        return med, values[0], values[-1], 1 - 2 * 0.5 ** n
+    return med, values[k - 1], values[n - k], confidence
+
+
+def mann_whitney_p(a, b):
+    """Two-sided Mann-Whitney U p-value, as `gclab compare` computes it: exact by
+    counting rank arrangements without ties (both sides <= 50), else the normal
+    approximation with tie and continuity corrections. 1 when a side is empty."""
+    m, n = len(a), len(b)
+    if not m or not n:
+        return 1.0
+    pooled = sorted([(x, True) for x in a] + [(x, False) for x in b], key=lambda p: p[0])
+    rank_sum_a, tie_term, i = 0.0, 0.0, 0
+    while i < len(pooled):
+        j = i
+        while j < len(pooled) and pooled[j][0] == pooled[i][0]:
+            j += 1
+        mean_rank = (i + 1 + j) / 2
+        rank_sum_a += mean_rank * sum(1 for k in range(i, j) if pooled[k][1])
+        tie_term += (j - i) ** 3 - (j - i)
+        i = j
+    u_a = rank_sum_a - m * (m + 1) / 2
+    u_min = min(u_a, m * n - u_a)
+    if tie_term == 0 and m <= 50 and n <= 50:
+        # counts[i][j][u]: arrangements of i a-values and j b-values with statistic u.
+        counts = {(0, 0): [1]}
+        for i in range(m + 1):
+            for j in range(n + 1):
+                if i == 0 and j == 0:
+                    continue
+                row = [0] * (i * j + 1)
+                if i > 0:  # the largest value is an a: it beats all j b-values
+                    for u, c in enumerate(counts[(i - 1, j)]):
+                        row[u + j] += c
+                if j > 0:
+                    for u, c in enumerate(counts[(i, j - 1)]):
+                        row[u] += c
+                counts[(i, j)] = row
+        dist = counts[(m, n)]
+        return min(1.0, 2 * sum(dist[:int(u_min) + 1]) / sum(dist))
+    total = m + n
+    variance = m * n / 12 * ((total + 1) - tie_term / (total * (total - 1)))
+    if variance <= 0:
+        return 1.0
+    z = max(0.0, abs(u_a - m * n / 2) - 0.5) / math.sqrt(variance)
+    return min(1.0, math.erfc(z / math.sqrt(2)))
+
+
+def median_ratio_interval(base, other, resamples=10000, seed=1):
+    """(median(other) / median(base), low, high): a 95% percentile-bootstrap interval
+    that resamples both sides independently, so it carries the noise of both."""
+    base = np.asarray([v for v in base if v is not None], dtype=float)
+    other = np.asarray([v for v in other if v is not None], dtype=float)
+    if not len(base) or not len(other) or np.median(base) == 0:
+        return None, None, None
+    ratio = float(np.median(other) / np.median(base))
+    rng = np.random.default_rng(seed)
+    num = np.median(rng.choice(other, size=(resamples, len(other))), axis=1)
+    den = np.median(rng.choice(base, size=(resamples, len(base))), axis=1)
+    keep = den != 0
+    ratios = num[keep] / den[keep]
+    if not len(ratios):
+        return ratio, None, None
+    return ratio, float(np.quantile(ratios, 0.025)), float(np.quantile(ratios, 0.975))
+
+
+def histogram_percentiles(buckets, percentiles):
+    """Percentiles from latency.csv buckets [(lower_ns, upper_ns, count)]: for each p, the
+    upper bound of the bucket where the cumulative count first reaches p% (at most
+    1% above the exact value)."""
+    buckets = sorted(buckets)
+    total = sum(c for _, _, c in buckets)
+    result = []
+    for p in percentiles:
+        need = math.ceil(total * p / 100) if total else 0
+        seen, value = 0, None
+        for _, upper, count in buckets:
+            seen += count
+            if seen >= max(need, 1):
+                value = upper
+                break
+        result.append(value)
+    return result

@@ -12,6 +12,12 @@ import sys
 import tempfile
 import unittest
 
+sys.path.insert(0, os.path.join(sys.argv[1], "scripts"))
+from gclabplot import stats  # noqa: E402
+from gclabplot.charts import Charts  # noqa: E402
+from gclabplot.lbo import lbo_rows  # noqa: E402
+from gclabplot.results import load  # noqa: E402
+
 SOURCE_DIR = sys.argv[1]
 REAL_RESULTS = sys.argv[2]
 FIXTURE = os.path.join(SOURCE_DIR, "tests", "scripts", "fixture-results")
@@ -88,6 +94,64 @@ class PlotTest(unittest.TestCase):
         self.assertIn("other processes used 0.61 CPUs", noisy_section)
         self.assertIn("1 !", page)  # the summary's noisy column
 
+    def test_latency_histograms_agree_with_the_exact_percentiles(self):
+        results = load(FIXTURE)
+        checked = 0
+        for run in results.runs:
+            if not run.ok or not run.latency.get("simple"):
+                continue
+            for kind, column in (("simple", "latency_p99_us"),
+                                 ("metered", "latency_metered_p99_us")):
+                total = sum(c for _, _, c in run.latency[kind])
+                self.assertEqual(total, run.get("latency_batches"), run.key)
+                from_histogram = stats.histogram_percentiles(run.latency[kind], [99])[0] / 1e3
+                exact = run.get(column)
+                # The bucket's upper bound: never below the exact value, at most 1% above.
+                self.assertGreaterEqual(from_histogram, exact - 1e-3, run.key)
+                self.assertLessEqual(from_histogram, exact * 1.01 + 1e-3, run.key)
+                checked += 1
+        self.assertGreater(checked, 10)
+
+    def test_one_throughput_baseline_for_the_whole_chart(self):
+        results = load(FIXTURE)
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        # nogc ran out of memory everywhere in the fixture: no common baseline, so the
+        # chart shows absolute values rather than a different baseline per panel.
+        self.assertIsNone(Charts(results, tmp).common_baseline())
+        self.assertEqual(Charts(results, tmp, baseline="copying").common_baseline(), "copying")
+        for run in results.runs:
+            if run.collector == "nogc":
+                run.status = "ok"
+                run.metrics.update(ops_per_s=1.0)
+        self.assertEqual(Charts(results, tmp).common_baseline(), "nogc")
+
+    def test_lbo_has_one_bound_per_benchmark_over_all_heaps(self):
+        rows = lbo_rows(load(FIXTURE))
+        by_benchmark = {}
+        for row in rows:
+            by_benchmark.setdefault(row[:3], set()).add((row[7], row[8]))
+        self.assertEqual(len(by_benchmark), 2)  # binary-trees and server
+        for bench, bounds in by_benchmark.items():
+            self.assertEqual(len(bounds), 1, f"{bench} has several bounds: {bounds}")
+        for row in rows:
+            if row[5] is not None:
+                self.assertGreaterEqual(row[5], 0)
+                self.assertGreaterEqual(row[6], 0)
+        self.assertEqual(len({row[3] for row in rows}), 2)  # both heaps in one benchmark
+
+    def test_statistics_match_gclab_compare(self):
+        self.assertAlmostEqual(stats.mann_whitney_p([1, 2, 3], [4, 5, 6]), 0.1)
+        self.assertAlmostEqual(stats.mann_whitney_p([1, 2, 3, 4], [5, 6, 7, 8]), 2 / 70)
+        self.assertEqual(stats.median_interval([3, 1, 2]), (2, 1, 3, 0.75))
+        med, low, high, confidence = stats.median_interval(list(range(1, 11)))
+        self.assertEqual((med, low, high), (5.5, 2, 9))
+        self.assertGreaterEqual(confidence, 0.95)
+        ratio, low, high = stats.median_ratio_interval([10, 10.5, 9.5], [20, 21, 19])
+        self.assertAlmostEqual(ratio, 2.0)
+        self.assertLess(low, 2.0)
+        self.assertGreater(high, 2.0)
+
     def expect_one_error_line(self, folder, fragment):
         out = run(PLOT, folder)
         self.assertEqual(out.returncode, 2, out.stderr)
@@ -114,7 +178,7 @@ class PlotTest(unittest.TestCase):
         with open(path, "w") as f:
             json.dump(manifest, f)
         self.expect_one_error_line(folder, "has results schema version 2; these scripts read "
-                                           "version 4")
+                                           "version 5")
 
     def test_malformed_manifest_and_runs(self):
         folder = self.copy(FIXTURE)
