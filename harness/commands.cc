@@ -243,6 +243,11 @@ absl::StatusOr<size_t> MeasureMinHeap(const MatrixSpec& spec, const MinHeapKey& 
   probe_spec.warmup = 0;
   probe_spec.verify = false;
   probe_spec.trace = false;
+  // A probe asks only whether the run fits: no pause, phase or latency records, no
+  // hiccup meter (server alone records millions of batches).
+  probe_spec.instrument = false;
+  probe_spec.hiccup_meter = false;
+  probe_spec.raw_latency = false;
   int probes = 0;
   auto probe = [&](size_t bytes) -> absl::StatusOr<bool> {
     if (interrupted.load()) return absl::CancelledError("interrupted");

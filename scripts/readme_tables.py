@@ -4,11 +4,10 @@ is regenerated from a run rather than typed:
 
   scripts/readme_tables.py results/reference
 
-One row per collector and (workload, heap, threads, escape analysis) cell: medians over
-the cell's ok runs of wall time, wall time relative to the fastest collector of the
-cell, collections, maximum pause, GC CPU, and the batch-latency p99.9 next to the host
-floor (the hiccup meter's maximum) of the same runs; failed cells show their status,
-and noisy runs are counted. Then the two ranges the README quotes under the table.
+One table per benchmark (workload, threads, escape analysis): a row per collector, a
+column per heap size, each cell the median wall time and maximum pause over the cell's
+ok runs; failed cells show their status and cells with noisy runs are starred. Then
+the ranges the README quotes under the tables.
 Only the Python standard library.
 """
 import csv
@@ -24,6 +23,11 @@ def two_digits(value):
     if value >= 10:
         return f"{value:.1f}".rstrip("0").rstrip(".")
     return f"{value:.2g}"
+
+
+def heap_order(label):
+    number = label.split()[0].rstrip("x")
+    return (0 if label.endswith("x") else 1, float(number))
 
 
 def median(rows, column):
@@ -44,34 +48,34 @@ def main():
                 else f"{int(row['heap_bytes']) / 2**20:g} MiB")
         key = (row["workload"], heap, row["threads"], row["escape_analysis"])
         cells.setdefault(key, {}).setdefault(row["collector"], []).append(row)
-    print("| workload, heap | collector | wall s | vs best | collections | max pause ms "
-          "| GC CPU s | batch p99.9 ms | host floor ms | noisy runs |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for (workload, heap, threads, escape), by_collector in sorted(cells.items()):
-        ok = {c: [r for r in runs if r["status"] == "ok"] for c, runs in by_collector.items()}
-        walls = {c: median(runs, "wall_s") for c, runs in ok.items() if runs}
-        best = min(walls.values()) if walls else None
-        label = f"{workload}, {heap}" + (f", t={threads}" if threads != "1" else "") + \
+    heaps = sorted({k[1] for k in cells}, key=heap_order)
+    benchmarks = sorted({(k[0], k[2], k[3]) for k in cells})
+    for workload, threads, escape in benchmarks:
+        label = workload + (f", t={threads}" if threads != "1" else "") + \
             (f", ea={escape}" if escape != "on" else "")
-        order = sorted(by_collector, key=lambda c: (c not in walls, walls.get(c, 0), c))
-        for i, collector in enumerate(order):
-            runs = ok[collector]
-            first = label if i == 0 else ""
-            if not runs:
-                statuses = sorted({r["status"] for r in by_collector[collector]})
-                print(f"| {first} | {collector} | {'/'.join(statuses)} | | | | | | | |")
-                continue
-            pause = median(runs, "pause_max_us")
-            noisy = sum(r["noisy"] == "1" for r in runs)
-            cols = [f"{walls[collector]:.3f}", f"{walls[collector] / best:.2f}",
-                    f"{median(runs, 'collections'):.0f}",
-                    two_digits(pause / 1000) if pause else "",
-                    f"{median(runs, 'gc_cpu_s'):.3f}",
-                    two_digits(median(runs, "latency_p999_us") / 1000),
-                    two_digits(median(runs, "hiccup_max_us") / 1000)
-                    if median(runs, "hiccup_max_us") is not None else "",
-                    f"{noisy}/{len(by_collector[collector])}"]
-            print(f"| {first} | {collector} | " + " | ".join(cols) + " |")
+        mine = {k[1]: v for k, v in cells.items() if (k[0], k[2], k[3]) == (workload, threads, escape)}
+        columns = [h for h in heaps if h in mine]
+        collectors = sorted({c for by in mine.values() for c in by})
+        print(f"\n{label}: median wall time in s, and maximum pause in ms, at each heap; "
+              "failed cells show their status, * marks cells with noisy runs\n")
+        print("| collector | " + " | ".join(f"heap {h}" for h in columns) + " |")
+        print("|---|" + "---|" * len(columns))
+        for collector in collectors:
+            parts = []
+            for heap in columns:
+                runs = mine[heap].get(collector, [])
+                ok = [r for r in runs if r["status"] == "ok"]
+                if not runs:
+                    parts.append("")
+                    continue
+                if not ok:
+                    parts.append("/".join(sorted({r["status"] for r in runs})))
+                    continue
+                pause = median(ok, "pause_max_us")
+                noisy = "*" if any(r["noisy"] == "1" for r in ok) else ""
+                parts.append(f"{median(ok, 'wall_s'):.3f} / "
+                             f"{two_digits(pause / 1000) if pause else 'no pause'}{noisy}")
+            print(f"| {collector} | " + " | ".join(parts) + " |")
     ranges(cells)
     pause_ranges(sys.argv[1], rows)
 

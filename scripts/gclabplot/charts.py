@@ -37,6 +37,20 @@ LATENCY_NINES = np.array([0, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0
                           0.99999])
 
 
+def plain_log_ticks(ax, axis="x"):
+    """Tick labels of a log axis as plain numbers (400, 1000), not 4x10^2."""
+    from matplotlib.ticker import FuncFormatter
+    formatter = FuncFormatter(lambda v, _: f"{v:g}")
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_formatter(formatter)
+
+    def minor(v, _):  # 2 and 5 of each decade, where the axis spans under two decades
+        low, high = sorted(target.get_view_interval())
+        narrow = low > 0 and high / low < 100
+        return f"{v:g}" if narrow and f"{v:g}".lstrip("0.")[:1] in ("2", "5") else ""
+    target.set_minor_formatter(FuncFormatter(minor))
+
+
 def nines(p):
     """The x position of quantile p on a latency percentile axis: -log10(1 - p)."""
     return -np.log10(1 - np.minimum(p, 0.999999))
@@ -191,6 +205,7 @@ class Charts:
                 notes.append("no pauses: " + ", ".join(quiet))
             if ax.lines:
                 ax.set_xscale("log")
+                plain_log_ticks(ax)
             else:
                 ax.text(0.5, 0.5, "no pauses in the measured iterations", ha="center",
                         transform=ax.transAxes)
@@ -227,6 +242,7 @@ class Charts:
                            color=self.colour[key[0]], alpha=0.35 + 0.65 * j / 3,
                            edgecolor="black", linewidth=0.4)
             ax.set_yscale("log")
+            plain_log_ticks(ax, "y")
             for i in quiet:  # a cell without pauses says so, at the foot of the axis
                 ax.text(i, 0.02, "no pauses", transform=ax.get_xaxis_transform(),
                         rotation=90, ha="center", va="bottom", fontsize=7, color="#555555")
@@ -343,6 +359,7 @@ class Charts:
                 curve = np.median(np.array(curves, dtype=float), axis=0)
                 ax.plot(MMU_WINDOWS_MS, curve, **self._line_kwargs(key))
             ax.set_xscale("log")
+            plain_log_ticks(ax)
             ax.set_ylim(-0.02, 1.02)
             self._title(ax, f"{workload}: minimum mutator utilisation", self._notes(cells))
             ax.set_xlabel("window (ms, log scale)")
@@ -453,6 +470,7 @@ class Charts:
                     ax.axhline(stats.median(floors), color="black", linestyle=":",
                                linewidth=1)
                 ax.set_yscale("log")
+                plain_log_ticks(ax, "y")
                 ticks = [0, 0.9, 0.99, 0.999, 0.9999, 0.99999]
                 ax.set_xticks(nines(np.array(ticks)))
                 ax.set_xticklabels(["0%", "90%", "99%", "99.9%", "99.99%", "99.999%"])

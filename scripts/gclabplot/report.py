@@ -155,6 +155,9 @@ def findings(results):
                 left_out.append(collector)
                 continue
             candidates[collector] = ok
+        if not candidates:
+            out.append({"group": group, "finding": None, "left_out": left_out})
+            continue
         for title, column, higher in FINDINGS:
             values = {c: [r.get(column) for r in ok if r.get(column) is not None]
                       for c, ok in candidates.items()}
@@ -187,6 +190,12 @@ def _findings_html(results):
             _, heap, threads, ea = f["group"]
             where = f"heap {heap}" + (f", t={threads}" if threads != 1 else "") + \
                 (f", ea={ea}" if ea != "on" else "")
+            if f["finding"] is None:
+                why = (f"no collector collected here ({', '.join(f['left_out'])} never did)"
+                       if f["left_out"] else "no successful runs")
+                table.append((where, "-", why, Value("-"), "-", Value("-"), Value("-"),
+                              Value("-")))
+                continue
             column = f["column"]
             best = _interval(column, f["best_values"])
             if "second" in f:

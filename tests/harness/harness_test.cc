@@ -446,7 +446,7 @@ TEST(HarnessTest, AFullDiskStopsTheMatrixAndResumeCompletesIt) {
 TEST(HarnessTest, WriteLimitStopsTheMatrixAndResumeCompletesIt) {
   const std::string whole = TempDir("limit-whole");
   ASSERT_EQ(Gclab(ResumeMatrix(whole)), 0);
-  // Room for every run's files but not for the assembled latency.csv.
+  // Room for every run's files but not for all the assembled files.
   const std::string out = TempDir("limited");
   EXPECT_EQ(WaitFor(StartGclab(ResumeMatrix(out), 16 * 1024)), 1);
   const std::string log = *ReadFile(TempDir("background-log") + ".txt");
