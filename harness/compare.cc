@@ -142,7 +142,9 @@ int Compare(const CompareOptions& options) {
     runs.push_back(*std::move(read));
   }
   std::map<std::string, Side> a, b;
-  std::string name_a, name_b;
+  // The two sides as the table names them: two collectors of one folder, or A and B.
+  const std::string name_a = one_folder ? options.baseline : std::string("A");
+  const std::string name_b = one_folder ? options.candidate : std::string("B");
   if (one_folder) {
     for (const std::string& collector : {options.baseline, options.candidate}) {
       const std::string present = Collectors(runs[0]);
@@ -155,13 +157,9 @@ int Compare(const CompareOptions& options) {
     }
     Collect(runs[0], options.baseline, false, metrics, &a);
     Collect(runs[0], options.candidate, false, metrics, &b);
-    name_a = options.baseline;
-    name_b = options.candidate;
   } else {
     Collect(runs[0], "", true, metrics, &a);
     Collect(runs[1], "", true, metrics, &b);
-    name_a = "A";
-    name_b = "B";
   }
   std::vector<std::string> common;
   for (const auto& [label, side] : a) {

@@ -385,7 +385,14 @@ absl::Status AssembleResults(const std::string& out_dir, const std::vector<std::
     for (auto& [name, contents] : files) {
       absl::StatusOr<std::string> part = runs.Read(key, name);
       if (!part.ok()) return part.status();
-      contents += DataLines(*part);
+      const std::string rows = DataLines(*part);
+      if (name == kRunsFile && rows.empty()) {
+        return absl::DataLossError(absl::StrCat(
+            "run ", key, " has a folder but no row, neither in it nor in ",
+            (fs::path(out_dir) / kRunsFile).string(), "; remove ", (runs_dir / key).string(),
+            " to run it again"));
+      }
+      contents += rows;
     }
   }
   for (const auto& [name, contents] : files) {

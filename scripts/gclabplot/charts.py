@@ -281,9 +281,10 @@ class Charts:
         workloads = self.results.workloads()
         baseline = self.common_baseline()
         collectors = self.results.collectors()
-        fig, axes = self._grid(len(workloads), width=max(5.2, 0.32 * len(collectors) *
-                                                         len(self.heaps) + 1.5),
-                               cols=min(2, len(workloads)))
+        width = max(5.2, 0.3 * len(collectors) * len(self.heaps) + 1.5)
+        # Wide panels (many collectors and heaps) go one under the other.
+        fig, axes = self._grid(len(workloads), width=width,
+                               cols=1 if width > 8 else min(2, len(workloads)))
         for ax, workload in zip(axes, workloads):
             cells = self._cells_by(workload)
             groups = sorted({k[2:] for k in cells},

@@ -322,6 +322,21 @@ TEST(HarnessTest, AnInterruptedMatrixResumesToTheSameFiles) {
   EXPECT_EQ(Gclab({"run", "--collectors=marksweep", "--workloads=fault-none", "--out=" + out}), 2);
 }
 
+// A finished run's rows live in the top-level files only; losing those is an error
+// that says what to do, never a run that silently disappears from the results.
+TEST(HarnessTest, AFinishedRunWithoutItsRowsIsAnErrorNotALoss) {
+  const std::string out = TempDir("rows-lost");
+  const std::vector<std::string> args = {"run", "--collectors=nogc", "--workloads=fault-none",
+                                         "--reps=2", "--out=" + out};
+  ASSERT_EQ(Gclab(args), 0);
+  ASSERT_TRUE(fs::is_empty(out + "/runs/c0000-r1"));  // its rows are in runs.csv only
+  const std::string runs = *ReadFile(out + "/runs.csv");
+  std::ofstream(out + "/runs.csv") << runs.substr(0, runs.find('\n') + 1);  // header only
+  std::string output;
+  EXPECT_EQ(Gclab(args, &output), 1) << output;
+  EXPECT_NE(output.find("run c0000-r1 has a folder but no row"), std::string::npos) << output;
+}
+
 // --latency=raw keeps every batch time too; the histograms are exactly those times
 // put into their buckets.
 TEST(HarnessTest, RawLatenciesAgreeWithTheHistogram) {
@@ -579,28 +594,36 @@ TEST(NoiseTest, RerunNoisyRepeatsOnlyTheNoisyRuns) {
   const std::vector<std::string> args = {"run", "--collectors=nogc", "--workloads=fault-none",
                                          "--reps=2", "--out=" + out};
   ASSERT_EQ(Gclab(args), 0);
-  // Mark run 1 noisy, as a busy machine would have.
-  const std::string marked = out + "/runs/c0000-r1/runs.csv";
-  CsvTable table = Table(marked);
+  // Mark run 1 noisy, as a busy machine would have. Its row is in the top-level
+  // runs.csv only (its folder gave it up when the matrix was assembled).
+  const std::string runs_csv = out + "/runs.csv";
+  CsvTable table = Table(runs_csv);
+  ASSERT_EQ(table.rows.size(), 2u);
   table.rows[0][table.Column("noisy")] = "1";
   std::string text = absl::StrJoin(table.header, ",") + "\n";
-  std::vector<std::string> fields;
-  for (const std::string& field : table.rows[0]) fields.push_back(CsvField(field));
-  text += absl::StrJoin(fields, ",") + "\n";
-  ASSERT_TRUE(WriteFileAtomically(marked, text).ok());
-  const std::string other = *ReadFile(out + "/runs/c0000-r2/runs.csv");
-  const bool other_noisy = Table(out + "/runs/c0000-r2/runs.csv").rows[0][table.Column("noisy")] == "1";
+  for (const auto& row : table.rows) {
+    std::vector<std::string> fields;
+    for (const std::string& field : row) fields.push_back(CsvField(field));
+    text += absl::StrJoin(fields, ",") + "\n";
+  }
+  ASSERT_TRUE(WriteFileAtomically(runs_csv, text).ok());
+  const std::vector<std::string> marked = table.rows[0];
+  const std::vector<std::string> other = table.rows[1];
+  const bool other_noisy = other[table.Column("noisy")] == "1";
 
   ASSERT_EQ(Gclab(args), 0);  // resuming a complete matrix runs nothing
-  EXPECT_EQ(*ReadFile(marked), text);
+  EXPECT_EQ(*ReadFile(runs_csv), text);
   std::vector<std::string> rerun = args;
   rerun.push_back("--rerun-noisy");
   ASSERT_EQ(Gclab(rerun), 0);
   // Run 1 was run again (a new row; noisy or not, as the machine was this time); run
-  // 2 only if it had been noisy itself.
-  EXPECT_NE(*ReadFile(marked), text);
-  EXPECT_EQ(*ReadFile(out + "/runs/c0000-r2/runs.csv") == other, !other_noisy);
-  EXPECT_EQ(Table(out + "/runs.csv").rows[0], Table(marked).rows[0]);
+  // 2 only if it had been noisy itself. The new rows are assembled and kept once.
+  const CsvTable after = Table(runs_csv);
+  ASSERT_EQ(after.rows.size(), 2u);
+  EXPECT_NE(after.rows[0], marked);
+  EXPECT_EQ(after.rows[1] == other, !other_noisy);
+  EXPECT_TRUE(fs::is_empty(out + "/runs/c0000-r1"));
+  ExpectNothingHalfWritten(out);
 }
 
 TEST(CompareTest, TablesForTwoCollectorsAndForTwoFolders) {
