@@ -114,7 +114,9 @@ class Collector {
   // For the heap verifier, with the world stopped (or no mutator running): is
   // `object` (an address the runtime's InHeap accepts) the start of an object that
   // this collector holds live? A reachable object for which this is false is a lost
-  // object.
+  // object. The verifier may ask at any stop, not only right after a collection: an
+  // object allocated since the last collection is live (ConformanceTest.
+  // VerifierAcceptsObjectsAllocatedSinceTheLastCollection).
   virtual bool IsLiveObject(const Object* object) const = 0;
 };
 
@@ -158,7 +160,8 @@ class CollectorRegistry : public Registry<CollectorRegistration> {
   const CollectorRegistration* FindSpec(absl::string_view spec) const;
 
  private:
-  CollectorRegistry() : Registry("collector") {}
+  CollectorRegistry()
+      : Registry("collector", " (a plugin's collector is known once --plugin=PATH loads it)") {}
 };
 
 struct CollectorSpec {

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <exception>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/plugin.h"
@@ -38,10 +39,12 @@ absl::Status LoadPlugin(const std::string& path) {
         what, " is not a gclab plugin (no gclab_plugin_abi_version); build it with "
               "find_package(gclab) and link gclab::plugin"));
   }
-  if (std::string(abi_version()) != GCLAB_ABI_VERSION) {
+  // Copied out before dlclose: the string (and the function) may live in the
+  // library's own memory, which dlclose unmaps.
+  if (const std::string plugin_abi = abi_version(); plugin_abi != GCLAB_ABI_VERSION) {
     dlclose(library);
     return absl::FailedPreconditionError(absl::StrCat(
-        what, " was built for gclab runtime ABI ", abi_version(), ", this gclab is ",
+        what, " was built for gclab runtime ABI ", plugin_abi, ", this gclab is ",
         GCLAB_ABI_VERSION, ": rebuild it against this gclab's installed headers"));
   }
   if (count() == 0) {

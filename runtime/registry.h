@@ -23,7 +23,9 @@ template <typename Registration>
 class Registry {
  public:
   // `kind` names what is registered ("collector"), for messages.
-  explicit Registry(absl::string_view kind) : kind_(kind) {}
+  // `unknown_hint` ends the error for an unknown name (say, how to add one).
+  explicit Registry(absl::string_view kind, absl::string_view unknown_hint = "")
+      : kind_(kind), unknown_hint_(unknown_hint) {}
 
   // Fatal if the name is taken: two registrations with one name is a build error.
   void Register(const std::string& name, Registration registration) {
@@ -50,12 +52,13 @@ class Registry {
 
   // The error for a name that is not registered, listing the valid ones.
   absl::Status UnknownName(absl::string_view name) const {
-    return absl::NotFoundError(absl::StrCat("unknown ", kind_, " '", name,
-                                            "'; valid: ", absl::StrJoin(Names(), ", ")));
+    return absl::NotFoundError(absl::StrCat("unknown ", kind_, " '", name, "'; valid: ",
+                                            absl::StrJoin(Names(), ", "), unknown_hint_));
   }
 
  private:
   std::string kind_;
+  std::string unknown_hint_;
   std::map<std::string, Registration, std::less<>> entries_;
 };
 

@@ -16,6 +16,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "runtime/runtime.h"
 
 namespace gclab {
@@ -129,9 +130,11 @@ class Verifier {
     }
     if (!MarkVisited(value)) return absl::OkStatus();
     if (!runtime_.collector().IsLiveObject(value)) {
-      return absl::InternalError(absl::StrCat(
-          HolderOf(slot), " points at ", runtime_.Describe(value),
-          ", which the collector does not hold live: a reachable object was lost"));
+      // Not Describe(): it says the same about an object the collector does not hold.
+      return absl::InternalError(absl::StrFormat(
+          "%s points at heap address %p, which the collector does not hold live: a "
+          "reachable object was lost",
+          HolderOf(slot), static_cast<const void*>(value)));
     }
     if (absl::Status s = CheckHeader(value); !s.ok()) return s;
     const size_t bytes = ObjectBytes(code_.TypeOf(value), value);

@@ -16,6 +16,7 @@
 // Collection: stop the world; clear mark bits; mark from the roots with an explicit
 // stack; then release every block with no marked cell (counted from the bitmap,
 // never by visiting objects) and queue the rest for lazy sweeping.
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -68,6 +69,7 @@ class MarkSweep final : public Collector {
     }
     blocks_ = BlockSpace(heap_begin_, heap.size());
     marks_ = SideBitmap(heap_begin_, blocks_.end() - heap_begin_, kGranuleBytes);
+    handed_out_cells_.assign(blocks_.num_blocks(), 0);
     mark_stack_.reserve(64 * 1024);
     return absl::OkStatus();
   }
@@ -113,6 +115,7 @@ class MarkSweep final : public Collector {
     {
       auto phase = stw.Phase(Phase::kRootScan);
       marks_.ClearAll();
+      std::fill(handed_out_cells_.begin(), handed_out_cells_.end(), 0);
       runtime_->safepoints().ForEachMutator([](Mutator& m) {
         m.ResetAllocBuffers();
         *static_cast<MutatorState*>(m.collector_state()) = MutatorState{};
@@ -146,9 +149,13 @@ class MarkSweep final : public Collector {
     };
   }
 
+  // Marked by the last collection, or allocated since: in a cell handed out after it.
   bool IsLiveObject(const Object* object) const override {
     const uintptr_t address = reinterpret_cast<uintptr_t>(object);
-    return blocks_.ObjectStartCell(address).has_value() && marks_.Test(marks_.BitOf(address));
+    const std::optional<uint32_t> cell = blocks_.ObjectStartCell(address);
+    if (!cell) return false;
+    if (marks_.Test(marks_.BitOf(address))) return true;
+    return *cell < handed_out_cells_[(address - heap_begin_) / kBlockBytes];
   }
 
  private:
@@ -173,6 +180,7 @@ class MarkSweep final : public Collector {
         const CellRun run = NextFreeCellRun(marks_, block_begin, cell, cursor.next_cell);
         cursor.next_cell = run.end;
         if (run.begin < run.end) {
+          handed_out_cells_[cursor.block] = run.end;
           return HandOut(mutator, size_class, block_begin + run.begin * cell,
                          block_begin + run.end * cell);
         }
@@ -191,6 +199,7 @@ class MarkSweep final : public Collector {
         if (!fresh) return nullptr;
       }
       const uintptr_t begin = blocks_.BlockBegin(*fresh);
+      handed_out_cells_[*fresh] = cells_per_block;
       return HandOut(mutator, size_class, begin, begin + cells_per_block * cell);
     }
   }
@@ -204,6 +213,7 @@ class MarkSweep final : public Collector {
       if (!first) return nullptr;
     }
     auto* memory = reinterpret_cast<std::byte*>(blocks_.BlockBegin(*first));
+    handed_out_cells_[*first] = 1;
     handed_out_bytes_.fetch_add(size_t{count} * kBlockBytes, std::memory_order_relaxed);
     return memory;
   }
@@ -250,6 +260,12 @@ class MarkSweep final : public Collector {
   uintptr_t heap_begin_ = 0;
   uintptr_t heap_end_ = 0;
   SideBitmap marks_;
+  // Per block: its cells below this index were handed out since the last collection
+  // (the lazy sweep hands out a block's free cells in address order; a fresh block,
+  // or a large object's first block, all at once), so an unmarked object there was
+  // allocated since and is live. Each block is written by the one mutator sweeping
+  // or taking it, and read with the world stopped.
+  std::vector<uint32_t> handed_out_cells_;
   std::vector<Ref> mark_stack_;
 
   Mutex mu_;

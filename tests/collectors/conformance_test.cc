@@ -415,7 +415,28 @@ TEST_P(ConformanceTest, VerifierCatchesALostObject) {
   absl::Status status = rt->VerifyHeap(false);
   EXPECT_FALSE(status.ok());
   EXPECT_NE(status.message().find("lost"), absl::string_view::npos) << status;
+  // Said once: the address is not described as "not held live" a second time.
+  EXPECT_EQ(status.message().find("not an object the collector holds live"),
+            absl::string_view::npos) << status;
   *f[0]->ref_slot(0) = nullptr;
+}
+
+// The verifier may run whenever the world is stopped, not only right after a
+// collection: objects allocated since (into cells the collection left free, and into
+// fresh memory) are live.
+TEST_P(ConformanceTest, VerifierAcceptsObjectsAllocatedSinceTheLastCollection) {
+  auto rt = Make();
+  Mutator m(*rt);
+  FrameScope f(m, *p_.frame);
+  BuildList(m, p_, &f[0], 1000, 0);
+  MakeGarbage(m, 2000);
+  m.Collect();
+  BuildList(m, p_, &f[1], 3000, 0);
+  absl::Status status = rt->VerifyHeap(false);
+  EXPECT_TRUE(status.ok()) << status;
+  m.Collect();
+  status = rt->VerifyHeap(ExactLiveBytes());
+  EXPECT_TRUE(status.ok()) << status;
 }
 
 TEST_P(ConformanceTest, MovedObjectsKeepContentsAndShape) {

@@ -8,6 +8,7 @@ src=$1 build=$2
 work=$(mktemp -d)
 trap "" EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+expect_line="$src/tests/harness/expect_one_error_line.sh"
 
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 gclab=$work/prefix/bin/gclab
@@ -18,7 +19,12 @@ plugin=$work/markcompact/libmarkcompact.so
 [ -f "$plugin" ] || fail "the plugin was not built"
 
 echo "== gclab list --plugin"
-"$gclab" list --plugin="$plugin" | grep -q "^  markcompact " || fail "list does not show markcompact"
+# Output first, then grep: `gclab list | grep -q` under pipefail fails when grep exits at
+# its first match and gclab, still writing, gets SIGPIPE.
+listing=$("$gclab" list --plugin="$plugin")
+grep -q "^  markcompact " <<<"$listing" || fail "list does not show markcompact"
+"$expect_line" "(a plugin's collector is known once --plugin=PATH loads it)" \
+  "$gclab" run --collectors=mygc --out="$work/never"
 
 echo "== gclab conformance --plugin"
 "$gclab" conformance --plugin="$plugin" >"$work/conformance.log" 2>&1 ||
