@@ -24,7 +24,8 @@ ABSL_FLAG(std::vector<std::string>, workloads, {"binary-trees"}, "comma list of 
 ABSL_FLAG(std::vector<std::string>, heap_mb, {},
           "comma list of heap sizes in MiB (default 64 unless --heap-x is given)");
 ABSL_FLAG(std::vector<std::string>, heap_x, {},
-          "comma list of heap sizes as multiples of each workload's minimum heap");
+          "comma list of heap sizes as multiples of the minimum heap of each collector "
+          "for each workload");
 ABSL_FLAG(std::vector<std::string>, threads, {"1"}, "comma list of mutator thread counts");
 ABSL_FLAG(std::vector<std::string>, escape_analysis, {"on"},
           "comma list of on/off: whether non-escaping sites allocate in frame arenas");

@@ -25,8 +25,8 @@ for preset in "${presets[@]}"; do
     # too slow under TSan. Of the single-threaded workloads on the concurrent collector
     # (where its marker races the mutator), all twelve run with the hybrid barrier and
     # two with each of the others, escape analysis on. Left out: the ten-million-node
-    # list (it checks that marking needs no recursion, which the test and ASan runs
-    # cover; under TSan its three runs took 144 s of the 295 s the subset took).
+    # list (it checks that marking needs no recursion, which the test preset
+    # covers; under TSan its three runs took 144 s of the 295 s the subset took).
     cmake --build --preset tsan --target gclab_tests gclab_concurrent_test gclab_graph_stress
     ctest --preset tsan -R 'oncurrent|Safepoint|Threads|GraphStress' \
       -E 'TenMillionNodeList|EveryWorkloadTest.*(escape_off|(dijkstra|yuasa)_(escape_return|slice_append|map_churn|string_build|closures|interface_boxing|pipeline|lru_cache|fragmentation|server))'
