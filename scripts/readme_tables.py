@@ -15,6 +15,9 @@ import os
 import statistics
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gclabplot.results import heap_order  # noqa: E402  (standard library only too)
+
 
 def two_digits(value):
     """Two or three significant digits, never an exponent: 146, 21, 4.3, 0.067."""
@@ -23,11 +26,6 @@ def two_digits(value):
     if value >= 10:
         return f"{value:.1f}".rstrip("0").rstrip(".")
     return f"{value:.2g}"
-
-
-def heap_order(label):
-    number = label.split()[0].rstrip("x")
-    return (0 if label.endswith("x") else 1, float(number))
 
 
 def median(rows, column):

@@ -13,6 +13,7 @@ the rest and counted under the title.
 """
 import math
 import os
+import textwrap
 
 import matplotlib
 
@@ -146,7 +147,6 @@ class Charts:
 
     def _title(self, ax, title, notes=()):
         """A panel title with its notes below it, wrapped to the panel's width."""
-        import textwrap
         lines = [title] + [textwrap.fill(n, 70) for n in notes]
         ax.set_title("\n".join(lines), fontsize=9 if notes else 10)
 
