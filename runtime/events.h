@@ -6,8 +6,17 @@
 // causes is one X-macro below: the enums, their names and the CSV vocabulary all
 // come from it, so they cannot drift apart.
 //
-// Pauses are recorded only by StopTheWorldScope (runtime.h), never by collectors,
-// so every collector's pauses are measured by the same code.
+// Pauses are recorded only by StopTheWorldScope (runtime.h), so every collector's
+// pauses are measured by the same code; the one exception is a collector that stops
+// the world itself rather than at gclab's safepoints (bdw: libgc), which records the
+// pauses it measured through ExternalPauseRecorder (runtime.h).
+//
+// `cycle` in every record is the collection it belongs to: 1 for the first
+// collection the runtime started, 2 for the next, and so on, counted by the runtime
+// (StopTheWorldScope::StartCycle, ExternalPauseRecorder::StartCycle), never by
+// collectors. Every pause and phase of one collection carries its number: a full
+// collection's one pause; a concurrent cycle's start pause, its mark-termination
+// pauses, its concurrent mark and its sweep, wherever that runs.
 //
 // Thread safety: EventLog appends take a mutex (uncontended: the recorder is the
 // thread that stopped the world or a collector thread); readers copy out.
@@ -58,7 +67,7 @@ absl::string_view GcCauseName(GcCause cause);
 // One stop of the world. Times are MonotonicNanos(); time-to-safepoint is
 // t_stopped - t_request, the pause the mutators saw is t_resume - t_request.
 struct PauseRecord {
-  uint64_t cycle;
+  uint64_t cycle;  // the collection (see above)
   PauseKind kind;
   GcCause cause;
   int64_t t_request;
@@ -72,7 +81,7 @@ struct PauseRecord {
 };
 
 struct PhaseRecord {
-  uint64_t cycle;
+  uint64_t cycle;  // the collection (see above)
   Phase phase;
   bool in_pause;
   bool on_mutator;  // done by a mutator thread (its CPU time is not the program's)
@@ -89,7 +98,6 @@ class EventLog {
   // A disabled log drops every record (to measure what recording costs).
   explicit EventLog(bool enabled = true) : enabled_(enabled) {}
   bool enabled() const { return enabled_; }
-  void AddPause(const PauseRecord& pause) ABSL_LOCKS_EXCLUDED(mu_);
   void AddPhase(const PhaseRecord& phase) ABSL_LOCKS_EXCLUDED(mu_);
   std::vector<PauseRecord> pauses() const ABSL_LOCKS_EXCLUDED(mu_);
   std::vector<PhaseRecord> phases() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -97,6 +105,11 @@ class EventLog {
   void Clear() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
+  // The two recorders of pauses (runtime.h).
+  friend class StopTheWorldScope;
+  friend class ExternalPauseRecorder;
+  void AddPause(const PauseRecord& pause) ABSL_LOCKS_EXCLUDED(mu_);
+
   const bool enabled_;
   mutable Mutex mu_;
   std::vector<PauseRecord> pauses_ ABSL_GUARDED_BY(mu_);

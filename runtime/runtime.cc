@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "runtime/channel.h"
@@ -75,6 +76,11 @@ Runtime::Runtime(const RuntimeConfig& config, std::unique_ptr<Collector> collect
       channel_states_(std::make_unique<ChannelStates>()) {
   const char* stress = std::getenv("GCLAB_STRESS");
   if (stress != nullptr && std::string_view(stress) == "1") config_.stress = true;
+  const char* every = std::getenv("GCLAB_STRESS_EVERY_BYTES");
+  uint64_t every_bytes = 0;
+  if (every != nullptr && absl::SimpleAtoi(every, &every_bytes)) {
+    config_.stress_every_bytes = every_bytes;
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(const RuntimeConfig& config,
@@ -229,16 +235,60 @@ StopTheWorldScope::StopTheWorldScope(Runtime& runtime, Mutator* requester, Pause
   stopped_ = runtime_.safepoints().StopTheWorld(requester);
   if (!stopped_) return;
   record_.t_stopped = MonotonicNanos();
-  record_.cycle = runtime_.pauses_++;
   record_.heap_before = runtime_.collector().Usage().in_use_bytes;
 }
 
 StopTheWorldScope::~StopTheWorldScope() {
   if (!stopped_) return;
+  GCLAB_CHECK(record_.cycle != 0,
+              "a collector stopped the world without saying which collection the pause "
+              "belongs to (StopTheWorldScope::StartCycle or ContinueCycle)");
   record_.heap_after = runtime_.collector().Usage().in_use_bytes;
   record_.t_resume = MonotonicNanos();
   runtime_.events().AddPause(record_);
   runtime_.safepoints().ResumeTheWorld(requester_);
+}
+
+uint64_t StopTheWorldScope::StartCycle() {
+  GCLAB_CHECK(stopped_, "StopTheWorldScope::StartCycle without the world stopped");
+  record_.cycle = runtime_.cycles_started_.fetch_add(1, std::memory_order_relaxed) + 1;
+  return record_.cycle;
+}
+
+void StopTheWorldScope::ContinueCycle(uint64_t cycle) {
+  GCLAB_CHECK(stopped_, "StopTheWorldScope::ContinueCycle without the world stopped");
+  GCLAB_CHECK(cycle != 0 && cycle <= runtime_.cycles_started_.load(std::memory_order_relaxed),
+              absl::StrCat("StopTheWorldScope::ContinueCycle(", cycle, "): no such collection; ",
+                           runtime_.cycles_started_.load(std::memory_order_relaxed),
+                           " begun so far"));
+  record_.cycle = cycle;
+}
+
+PhaseScope StopTheWorldScope::Phase(gclab::Phase phase) {
+  GCLAB_CHECK(record_.cycle != 0,
+              "StopTheWorldScope::Phase before StartCycle or ContinueCycle");
+  return PhaseScope(runtime_.events(), record_.cycle, phase, /*in_pause=*/true,
+                    /*on_mutator=*/requester_ != nullptr);
+}
+
+uint64_t ExternalPauseRecorder::StartCycle() {
+  return runtime_.cycles_started_.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+void ExternalPauseRecorder::CheckCycle(uint64_t cycle) const {
+  GCLAB_CHECK(cycle != 0 && cycle <= runtime_.cycles_started_.load(std::memory_order_relaxed),
+              absl::StrCat("ExternalPauseRecorder: a record of collection ", cycle,
+                           ", which StartCycle never numbered"));
+}
+
+void ExternalPauseRecorder::RecordPause(const PauseRecord& pause) {
+  CheckCycle(pause.cycle);
+  runtime_.events().AddPause(pause);
+}
+
+void ExternalPauseRecorder::RecordPhase(const PhaseRecord& phase) {
+  CheckCycle(phase.cycle);
+  runtime_.events().AddPhase(phase);
 }
 
 void StopTheWorldScope::VerifyHeapIfEnabled(bool check_live_bytes) {

@@ -67,6 +67,11 @@ struct RuntimeConfig {
   // collector, so that a Ref held across an allocation is caught at once. Also on
   // when the environment variable GCLAB_STRESS is set to 1.
   bool stress = false;
+  // In stress mode, collect at a slow path only once the mutator has allocated this
+  // many heap bytes since its last stress collection (0: at every slow path). A
+  // collector without allocation buffers takes the slow path at every allocation,
+  // where collecting each time is quadratic. Also read from GCLAB_STRESS_EVERY_BYTES.
+  uint64_t stress_every_bytes = 0;
 };
 
 class Runtime {
@@ -120,6 +125,7 @@ class Runtime {
  private:
   friend class Mutator;
   friend class StopTheWorldScope;
+  friend class ExternalPauseRecorder;
 
   Runtime(const RuntimeConfig& config, std::unique_ptr<Collector> collector);
   absl::Status Reserve();
@@ -142,7 +148,8 @@ class Runtime {
   Safepoints safepoints_;
   EventLog events_{config_.record_events};
   std::unique_ptr<ChannelStates> channel_states_;
-  uint64_t pauses_ = 0;  // touched only by the thread that has stopped the world
+  // Collections begun (PauseRecord::cycle): by the thread that stopped the world.
+  std::atomic<uint64_t> cycles_started_{0};
   bool started_ = false;
 
   Mutex stacks_mu_;
@@ -169,15 +176,17 @@ class StopTheWorldScope {
   // it (the requester was parked through the other stop) and records nothing.
   bool stopped() const { return stopped_; }
 
-  // The collection cycle this pause belongs to (default: the pause's sequence number).
-  void set_cycle(uint64_t cycle) { record_.cycle = cycle; }
+  // Which collection this pause belongs to (PauseRecord::cycle): one of these before
+  // the first Phase and before the scope ends, or the pause is a fatal error.
+  // A new collection begins in this pause: the runtime numbers it and returns that.
+  uint64_t StartCycle();
+  // The pause belongs to a collection begun in an earlier pause (a concurrent
+  // cycle's mark termination, or finishing its sweep): what StartCycle returned then.
+  void ContinueCycle(uint64_t cycle);
   uint64_t cycle() const { return record_.cycle; }
 
-  // Times a phase of this pause.
-  PhaseScope Phase(gclab::Phase phase) {
-    return PhaseScope(runtime_.events(), record_.cycle, phase, /*in_pause=*/true,
-                      /*on_mutator=*/requester_ != nullptr);
-  }
+  // Times a phase of this pause, in the pause's current cycle.
+  PhaseScope Phase(gclab::Phase phase);
 
   // Runs the heap verifier if RuntimeConfig::verify_heap is set, as a phase of this
   // pause; a failure is fatal (the heap is corrupt, nothing after it can be trusted).
@@ -188,6 +197,24 @@ class StopTheWorldScope {
   Runtime& runtime_;
   PauseRecord record_;
   bool stopped_;
+};
+
+// How a collector that stops the world itself, not at gclab's safepoints, records
+// its collections: an adapter of a library collector (bdw: libgc stops threads with
+// signals). Its pause times are that collector's own world-stop times, which gclab
+// cannot measure; collections are numbered by the runtime, as for StopTheWorldScope.
+class ExternalPauseRecorder {
+ public:
+  explicit ExternalPauseRecorder(Runtime& runtime) : runtime_(runtime) {}
+  // A new collection begins: its number.
+  uint64_t StartCycle();
+  // A pause or phase of a collection numbered by StartCycle.
+  void RecordPause(const PauseRecord& pause);
+  void RecordPhase(const PhaseRecord& phase);
+
+ private:
+  void CheckCycle(uint64_t cycle) const;
+  Runtime& runtime_;
 };
 
 // Calls visit(Ref* slot) for every root: pointer globals, then every mutator's

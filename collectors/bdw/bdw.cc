@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -89,6 +90,8 @@ class Bdw final : public Collector {
           "bdw: libgc has one heap per process, and another runtime is using it");
     }
     runtime_ = &runtime;
+    recorder_.emplace(runtime);
+    phases_in_pause_.reserve(16);  // no allocation while libgc has threads suspended
     budget_bytes_ = runtime.config().heap_bytes;
     verify_heap_ = runtime.config().verify_heap;
     mutators_ = std::vector<std::atomic<Mutator*>>(runtime.config().max_mutators);
@@ -102,6 +105,11 @@ class Bdw final : public Collector {
     (void)initialised;
     if (options_.incremental) GC_enable_incremental();
     GC_set_on_collection_event(&OnCollectionEvent);
+    // libgc has one heap per process: what an earlier runtime left there (objects a
+    // stale conservative root still holds) is not this runtime's. Collect first, then
+    // count only the bytes in use above what remains.
+    GC_gcollect();
+    bytes_in_use_at_init_ = InUseBytes();
     gc_no_at_init_ = GC_get_gc_no();
     verified_gc_no_ = gc_no_at_init_;
     return absl::OkStatus();
@@ -147,7 +155,7 @@ class Bdw final : public Collector {
   }
 
   HeapUsage Usage() const override {
-    const size_t in_use = InUseBytes();
+    const size_t in_use = RuntimeInUseBytes();
     const size_t since_gc = GC_get_bytes_since_gc();
     return HeapUsage{
         .capacity_bytes = budget_bytes_,
@@ -166,6 +174,12 @@ class Bdw final : public Collector {
     const size_t heap = GC_get_heap_size();
     const size_t free_bytes = GC_get_free_bytes();
     return heap > free_bytes ? heap - free_bytes : 0;
+  }
+
+  // The bytes in use that are this runtime's: above libgc's count when it started.
+  size_t RuntimeInUseBytes() const {
+    const size_t in_use = InUseBytes();
+    return in_use > bytes_in_use_at_init_ ? in_use - bytes_in_use_at_init_ : 0;
   }
 
   bool IsLiveObject(const Object* object) const override {
@@ -187,10 +201,10 @@ class Bdw final : public Collector {
   // check, plus the partly used blocks libgc takes whole: the bytes in use stay within
   // the budget.
   void Refill(Mutator& mutator, MutatorState& state, size_t bytes) {
-    size_t in_use = InUseBytes();
+    size_t in_use = RuntimeInUseBytes();
     if (in_use + bytes > budget_bytes_) {
       Collect(mutator, GcCause::kHeapFull);
-      in_use = InUseBytes();
+      in_use = RuntimeInUseBytes();
       if (in_use + bytes > budget_bytes_) {
         throw OutOfMemory(OutOfMemoryStatus("bdw", budget_bytes_, Usage().live_bytes, bytes));
       }
@@ -223,11 +237,16 @@ class Bdw final : public Collector {
     if (self != nullptr) self->Record(event);
   }
 
+  // libgc's own world stop is the pause (gclab's safepoints play no part in it), so
+  // its times go through ExternalPauseRecorder. Nothing is recorded while libgc has
+  // the other threads suspended (recording takes a lock, which a suspended thread may
+  // hold): phases of the pause wait for POST_START_WORLD. libgc sweeps after the
+  // world has resumed: such a phase has in_pause 0 and is recorded as it ends.
   void Record(GC_EventType event) {
     const int64_t now = MonotonicNanos();
     switch (event) {
       case GC_EVENT_START:
-        cycle_ = GC_get_gc_no() + 1;
+        cycle_ = recorder_->StartCycle();
         break;
       case GC_EVENT_PRE_STOP_WORLD:
         pause_ = PauseRecord{
@@ -241,6 +260,7 @@ class Bdw final : public Collector {
       case GC_EVENT_POST_STOP_WORLD:
         pause_.t_stopped = now;
         pause_.heap_before = Usage().in_use_bytes;
+        world_stopped_ = true;
         break;
       case GC_EVENT_MARK_START:
         BeginPhase(Phase::kMark, now);
@@ -254,12 +274,13 @@ class Bdw final : public Collector {
         break;
       case GC_EVENT_PRE_START_WORLD:
         pause_.heap_after = Usage().in_use_bytes;
+        world_stopped_ = false;
         break;
       case GC_EVENT_POST_START_WORLD:
         pause_.t_resume = now;
-        runtime_->events().AddPause(pause_);
-        for (const PhaseRecord& phase : phases_) runtime_->events().AddPhase(phase);
-        phases_.clear();
+        recorder_->RecordPause(pause_);
+        for (const PhaseRecord& phase : phases_in_pause_) recorder_->RecordPhase(phase);
+        phases_in_pause_.clear();
         break;
       default:
         break;
@@ -269,7 +290,7 @@ class Bdw final : public Collector {
   void BeginPhase(Phase phase, int64_t now) {
     phase_ = PhaseRecord{.cycle = cycle_,
                          .phase = phase,
-                         .in_pause = true,
+                         .in_pause = world_stopped_,
                          .on_mutator = true,
                          .thread = CurrentThreadId(),
                          .t_begin = now};
@@ -278,7 +299,11 @@ class Bdw final : public Collector {
   void EndPhase(int64_t now) {
     phase_.t_end = now;
     phase_.cpu_nanos = ThreadCpuNanos() - phase_cpu_begin_;
-    phases_.push_back(phase_);
+    if (phase_.in_pause) {
+      phases_in_pause_.push_back(phase_);
+    } else {
+      recorder_->RecordPhase(phase_);
+    }
   }
 
   // In checked builds, the heap verifier after every collection libgc ran: with
@@ -309,14 +334,17 @@ class Bdw final : public Collector {
   std::atomic<bool> explicit_requested_{false};
   std::atomic<GcCause> explicit_cause_{GcCause::kExplicit};
   uint64_t gc_no_at_init_ = 0;  // libgc counts collections per process
+  size_t bytes_in_use_at_init_ = 0;  // ... and bytes in use too
   std::atomic<uint64_t> verified_gc_no_{0};
 
   // Touched only inside libgc's callbacks, under its lock.
+  std::optional<ExternalPauseRecorder> recorder_;
   uint64_t cycle_ = 0;
+  bool world_stopped_ = false;
   PauseRecord pause_{};
   PhaseRecord phase_{};
   int64_t phase_cpu_begin_ = 0;
-  std::vector<PhaseRecord> phases_;
+  std::vector<PhaseRecord> phases_in_pause_;
 };
 
 absl::StatusOr<std::unique_ptr<Collector>> MakeBdw(const CollectorOptions& options) {

@@ -445,9 +445,8 @@ bool Concurrent::StartCycle(Mutator& mutator, GcCause cause) {
 }
 
 void Concurrent::BeginMarkingInPause(StopTheWorldScope& stw) {
-  ++cycle_;
+  cycle_ = stw.StartCycle();
   cycle_number_.store(cycle_, std::memory_order_relaxed);
-  stw.set_cycle(cycle_);
   auto phase = stw.Phase(Phase::kRootScan);
   scanned_bytes_.store(0, std::memory_order_relaxed);
   black_bytes_.store(0, std::memory_order_relaxed);
@@ -481,7 +480,7 @@ bool Concurrent::TryTerminate(Mutator* requester) {
   if (!stw.stopped()) return false;
   MutexLock lock(&cycle_mu_);
   if (phase_ != CyclePhase::kMarking) return true;  // a full collection finished it
-  stw.set_cycle(cycle_);
+  stw.ContinueCycle(cycle_);
   GreyStack grey;
   {
     auto phase = stw.Phase(Phase::kRootScan);
@@ -563,6 +562,7 @@ bool Concurrent::FullCollection(Mutator& mutator, GcCause cause) {
       collected = true;
       MutexLock lock(&cycle_mu_);
       if (phase_ == CyclePhase::kSweeping) {
+        stw.ContinueCycle(cycle_);  // the rest of the last cycle's sweep
         auto phase = stw.Phase(Phase::kSweep);
         FinishSweepAndClear();
         phase_ = CyclePhase::kIdle;
@@ -574,7 +574,7 @@ bool Concurrent::FullCollection(Mutator& mutator, GcCause cause) {
         // Marking was under way: start it again from nothing, so that what it
         // allocated black or kept through the barrier does not survive a collection
         // whose point is to free everything it can.
-        stw.set_cycle(cycle_);
+        stw.ContinueCycle(cycle_);
         mark_map().ClearAll();
         pool_.Clear();
         scanned_bytes_.store(0, std::memory_order_relaxed);

@@ -93,7 +93,7 @@ class Copying final : public Collector {
   bool CollectUnlessAnotherDid(Mutator& mutator, GcCause cause) {
     StopTheWorldScope stw(mutator, PauseKind::kFull, cause);
     if (!stw.stopped()) return false;
-    stw.set_cycle(collections_.load(std::memory_order_relaxed) + 1);
+    stw.StartCycle();
     runtime_->safepoints().ForEachMutator([](Mutator& m) { m.ResetAllocBuffers(); });
     if (kChecks && collections_.load(std::memory_order_relaxed) > 0) {
       UnpoisonRange(reinterpret_cast<void*>(spare_begin_), SpaceBytes());

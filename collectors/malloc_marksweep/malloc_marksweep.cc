@@ -184,7 +184,7 @@ class MallocMarkSweep final : public Collector {
   bool CollectUnlessAnotherDid(Mutator& mutator, GcCause cause) {
     StopTheWorldScope stw(mutator, PauseKind::kFull, cause);
     if (!stw.stopped()) return false;
-    stw.set_cycle(collections_.load(std::memory_order_relaxed) + 1);
+    stw.StartCycle();
     size_t live_bytes = 0;
     {
       auto phase = stw.Phase(Phase::kRootScan);

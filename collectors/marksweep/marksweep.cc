@@ -110,7 +110,7 @@ class MarkSweep final : public Collector {
     StopTheWorldScope stw(mutator, PauseKind::kFull, cause);
     if (!stw.stopped()) return false;
     MutexLock lock(&mu_);
-    stw.set_cycle(collections_.load(std::memory_order_relaxed) + 1);
+    stw.StartCycle();
     size_t live_bytes = 0;
     {
       auto phase = stw.Phase(Phase::kRootScan);

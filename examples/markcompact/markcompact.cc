@@ -180,7 +180,7 @@ class MarkCompact final : public Collector {
 
   void Compact(StopTheWorldScope& stw) {
     MutexLock lock(&mu_);
-    stw.set_cycle(collections_.load(std::memory_order_relaxed) + 1);
+    stw.StartCycle();
     runtime_->safepoints().ForEachMutator([&](Mutator& m) { RetireChunk(m); });
     std::sort(filled_.begin(), filled_.end(),
               [](const Chunk& a, const Chunk& b) { return a.begin < b.begin; });

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -331,6 +332,82 @@ TEST_P(ConformanceTest, HeapExhaustionIsAStatus) {
     int64_t count = 0;
     SumList(f[0], &count);
     EXPECT_EQ(count, 1000);
+  }
+}
+
+// Runtimes in one process are independent: what one left behind (in a library's
+// process-wide heap, say) does not count against the next one's budget.
+TEST_P(ConformanceTest, ARuntimeAfterOneThatFilledItsHeapGetsItsWholeBudget) {
+  auto fill = [&] {
+    TestProgram program;
+    auto rt = MakeTestRuntime(GetParam(), program, {.heap_bytes = 4 * MiB});
+    Mutator m(*rt);
+    int64_t nodes = 0;
+    absl::Status status = CatchOutOfMemory([&] {
+      FrameScope f(m, *program.frame);
+      for (;; ++nodes) {  // everything reachable until the heap runs out
+        Ref node = m.Allocate(*program.new_node);
+        m.Store(node, 0, f[0]);
+        f[0] = node;
+      }
+    });
+    EXPECT_TRUE(absl::IsResourceExhausted(status)) << status;
+    return nodes;
+  };
+  const int64_t first = fill();
+  const int64_t second = fill();
+  EXPECT_GE(second, first * 9 / 10)
+      << "the second runtime held " << second << " objects at out-of-memory, the first "
+      << first << ": the first runtime's objects count against the second's budget";
+}
+
+// PauseRecord::cycle and PhaseRecord::cycle number collections 1, 2, ... per runtime,
+// and every phase of a collection is recorded, with the right in_pause, by the time
+// Collect returns.
+TEST_P(ConformanceTest, EventsNumberCollectionsFromOneAndKeepEveryPhase) {
+  if (!traits().reclaims) GTEST_SKIP() << GetParam() << " never collects";
+  auto rt = Make();
+  Mutator m(*rt);
+  constexpr int kCollections = 4;
+  for (int i = 0; i < kCollections; ++i) {
+    MakeGarbage(m, 2000);
+    m.Collect();
+  }
+  const std::vector<PauseRecord> pauses = rt->events().pauses();
+  const std::vector<PhaseRecord> phases = rt->events().phases();
+  ASSERT_FALSE(pauses.empty());
+  std::set<uint64_t> cycles;
+  uint64_t previous = 0;
+  for (const PauseRecord& pause : pauses) {
+    EXPECT_GE(pause.cycle, previous) << "pauses out of cycle order";
+    previous = pause.cycle;
+    cycles.insert(pause.cycle);
+  }
+  EXPECT_EQ(*cycles.begin(), 1u);
+  EXPECT_EQ(*cycles.rbegin(), cycles.size()) << "the cycle numbers have gaps";
+  EXPECT_GE(cycles.size(), static_cast<size_t>(kCollections));
+  const uint64_t completed = rt->collector().Usage().collections;
+  EXPECT_TRUE(cycles.size() == completed || cycles.size() == completed + 1)
+      << cycles.size() << " collections begun, " << completed << " completed";
+  std::set<uint64_t> swept;
+  for (const PhaseRecord& phase : phases) {
+    EXPECT_TRUE(cycles.contains(phase.cycle)) << PhaseName(phase.phase) << " of cycle "
+                                              << phase.cycle << ", which has no pause";
+    if (phase.phase == Phase::kSweep) swept.insert(phase.cycle);
+    if (!phase.in_pause) continue;
+    bool inside = false;
+    for (const PauseRecord& pause : pauses) {
+      inside |= pause.cycle == phase.cycle && pause.t_stopped <= phase.t_begin &&
+                phase.t_end <= pause.t_resume;
+    }
+    EXPECT_TRUE(inside) << PhaseName(phase.phase) << " of cycle " << phase.cycle
+                        << " is marked in_pause but lies outside that cycle's pauses";
+  }
+  // Collect returns after a whole collection, swept: a collector that records
+  // sweeps has recorded the last one.
+  if (!swept.empty()) {
+    EXPECT_TRUE(swept.contains(*cycles.rbegin() - (cycles.size() == completed ? 0 : 1)))
+        << "the sweep of the last completed collection was not recorded";
   }
 }
 
