@@ -40,7 +40,8 @@ Mutator::Mutator(Runtime& runtime)
       runtime_(runtime),
       collector_(&runtime.collector()),
       data_(&runtime.data()),
-      stress_(runtime.config().stress) {
+      stress_(runtime.config().stress),
+      stress_every_bytes_(runtime.config().stress_every_bytes) {
   GCLAB_CHECK(runtime.started(), "a Mutator needs a started Runtime");
   index_ = runtime.AcquireStack();
   stack_base_ = runtime.StackBase(index_);
@@ -71,7 +72,10 @@ void Mutator::ResetAllocBuffers() {
 
 std::byte* Mutator::AllocateSlow(size_t bytes) {
   Poll();
-  if (GCLAB_UNLIKELY(stress_)) collector_->Collect(*this, GcCause::kStress);
+  if (GCLAB_UNLIKELY(stress_) && heap_bytes_allocated_ >= next_stress_at_) {
+    collector_->Collect(*this, GcCause::kStress);
+    next_stress_at_ = heap_bytes_allocated_ + stress_every_bytes_;
+  }
   std::byte* memory = collector_->AllocateSlow(*this, bytes);
   heap_bytes_allocated_ += bytes;
   return memory;
@@ -84,7 +88,14 @@ std::byte* Mutator::AllocateInFrameSlow(size_t bytes) {
   return AllocateHeap(bytes);
 }
 
-void Mutator::PollSlow() { runtime_.safepoints().Park(*this); }
+void Mutator::PollSlow() {
+  // Inside a BlockingScope the poll word always traps, so that every poll (and every
+  // allocation slow path, frame push and Collect, which poll first) lands here.
+  if (GCLAB_UNLIKELY(in_blocking_scope())) {
+    UsedWhileBlocked("polled (allocated in the heap, pushed a frame or asked for a collection)");
+  }
+  runtime_.safepoints().Park(*this);
+}
 
 void Mutator::LogBarrier(Ref ref) {
   if (ref == nullptr) return;
@@ -123,12 +134,80 @@ void Mutator::ArrayTooLarge(const SiteInfo& site, uint64_t length) {
 }
 
 void Mutator::CheckStore(Ref holder, Ref* slot, Ref value) {
+  if (in_blocking_scope()) UsedWhileBlocked("stored a reference");
   if (value == nullptr || !runtime_.InStackSegment(value)) return;
-  if (holder != nullptr && runtime_.InStackSegment(holder)) return;
+  if (holder != nullptr && runtime_.InStackSegment(holder)) {
+    // Arena to arena: fine within a frame or from an older frame into a younger one;
+    // from a younger frame (or another thread's stack) it dangles once that pops.
+    const Frame* value_frame = FrameHolding(value);
+    const Frame* holder_frame = FrameHolding(holder);
+    if (value_frame == nullptr || holder_frame == nullptr || value_frame > holder_frame) {
+      FatalError(absl::StrCat(
+          "escape invariant violated: ", runtime_.Describe(holder), " was made to point at ",
+          runtime_.Describe(value),
+          value_frame == nullptr || holder_frame == nullptr
+              ? ", in another thread's stack"
+              : ", in a younger frame, which pops first and leaves the pointer dangling",
+          "; that site is declared non-escaping but its object escapes"));
+    }
+    return;
+  }
   const std::string where = holder == nullptr ? runtime_.Describe(slot) : runtime_.Describe(holder);
   FatalError(absl::StrCat("escape invariant violated: ", where, " was made to point at ",
                           runtime_.Describe(value),
                           "; that site is declared non-escaping but its object escapes"));
+}
+
+Frame* Mutator::FrameHolding(const void* address) const {
+  const auto a = reinterpret_cast<uintptr_t>(address);
+  if (a < stack_base_ || a >= stack_top_) return nullptr;
+  for (Frame* frame = top_frame_; frame != nullptr; frame = frame->caller) {
+    if (reinterpret_cast<uintptr_t>(frame) <= a) return frame;
+  }
+  return nullptr;
+}
+
+void Mutator::CheckFieldStore(Ref object, size_t field, Ref value) {
+  if (object == nullptr) FatalError("Store into a null object");
+  const TypeInfo& type = runtime_.code().TypeOf(object);
+  const char* mistake = nullptr;
+  if (type.kind != TypeKind::kFixed) {
+    mistake = "is an array, not a struct: use StoreElement";
+  } else if (field >= type.field_words) {
+    mistake = "does not exist";
+  } else if ((type.ref_map >> field & 1) == 0) {
+    mistake = "is a scalar field, which the collector does not trace: a Ref stored there "
+              "would be neither kept alive nor updated when it moves";
+  }
+  if (mistake == nullptr) return;
+  FatalError(absl::StrCat("Store of ", value == nullptr ? "null" : runtime_.Describe(value),
+                          " into field ", field, " of ", runtime_.Describe(object),
+                          " (type ", type.name, ", ", type.field_words, " fields): the field ",
+                          mistake));
+}
+
+void Mutator::CheckElementStore(Ref array, size_t index, Ref value) {
+  if (array == nullptr) FatalError("StoreElement into a null array");
+  const TypeInfo& type = runtime_.code().TypeOf(array);
+  if (type.kind != TypeKind::kRefArray) {
+    FatalError(absl::StrCat(
+        "StoreElement of ", value == nullptr ? "null" : runtime_.Describe(value), " into ",
+        runtime_.Describe(array), " (type ", type.name, "), which is not an array of pointers",
+        type.kind == TypeKind::kFixed ? ": use Store for a struct's fields"
+                                      : ": its elements are bytes, which the collector does "
+                                        "not trace"));
+  }
+  if (index >= array->length()) {
+    FatalError(absl::StrCat("StoreElement: index ", index, " out of range for ",
+                            runtime_.Describe(array), " of length ", array->length()));
+  }
+}
+
+void Mutator::UsedWhileBlocked(absl::string_view what) const {
+  FatalError(absl::StrCat(
+      "mutator ", index_, " ", what,
+      " inside a BlockingScope: a blocked mutator counts as stopped, so a collector may "
+      "be running; leave the scope before touching the heap, frames or safepoints"));
 }
 
 void Mutator::PoisonFrame(Frame* frame) {

@@ -124,11 +124,15 @@ class Mutator {
   uint64_t heap_bytes_allocated() const { return heap_bytes_allocated_; }
   uint64_t stack_bytes_allocated() const { return stack_bytes_allocated_; }
   uint64_t arena_overflow_bytes() const { return arena_overflow_bytes_; }
+  // True inside a BlockingScope, where the mutator counts as stopped.
+  bool in_blocking_scope() const { return safepoint_state_ == MutatorState::kBlocked; }
 
   // --- For the collector that owns this mutator. ---
 
   // Set in Collector::AttachMutator; changed afterwards only with the world stopped.
-  void set_fast_path(AllocFastPath fast_path) { fast_path_ = fast_path; }
+  void set_fast_path(AllocFastPath fast_path) {
+    (in_blocking_scope() ? fast_path_outside_blocking_ : fast_path_) = fast_path;
+  }
   void set_barrier(BarrierKind barrier) { barrier_ = barrier; }
   BarrierKind barrier() const { return barrier_; }
   AllocBuffer& alloc_buffer(size_t size_class) { return buffers_[size_class]; }
@@ -153,7 +157,12 @@ class Mutator {
   GCLAB_NOINLINE void LogBarrier(Ref ref);
   [[noreturn]] GCLAB_NOINLINE void StackOverflow(const FunctionInfo& function);
   [[noreturn]] GCLAB_NOINLINE void ArrayTooLarge(const SiteInfo& site, uint64_t length);
+  [[noreturn]] GCLAB_NOINLINE void UsedWhileBlocked(absl::string_view what) const;
   GCLAB_NOINLINE void CheckStore(Ref holder, Ref* slot, Ref value);
+  GCLAB_NOINLINE void CheckFieldStore(Ref object, size_t field, Ref value);
+  GCLAB_NOINLINE void CheckElementStore(Ref array, size_t index, Ref value);
+  // The frame of this mutator's stack that holds `address`; null if none does.
+  Frame* FrameHolding(const void* address) const;
   void PoisonFrame(Frame* frame);
 
   // Hot: read on every fast path.
@@ -174,10 +183,15 @@ class Mutator {
   Collector* collector_;
   DataSegment* data_;
   bool stress_;
+  uint64_t stress_every_bytes_;
+  uint64_t next_stress_at_ = 0;  // heap_bytes_allocated_ at which stress collects next
   uint32_t index_;
   uintptr_t stack_base_ = 0;
   uint64_t arena_overflow_bytes_ = 0;
   MutatorState safepoint_state_ = MutatorState::kRunning;
+  // While blocked, fast_path_ is kNone and poll_word_ always traps (see
+  // Safepoints::EnterBlocking); the collector's choice waits here.
+  AllocFastPath fast_path_outside_blocking_ = AllocFastPath::kBump;
   void* collector_state_ = nullptr;
   Ref wb_log_[kWriteBarrierLogEntries];
 };
@@ -193,6 +207,9 @@ class FrameScope {
 
   // A pointer slot (a root). Frame slots need no barrier: stacks are roots.
   Ref& operator[](size_t slot) {
+    GCLAB_DCHECK(!mutator_.in_blocking_scope(),
+                 "FrameScope: a frame slot used inside a BlockingScope, where the mutator "
+                 "counts as stopped and a collector may be scanning its frames");
     GCLAB_DCHECK(slot < frame_->function->num_slots &&
                      (frame_->function->ref_slot_map >> slot & 1),
                  "FrameScope: not a pointer slot");
@@ -215,7 +232,11 @@ class FrameScope {
 // Marks the mutator as blocked in a runtime wait (joining threads, waiting on a
 // channel) for the scope's lifetime. A blocked mutator counts as stopped, so the
 // world can stop without it; on leaving, it waits for any stop to finish. Inside the
-// scope the mutator must not touch the heap or its frames.
+// scope the mutator must not touch the heap or its frames: polling, allocating in the
+// heap, pushing a frame or asking for a collection there is a fatal error in every
+// build (a blocked mutator's poll always traps and its allocation fast path is
+// closed); storing a reference or allocating in a frame is one in checks builds.
+// Scopes do not nest.
 class BlockingScope {
  public:
   explicit BlockingScope(Mutator& mutator);
@@ -231,11 +252,14 @@ class BlockingScope {
 // Inline fast paths.
 
 GCLAB_ALWAYS_INLINE std::byte* Mutator::AllocateHeap(size_t bytes) {
-  // kNone needs no test of its own: its buffers stay empty, so the bump test fails.
+  // kBump costs one predicted test; kNone (a collector without buffers, or a
+  // mutator inside a BlockingScope) always takes the slow path, which polls.
   size_t size_class = 0;
   size_t step = bytes;
-  if (fast_path_ == AllocFastPath::kSizeClassBump) {
-    if (GCLAB_UNLIKELY(bytes > kMaxSmallObjectBytes)) return AllocateSlow(bytes);
+  if (fast_path_ != AllocFastPath::kBump) {
+    if (fast_path_ != AllocFastPath::kSizeClassBump || bytes > kMaxSmallObjectBytes) {
+      return AllocateSlow(bytes);
+    }
     size_class = SizeClassOf(bytes);
     step = kSizeClassBytes[size_class];
   }
@@ -250,6 +274,9 @@ GCLAB_ALWAYS_INLINE std::byte* Mutator::AllocateHeap(size_t bytes) {
 }
 
 GCLAB_ALWAYS_INLINE std::byte* Mutator::AllocateInFrame(size_t bytes) {
+  if constexpr (kChecks) {
+    if (GCLAB_UNLIKELY(in_blocking_scope())) UsedWhileBlocked("allocated in its frame's arena");
+  }
   Frame* frame = top_frame_;
   if (GCLAB_LIKELY(frame != nullptr && frame->arena_end() - frame->arena_cursor >= bytes)) {
     auto* memory = reinterpret_cast<std::byte*>(frame->arena_cursor);
@@ -294,11 +321,12 @@ GCLAB_ALWAYS_INLINE void Mutator::WriteRef(Ref holder, Ref* slot, Ref value) {
 }
 
 GCLAB_ALWAYS_INLINE void Mutator::Store(Ref object, size_t field, Ref value) {
+  if constexpr (kChecks) CheckFieldStore(object, field, value);
   WriteRef(object, object->ref_slot(field), value);
 }
 
 GCLAB_ALWAYS_INLINE void Mutator::StoreElement(Ref array, size_t index, Ref value) {
-  GCLAB_DCHECK(index < array->length(), "StoreElement: index out of range");
+  if constexpr (kChecks) CheckElementStore(array, index, value);
   WriteRef(array, array->element_slot(index), value);
 }
 

@@ -1,6 +1,8 @@
 // Stopping the world: every running mutator parks at a poll, blocked mutators count
 // as stopped, and concurrent requests are serialised.
+#include <algorithm>
 #include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -37,6 +39,7 @@ TEST(SafepointsTest, StopParksEveryRunningMutator) {
   for (int round = 0; round < 20; ++round) {
     StopTheWorldScope stw(main, PauseKind::kFull, GcCause::kExplicit);
     ASSERT_TRUE(stw.stopped());
+    stw.StartCycle();
     const int64_t before = progress.load();
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
     EXPECT_EQ(progress.load(), before) << "a mutator ran while the world was stopped";
@@ -71,6 +74,7 @@ TEST(SafepointsTest, BlockedMutatorsCountAsStopped) {
   {
     StopTheWorldScope stw(main, PauseKind::kFull, GcCause::kExplicit);
     EXPECT_TRUE(stw.stopped());
+    if (stw.stopped()) stw.StartCycle();
   }
   release = true;
   BlockingScope joining(main);
@@ -92,6 +96,7 @@ TEST(SafepointsTest, ConcurrentRequestsAreSerialised) {
       for (int i = 0; i < kRequests; ++i) {
         StopTheWorldScope stw(m, PauseKind::kFull, GcCause::kExplicit);
         if (!stw.stopped()) continue;
+        stw.StartCycle();
         ++granted;
         if (inside.fetch_add(1) != 0) ++overlaps;
         std::this_thread::yield();
@@ -137,6 +142,124 @@ TEST(SafepointsTest, RuntimesAreIndependent) {
   EXPECT_EQ(b->events().pauses().size(), 0u);
   EXPECT_NE(a->heap().data(), b->heap().data());
 }
+
+// A blocked mutator counts as stopped; if its thread went on using the heap, a
+// collection would run concurrently with it. Every way back in is fatal instead.
+class BlockingScopeMisuseDeathTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+};
+
+TEST_P(BlockingScopeMisuseDeathTest, AllocatingInTheHeapIsFatal) {
+  EXPECT_DEATH(
+      {
+        TestProgram p;
+        auto rt = MakeTestRuntime(GetParam(), p);
+        Mutator m(*rt);
+        FrameScope f(m, *p.frame);
+        f[0] = m.Allocate(*p.new_node);  // fills the allocation buffer, if any
+        BlockingScope blocked(m);
+        m.Allocate(*p.new_node);
+      },
+      "mutator 0 polled .* inside a BlockingScope");
+}
+
+TEST_P(BlockingScopeMisuseDeathTest, PollingIsFatalEvenWithNoStopPending) {
+  EXPECT_DEATH(
+      {
+        TestProgram p;
+        auto rt = MakeTestRuntime(GetParam(), p);
+        Mutator m(*rt);
+        BlockingScope blocked(m);
+        m.Poll();
+      },
+      "inside a BlockingScope");
+}
+
+TEST_P(BlockingScopeMisuseDeathTest, PollingWhileAnotherThreadStopsTheWorldIsFatal) {
+  // Before the trap, such a poll parked a mutator already counted out, and the
+  // world then counted as stopped while a thread ran.
+  EXPECT_DEATH(
+      {
+        TestProgram p;
+        auto rt = MakeTestRuntime(GetParam(), p);
+        std::atomic<bool> stop{false};
+        std::thread stopper([&] {
+          Mutator s(*rt);
+          while (!stop.load()) {
+            StopTheWorldScope stw(s, PauseKind::kFull, GcCause::kExplicit);
+            if (stw.stopped()) stw.StartCycle();
+          }
+        });
+        Mutator m(*rt);
+        BlockingScope blocked(m);
+        for (int i = 0; i < 1000; ++i) m.Poll();
+        stop = true;
+        stopper.join();
+      },
+      "inside a BlockingScope");
+}
+
+TEST_P(BlockingScopeMisuseDeathTest, CollectingIsFatal) {
+  EXPECT_DEATH(
+      {
+        TestProgram p;
+        auto rt = MakeTestRuntime(GetParam(), p);
+        Mutator m(*rt);
+        BlockingScope blocked(m);
+        m.Collect();
+      },
+      "inside a BlockingScope");
+}
+
+TEST_P(BlockingScopeMisuseDeathTest, ScopesDoNotNest) {
+  EXPECT_DEATH(
+      {
+        TestProgram p;
+        auto rt = MakeTestRuntime(GetParam(), p);
+        Mutator m(*rt);
+        BlockingScope outer(m);
+        BlockingScope inner(m);
+      },
+      "BlockingScopes do not nest");
+}
+
+TEST_P(BlockingScopeMisuseDeathTest, StoringAReferenceIsFatalInChecksBuilds) {
+  if (!kChecks) GTEST_SKIP() << "stores are checked in GCLAB_CHECKS builds only";
+  EXPECT_DEATH(
+      {
+        TestProgram p;
+        auto rt = MakeTestRuntime(GetParam(), p);
+        Mutator m(*rt);
+        FrameScope f(m, *p.frame);
+        f[0] = m.Allocate(*p.new_node);
+        Ref node = f[0];
+        BlockingScope blocked(m);
+        m.Store(node, 0, node);
+      },
+      "mutator 0 stored a reference inside a BlockingScope");
+}
+
+TEST_P(BlockingScopeMisuseDeathTest, TheScopeRestoresTheFastPath) {
+  TestProgram p;
+  auto rt = MakeTestRuntime(GetParam(), p);
+  Mutator m(*rt);
+  FrameScope f(m, *p.frame);
+  { BlockingScope blocked(m); }
+  const uint64_t before = m.heap_bytes_allocated();
+  for (int i = 0; i < 1000; ++i) f[0] = m.Allocate(*p.new_node);
+  EXPECT_GT(m.heap_bytes_allocated(), before);
+  m.Collect();  // checks builds verify the heap here
+}
+
+// One collector per allocation fast path: bump, size-class bump, none.
+INSTANTIATE_TEST_SUITE_P(FastPaths, BlockingScopeMisuseDeathTest,
+                         ::testing::Values("nogc", "marksweep", "malloc-marksweep"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace gclab
