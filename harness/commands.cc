@@ -168,7 +168,7 @@ std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double tim
   const std::string stderr_path = (logs_dir / (run.key + ".stderr")).string();
   fs::remove(stderr_path, ec);
   std::vector<std::string> child_argv = {SelfPath(), "cell", "--spec=" + cell_json.dump()};
-  for (const std::string& plugin : LoadedPlugins()) child_argv.push_back("--plugin=" + plugin);
+  for (const LoadedPlugin& plugin : LoadedPlugins()) child_argv.push_back("--plugin=" + plugin.path);
   const ChildOutcome outcome = RunChild(child_argv, timeout_seconds, stderr_path, interrupted);
   if (outcome.kind == ChildOutcome::Kind::kInterrupted) {
     fs::remove(stderr_path, ec);
@@ -226,8 +226,20 @@ std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double tim
 
 MinHeapKey KeyOf(const MatrixSpec& spec, const std::string& collector,
                  const std::string& workload, int threads, bool escape) {
+  absl::StatusOr<CollectorSpec> parsed = ParseCollectorSpec(collector);
   return MinHeapKey{collector, workload, std::string(WorkloadSizeName(spec.size)), threads,
-                    escape};
+                    escape, CollectorBuildId(parsed.ok() ? parsed->name : collector)};
+}
+
+absl::StatusOr<MinHeapCache> LoadMinHeapCache(const std::string& path) {
+  absl::StatusOr<MinHeapCache> cache = MinHeapCache::Load(path);
+  if (cache.ok() && cache->stale_rows() > 0) {
+    std::fprintf(stderr,
+                 "gclab: note: %d rows of the minimum-heap cache %s do not say which build "
+                 "measured them; those minimum heaps will be measured again\n",
+                 cache->stale_rows(), path.c_str());
+  }
+  return cache;
 }
 
 // Finds the minimum heap by bisection, each probe a child process.
@@ -455,7 +467,7 @@ int RunMatrix(const RunOptions& options) {
   }
 
   // Heap sizes: absolute, or multiples of cached (or now measured) minimum heaps.
-  absl::StatusOr<MinHeapCache> cache = MinHeapCache::Load(options.minheap_cache);
+  absl::StatusOr<MinHeapCache> cache = LoadMinHeapCache(options.minheap_cache);
   if (!cache.ok()) return CommandError(cache.status().message());
   std::vector<size_t> heap_bytes(cells.size());
   nlohmann::json heaps_resolved = nlohmann::json::object();
@@ -613,7 +625,7 @@ int RunMatrix(const RunOptions& options) {
 }
 
 int MinHeap(const MinHeapOptions& options) {
-  absl::StatusOr<MinHeapCache> cache = MinHeapCache::Load(options.minheap_cache);
+  absl::StatusOr<MinHeapCache> cache = LoadMinHeapCache(options.minheap_cache);
   if (!cache.ok()) return CommandError(cache.status().message());
   InstallInterruptHandlers();
   std::printf("%-20s %-16s %-8s %7s %6s %14s\n", "collector", "workload", "size", "threads",

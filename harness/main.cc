@@ -106,6 +106,11 @@ int main(int argc, char** argv) {
     }
   }
   if (command == "conformance") RunConformance(argc, argv);
+  if (command == "run" || command == "minheap") {
+    for (const std::string& warning : PluginBuildWarnings()) {
+      std::fprintf(stderr, "gclab: warning: %s\n", warning.c_str());
+    }
+  }
   if (command == "list") return List();
   if (command == "cell") return RunOneCell(absl::GetFlag(FLAGS_spec));
   if (command == "merge") {

@@ -5,13 +5,16 @@
 
 #include <ctime>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "absl/base/config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "runtime/plugin_loader.h"
 
 // jemalloc's control interface, when jemalloc is linked in (weak: absent otherwise).
 extern "C" int mallctl(const char* name, void* oldp, size_t* oldlenp, void* newp,
@@ -30,12 +33,69 @@ std::string UtcNow() {
   return text;
 }
 
+namespace {
+
+#ifdef __OPTIMIZE__
+constexpr bool kGclabOptimized = true;
+#else
+constexpr bool kGclabOptimized = false;
+#endif
+
+// A set of flags, so that order and spacing do not count as a difference.
+std::set<std::string> FlagSet(absl::string_view flags) {
+  std::set<std::string> set;
+  for (absl::string_view flag : absl::StrSplit(flags, ' ', absl::SkipWhitespace())) {
+    set.emplace(flag);
+  }
+  return set;
+}
+
+}  // namespace
+
+std::vector<std::string> PluginBuildWarnings() {
+  std::vector<std::string> warnings;
+  for (const LoadedPlugin& plugin : LoadedPlugins()) {
+    std::string how;
+    if (!plugin.optimized && kGclabOptimized) {
+      how = "unoptimised";
+    } else if (FlagSet(plugin.cxx_flags) != FlagSet(GCLAB_CXX_FLAGS)) {
+      how = "with other flags than gclab's";
+    } else {
+      continue;
+    }
+    warnings.push_back(absl::StrCat(
+        "plugin '", plugin.path, "' was built ", how, " (build type '", plugin.build_type,
+        "', flags '", plugin.cxx_flags, "'; gclab: '", GCLAB_BUILD_TYPE, "', '",
+        absl::StripAsciiWhitespace(GCLAB_CXX_FLAGS),
+        "'): its collectors' results are not comparable with the built-ins'; rebuild it "
+        "with find_package(gclab) and no CMAKE_BUILD_TYPE of its own"));
+  }
+  return warnings;
+}
+
+std::string CollectorBuildId(const std::string& collector_name) {
+  if (const LoadedPlugin* plugin = PluginOf(collector_name); plugin != nullptr) {
+    return absl::StrCat("plugin-sha256:", plugin->sha256.substr(0, 16));
+  }
+  return absl::StrCat("gclab-", GitCommit(), "-", GCLAB_BUILD_TYPE);
+}
+
 nlohmann::json BuildContext() {
   std::string jemalloc = "not linked (system malloc)";
   if (mallctl != nullptr) {
     const char* version = nullptr;
     size_t size = sizeof(version);
     if (mallctl("version", &version, &size, nullptr, 0) == 0) jemalloc = version;
+  }
+  nlohmann::json plugins = nlohmann::json::array();
+  for (const LoadedPlugin& plugin : LoadedPlugins()) {
+    plugins.push_back({{"path", plugin.path},
+                       {"sha256", plugin.sha256},
+                       {"optimized", plugin.optimized},
+                       {"build_type", plugin.build_type},
+                       {"cxx_flags", plugin.cxx_flags},
+                       {"compiler", plugin.compiler},
+                       {"collectors", plugin.collectors}});
   }
   return {{"gclab_version", GCLAB_VERSION},
           {"git_commit", GitCommit()},
@@ -44,7 +104,8 @@ nlohmann::json BuildContext() {
           {"compiler", absl::StrCat(GCLAB_COMPILER_ID, " ", __VERSION__)},
           {"checks", GCLAB_CHECKS != 0},
           {"abseil", absl::StrCat(ABSL_LTS_RELEASE_VERSION, ".", ABSL_LTS_RELEASE_PATCH_LEVEL)},
-          {"jemalloc", jemalloc}};
+          {"jemalloc", jemalloc},
+          {"plugins", plugins}};
 }
 
 nlohmann::json HostContext() {

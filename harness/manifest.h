@@ -7,12 +7,21 @@
 #define GCLAB_HARNESS_MANIFEST_H_
 
 #include <string>
+#include <vector>
 
 #include "nlohmann/json.hpp"
 
 namespace gclab {
 
+// gclab's build, and every loaded plugin's ("plugins": path, SHA-256, build type,
+// flags, compiler, collectors).
 nlohmann::json BuildContext();
+// One line for each loaded plugin built unoptimised or with flags other than
+// gclab's own, whose results are then not comparable with the built-ins'.
+std::vector<std::string> PluginBuildWarnings();
+// What determines a collector's code: "plugin-sha256:<first 16 hex digits>" for a
+// plugin's collector, else "gclab-<commit>-<build type>".
+std::string CollectorBuildId(const std::string& collector_name);
 nlohmann::json HostContext();
 // The current UTC time as 2026-11-25T18:00:00Z.
 std::string UtcNow();

@@ -17,7 +17,8 @@ constexpr size_t kLargestHeap = 64 * GiB;
 size_t Quantise(size_t bytes) { return std::max(kQuantum, AlignUp(bytes, kQuantum)); }
 
 const char* const kColumns[] = {"collector", "workload", "size", "threads", "escape_analysis",
-                                "min_heap_bytes"};
+                                "min_heap_bytes", "build"};
+constexpr int kRequiredColumns = 6;  // "build" came later: without it, rows are stale
 
 }  // namespace
 
@@ -65,10 +66,10 @@ absl::StatusOr<MinHeapCache> MinHeapCache::Parse(const std::string& text, const 
     return absl::InvalidArgumentError(
         absl::StrCat("minimum-heap cache ", path, " is malformed: ", table.status().message()));
   }
-  int index[6];
-  for (int i = 0; i < 6; ++i) {
+  int index[7];
+  for (int i = 0; i < 7; ++i) {
     index[i] = table->Column(kColumns[i]);
-    if (index[i] < 0) {
+    if (index[i] < 0 && i < kRequiredColumns) {
       return absl::InvalidArgumentError(absl::StrCat(
           "minimum-heap cache ", path, " has no column '", kColumns[i], "'"));
     }
@@ -80,7 +81,8 @@ absl::StatusOr<MinHeapCache> MinHeapCache::Parse(const std::string& text, const 
             absl::StrCat("minimum-heap cache ", path, " has a malformed row"));
       }
     }
-    MinHeapKey key{row[index[0]], row[index[1]], row[index[2]], 0, row[index[4]] == "on"};
+    MinHeapKey key{row[index[0]], row[index[1]], row[index[2]], 0, row[index[4]] == "on",
+                   index[6] < 0 ? "" : row[index[6]]};
     size_t bytes = 0;
     if (!absl::SimpleAtoi(row[index[3]], &key.threads) ||
         !absl::SimpleAtoi(row[index[5]], &bytes) || key.threads < 1 || bytes == 0 ||
@@ -88,6 +90,10 @@ absl::StatusOr<MinHeapCache> MinHeapCache::Parse(const std::string& text, const 
         (row[index[4]] != "on" && row[index[4]] != "off")) {
       return absl::InvalidArgumentError(
           absl::StrCat("minimum-heap cache ", path, " has a malformed row"));
+    }
+    if (key.build.empty()) {
+      ++cache.stale_rows_;  // measured by a build nobody recorded: measure again
+      continue;
     }
     cache.entries_[key] = bytes;
   }
@@ -101,11 +107,11 @@ std::optional<size_t> MinHeapCache::Find(const MinHeapKey& key) const {
 }
 
 std::string MinHeapCache::Text() const {
-  std::string text = "collector,workload,size,threads,escape_analysis,min_heap_bytes\n";
+  std::string text = "collector,workload,size,threads,escape_analysis,build,min_heap_bytes\n";
   for (const auto& [key, bytes] : entries_) {
     absl::StrAppend(&text, CsvField(key.collector), ",", CsvField(key.workload), ",",
                     CsvField(key.size), ",", key.threads, ",", key.escape_analysis ? "on" : "off",
-                    ",", bytes, "\n");
+                    ",", CsvField(key.build), ",", bytes, "\n");
   }
   return text;
 }

@@ -3,7 +3,11 @@
 // The minimum heap of a workload for a collector: the smallest heap, within a
 // tolerance (2%), in which a run completes with status ok. Found by doubling and then
 // bisecting over separate processes, as the DaCapo/MMTk methodology does, and cached
-// in a CSV file so heap sizes given as multiples (--heap-x) reuse it.
+// in a CSV file so heap sizes given as multiples (--heap-x) reuse it. An entry holds
+// for exactly what determines the answer: the collector spec, the build of the
+// collector's code (a plugin's SHA-256, or gclab's commit and build type), the
+// workload, its size, threads and escape analysis. A changed plugin or a rebuilt
+// gclab misses the cache and is measured again.
 #ifndef GCLAB_HARNESS_MINHEAP_H_
 #define GCLAB_HARNESS_MINHEAP_H_
 
@@ -27,8 +31,9 @@ struct MinHeapKey {
   std::string size;
   int threads = 1;
   bool escape_analysis = true;
+  std::string build;  // CollectorBuildId (manifest.h)
 
-  auto Tie() const { return std::tie(collector, workload, size, threads, escape_analysis); }
+  auto Tie() const { return std::tie(collector, workload, size, threads, escape_analysis, build); }
   bool operator<(const MinHeapKey& other) const { return Tie() < other.Tie(); }
   bool operator==(const MinHeapKey& other) const { return Tie() == other.Tie(); }
 };
@@ -43,7 +48,8 @@ using HeapProbe = std::function<absl::StatusOr<bool>(size_t bytes)>;
 absl::StatusOr<size_t> BisectMinHeap(size_t start_bytes, const HeapProbe& probe,
                                      double tolerance = kMinHeapTolerance);
 
-// The cache file: collector,workload,size,threads,escape_analysis,min_heap_bytes.
+// The cache file: collector,workload,size,threads,escape_analysis,build,min_heap_bytes.
+// Rows of a file from before the build column are not loaded (stale_rows counts them).
 class MinHeapCache {
  public:
   // A missing file is an empty cache; a malformed one is an error naming the file.
@@ -55,9 +61,11 @@ class MinHeapCache {
   absl::Status Save() const;  // atomically
   std::string Text() const;   // what Save() writes
   const std::map<MinHeapKey, size_t>& entries() const { return entries_; }
+  int stale_rows() const { return stale_rows_; }
 
  private:
   std::string path_;
+  int stale_rows_ = 0;
   std::map<MinHeapKey, size_t> entries_;
 };
 

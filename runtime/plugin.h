@@ -43,6 +43,10 @@ const char* gclab_plugin_abi_version();
 size_t gclab_plugin_collector_count();
 // Makes registration `index` into *out. May throw.
 void gclab_plugin_make_collector(size_t index, gclab::CollectorRegistration* out);
+// How the plugin was compiled, as "key=value" lines: optimized (1 if the compiler
+// optimised it, from __OPTIMIZE__), build_type, cxx_flags and compiler (set by
+// gclab_add_plugin in the CMake package).
+const char* gclab_plugin_build_info();
 }
 
 #endif  // GCLAB_RUNTIME_PLUGIN_H_

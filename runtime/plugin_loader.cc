@@ -2,18 +2,54 @@
 
 #include <dlfcn.h>
 
+#include <openssl/evp.h>
+
 #include <exception>
+#include <fstream>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "runtime/plugin.h"
 
 namespace gclab {
 namespace {
 
-std::vector<std::string>& Loaded() {
-  static auto* const loaded = new std::vector<std::string>;
+std::vector<LoadedPlugin>& Loaded() {
+  static auto* const loaded = new std::vector<LoadedPlugin>;
   return *loaded;
+}
+
+// The SHA-256 of a file, in hex; empty if it cannot be read.
+std::string Sha256OfFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(context, EVP_sha256(), nullptr);
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
+    EVP_DigestUpdate(context, buffer, static_cast<size_t>(in.gcount()));
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(context, digest, &length);
+  EVP_MD_CTX_free(context);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
+void ParseBuildInfo(const std::string& text, LoadedPlugin* plugin) {
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    const auto [key, value] = std::pair<absl::string_view, absl::string_view>(
+        absl::StrSplit(line, absl::MaxSplits('=', 1)));
+    const std::string trimmed(absl::StripAsciiWhitespace(value));
+    if (key == "optimized") plugin->optimized = trimmed == "1";
+    if (key == "build_type") plugin->build_type = trimmed;
+    if (key == "cxx_flags") plugin->cxx_flags = trimmed;
+    if (key == "compiler") plugin->compiler = trimmed;
+  }
 }
 
 template <typename Function>
@@ -33,6 +69,7 @@ absl::Status LoadPlugin(const std::string& path) {
   auto* abi_version = Symbol<decltype(gclab_plugin_abi_version)>(library, "gclab_plugin_abi_version");
   auto* count = Symbol<decltype(gclab_plugin_collector_count)>(library, "gclab_plugin_collector_count");
   auto* make = Symbol<decltype(gclab_plugin_make_collector)>(library, "gclab_plugin_make_collector");
+  auto* build_info = Symbol<decltype(gclab_plugin_build_info)>(library, "gclab_plugin_build_info");
   if (abi_version == nullptr || count == nullptr || make == nullptr) {
     dlclose(library);
     return absl::InvalidArgumentError(absl::StrCat(
@@ -50,6 +87,9 @@ absl::Status LoadPlugin(const std::string& path) {
   if (count() == 0) {
     return absl::InvalidArgumentError(absl::StrCat(what, " registers no collector"));
   }
+  // Same ABI, so the same entry points: build_info is there.
+  LoadedPlugin loaded{.path = path, .sha256 = Sha256OfFile(path)};
+  if (build_info != nullptr) ParseBuildInfo(build_info(), &loaded);
   // The library stays loaded: its code is the collectors'.
   for (size_t i = 0; i < count(); ++i) {
     CollectorRegistration registration;
@@ -60,15 +100,26 @@ absl::Status LoadPlugin(const std::string& path) {
     } catch (...) {
       return absl::InternalError(absl::StrCat(what, " failed to initialise (threw)"));
     }
+    const std::string name = registration.traits.name;
     if (absl::Status s = CollectorRegistry::Global().RegisterFromPlugin(std::move(registration));
         !s.ok()) {
       return absl::AlreadyExistsError(absl::StrCat(what, ": ", s.message()));
     }
+    loaded.collectors.push_back(name);
   }
-  Loaded().push_back(path);
+  Loaded().push_back(std::move(loaded));
   return absl::OkStatus();
 }
 
-const std::vector<std::string>& LoadedPlugins() { return Loaded(); }
+const std::vector<LoadedPlugin>& LoadedPlugins() { return Loaded(); }
+
+const LoadedPlugin* PluginOf(const std::string& collector_name) {
+  for (const LoadedPlugin& plugin : Loaded()) {
+    for (const std::string& name : plugin.collectors) {
+      if (name == collector_name) return &plugin;
+    }
+  }
+  return nullptr;
+}
 
 }  // namespace gclab

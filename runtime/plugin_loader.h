@@ -17,8 +17,21 @@ namespace gclab {
 // is taken, or making a registration threw.
 absl::Status LoadPlugin(const std::string& path);
 
-// The paths loaded so far, in order (child processes load the same).
-const std::vector<std::string>& LoadedPlugins();
+// What the results record about a loaded plugin (the manifest's "plugins").
+struct LoadedPlugin {
+  std::string path;
+  std::string sha256;      // of the file, hex
+  bool optimized = false;  // compiled with optimisation (__OPTIMIZE__)
+  std::string build_type;  // the plugin's CMake build type
+  std::string cxx_flags;   // CMAKE_CXX_FLAGS and the build type's flags
+  std::string compiler;
+  std::vector<std::string> collectors;  // the names it registered
+};
+
+// The plugins loaded so far, in order (child processes load the same).
+const std::vector<LoadedPlugin>& LoadedPlugins();
+// The loaded plugin that registered collector `name`; null for a built-in one.
+const LoadedPlugin* PluginOf(const std::string& collector_name);
 
 }  // namespace gclab
 

@@ -12,6 +12,7 @@ packages=(
   libbenchmark-dev                   # microbenchmarks (likewise)
   libjemalloc-dev                    # the harness's own memory, malloc-marksweep
   libgc-dev                          # the bdw baseline collector (libgc)
+  libssl-dev                         # SHA-256 of loaded plugins (OpenSSL libcrypto)
   nlohmann-json3-dev                 # manifest.json
   python3-matplotlib                 # charts and the report (scripts/plot.py, report.py)
 )

@@ -120,21 +120,36 @@ TEST(MinHeapTest, CacheRoundTripsAndRejectsMalformedFiles) {
   std::remove(path.c_str());
   auto cache = MinHeapCache::Load(path);
   ASSERT_TRUE(cache.ok());
-  MinHeapKey key{"marksweep", "binary-trees", "default", 1, true};
+  MinHeapKey key{"marksweep", "binary-trees", "default", 1, true, "gclab-abc-Release"};
   EXPECT_FALSE(cache->Find(key).has_value());
   cache->Put(key, 12345678);
-  cache->Put({"a,b", "w", "small", 2, false}, 99);
+  cache->Put({"a,b", "w", "small", 2, false, "plugin-sha256:0123"}, 99);
   ASSERT_TRUE(cache->Save().ok());
   auto loaded = MinHeapCache::Load(path);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->Find(key), 12345678u);
-  EXPECT_EQ(loaded->Find({"a,b", "w", "small", 2, false}), 99u);
+  EXPECT_EQ(loaded->Find({"a,b", "w", "small", 2, false, "plugin-sha256:0123"}), 99u);
+  // Another build of the same collector (a changed plugin, a rebuilt gclab) misses.
+  EXPECT_FALSE(loaded->Find({"a,b", "w", "small", 2, false, "plugin-sha256:4567"}).has_value());
+  key.build = "gclab-def-Release";
+  EXPECT_FALSE(loaded->Find(key).has_value());
   FILE* f = std::fopen(path.c_str(), "w");
   std::fputs("collector,workload\nx,y\n", f);
   std::fclose(f);
   auto bad = MinHeapCache::Load(path);
   EXPECT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find(path), std::string::npos);
+}
+
+TEST(MinHeapTest, RowsWithoutTheirBuildAreStale) {
+  // A cache written before builds were recorded: its minimum may be another build's.
+  auto old = MinHeapCache::Parse(
+      "collector,workload,size,threads,escape_analysis,min_heap_bytes\n"
+      "mygc,binary-trees,default,1,on,4194304\n",
+      "old.csv");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_TRUE(old->entries().empty());
+  EXPECT_EQ(old->stale_rows(), 1);
 }
 
 }  // namespace
