@@ -61,6 +61,12 @@ ABSL_FLAG(std::string, latency, "histogram",
           "histograms and every batch time in batches.csv)");
 ABSL_FLAG(std::string, minheap_cache, "results/minheap.csv", "minimum-heap cache file");
 ABSL_FLAG(bool, refresh, false, "minheap: measure again even if cached");
+ABSL_FLAG(bool, quick, false,
+          "conformance: the conformance tests alone, in one pass (without the workloads, "
+          "channels, graph stress and stress pass)");
+ABSL_FLAG(int, jobs, 0, "conformance: worker processes at once (default: one per core)");
+ABSL_FLAG(double, stress_seconds, 10,
+          "conformance: how long the randomised graph stress runs on each collector");
 ABSL_FLAG(std::string, spec, "", "internal: the run that `gclab cell` performs, as JSON");
 ABSL_FLAG(std::vector<std::string>, plugin, {},
           "comma list of collector plugins (shared libraries) to load first");
@@ -101,8 +107,8 @@ const std::map<std::string, Command>& Commands() {
         " FOLDER..."}},
       {"conformance",
        {"runs the collector conformance suite (gclab-conformance) on collectors, plugins' "
-        "included",
-        {"plugin", "collectors"},
+        "included: everything the in-tree collectors face, a stress pass too",
+        {"plugin", "collectors", "quick", "jobs", "stress_seconds"},
         ""}},
       {"cell",
        {"internal: one run in this process (used by run and minheap)", {"spec", "plugin"}, "",

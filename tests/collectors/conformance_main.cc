@@ -1,23 +1,44 @@
 // gclab-conformance: the conformance suite as a program of its own, for collectors
-// that are not gclab's (also reached as `gclab conformance`).
+// that are not gclab's (also reached as `gclab conformance`). It runs what every
+// in-tree collector faces, each test batch in a process of its own, so that a
+// collector that breaks an invariant fails its test instead of ending the run:
+//
+//   suite   the conformance tests, channels across threads, every workload's
+//           checksum with the heap verified after every collection (both escape
+//           modes, and the shared-object workloads on 2 and 4 threads), and the
+//           randomised graph stress (--stress-seconds per collector, default 10);
+//   stress  the conformance tests, channels and every workload again in stress mode
+//           (GCLAB_STRESS=1): a full collection at an allocation slow path once
+//           the mutator has allocated 256 KiB since the last one
+//           (GCLAB_STRESS_EVERY_BYTES=262144; at every slow path, a collector
+//           without allocation buffers would collect at every allocation).
 //
 //   gclab-conformance --plugin=libmygc.so                 every collector of the plugin
 //   gclab-conformance --collectors=marksweep,copying      these (built-in or plugin)
 //   gclab-conformance                                     every registered collector
+//   --quick       the conformance tests alone, one pass (seconds, not minutes)
+//   --jobs=N      worker processes at once (default: one per core)
 //
-// GoogleTest's own flags (--gtest_repeat, --gtest_filter...) pass through; a
-// --gtest_filter replaces the one chosen from --collectors.
+// GoogleTest's own flags pass through to the workers; a --gtest_filter replaces the
+// passes with one pass of the tests it matches. --gtest_list_tests lists in-process.
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
+#include <thread>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "runtime/collector.h"
+#include "absl/strings/numbers.h"
 #include "runtime/plugin_loader.h"
+#include "tests/collectors/isolated_test_run.h"
 #include "tests/testing/test_program.h"
 
 namespace {
@@ -27,26 +48,61 @@ namespace {
   std::exit(2);
 }
 
+// --name=a,b (or --na_me=a,b for --na-me) appends a and b to *out.
 bool TakeFlag(const std::string& arg, const std::string& name, std::vector<std::string>* out) {
-  const std::string prefix = "--" + name + "=";
-  if (!arg.starts_with(prefix)) return false;
-  for (absl::string_view item : absl::StrSplit(arg.substr(prefix.size()), ',', absl::SkipEmpty())) {
+  const size_t equals = arg.find('=');
+  if (!arg.starts_with("--") || equals == std::string::npos) return false;
+  if (absl::StrReplaceAll(arg.substr(2, equals - 2), {{"_", "-"}}) != name) return false;
+  for (absl::string_view item : absl::StrSplit(arg.substr(equals + 1), ',', absl::SkipEmpty())) {
     out->emplace_back(item);
   }
   return true;
+}
+
+// The test patterns of the passes for one collector's tests ("name" and its variants
+// "name_...": TestNameOf of "name:key=value").
+std::vector<std::string> SuitePatterns(const std::string& test_name, bool quick) {
+  std::vector<std::string> patterns;
+  auto add = [&](const std::string& suite, bool variants_only) {
+    if (!variants_only) patterns.push_back(suite + ".*/" + test_name);
+    patterns.push_back(suite + ".*/" + test_name + "_*");
+  };
+  add("EveryCollector/ConformanceTest", false);
+  if (quick) return patterns;
+  add("EveryCollector/ChannelThreadsTest", false);
+  add("EveryCollector/GraphStressTest", false);
+  add("All/EveryWorkloadTest", true);      // "name_workload_escape_on"
+  add("Shared/WorkloadThreadsTest", true);  // "name_workload_t2"
+  return patterns;
+}
+
+std::vector<std::string> StressPatterns(const std::string& test_name) {
+  return {"EveryCollector/ConformanceTest.*/" + test_name,
+          "EveryCollector/ConformanceTest.*/" + test_name + "_*",
+          "EveryCollector/ChannelThreadsTest.*/" + test_name,
+          "EveryCollector/ChannelThreadsTest.*/" + test_name + "_*",
+          "All/EveryWorkloadTest.*/" + test_name + "_*"};
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using gclab::CollectorRegistry;
-  std::vector<std::string> plugins, collectors;
-  // Our flags stay in what GoogleTest sees (it ignores them): death tests run this
-  // program again with the same arguments, and the child must load the same plugins.
+  namespace gt = gclab::testing;
+  std::vector<std::string> plugins, collectors, jobs_flag, stress_seconds_flag;
+  bool quick = false, user_filter = false, listing = false;
+  // Our flags stay in what GoogleTest sees (it ignores them): workers and death tests
+  // run this program again with the same arguments, and must load the same plugins.
   std::vector<char*> rest(argv, argv + argc);
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (!TakeFlag(arg, "plugin", &plugins)) TakeFlag(arg, "collectors", &collectors);
+    if (TakeFlag(arg, "plugin", &plugins) || TakeFlag(arg, "collectors", &collectors) ||
+        TakeFlag(arg, "jobs", &jobs_flag) || TakeFlag(arg, "stress-seconds", &stress_seconds_flag)) {
+      continue;
+    }
+    if (arg == "--quick") quick = true;
+    if (arg.starts_with("--gtest_filter=")) user_filter = true;
+    if (arg == "--gtest_list_tests" || arg == "--help" || arg == "-h") listing = true;
   }
   const std::set<std::string> built_in = [] {
     std::vector<std::string> names = CollectorRegistry::Global().Names();
@@ -57,26 +113,62 @@ int main(int argc, char** argv) {
       Fail(absl::StrCat("--plugin: ", status.message()));
     }
   }
+  if (gt::IsWorker(argc, argv)) {
+    ::testing::InitGoogleTest(&argc, argv);
+    return gt::RunWorker(argc, argv);
+  }
+  int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (!jobs_flag.empty() && (!absl::SimpleAtoi(jobs_flag.back(), &jobs) || jobs < 1 || jobs > 256)) {
+    Fail("--jobs: '" + jobs_flag.back() + "' is not a number of processes from 1 to 256");
+  }
+  double stress_seconds = 10;
+  if (!stress_seconds_flag.empty() &&
+      (!absl::SimpleAtod(stress_seconds_flag.back(), &stress_seconds) || !(stress_seconds > 0) ||
+       stress_seconds > 86400)) {
+    Fail("--stress-seconds: '" + stress_seconds_flag.back() +
+         "' is not a number of seconds above 0 (at most 86400)");
+  }
   if (collectors.empty() && !plugins.empty()) {
     for (const std::string& name : CollectorRegistry::Global().Names()) {
       if (!built_in.contains(name)) collectors.push_back(name);
     }
   }
-  std::vector<std::string> patterns;
+  if (collectors.empty()) collectors = CollectorRegistry::Global().Names();
+  std::vector<std::string> suite, stress;
   for (const std::string& name : collectors) {
     if (CollectorRegistry::Global().Find(name) == nullptr) {
       Fail(std::string(CollectorRegistry::Global().UnknownName(name).message()));
     }
-    const std::string test_name = gclab::testing::TestNameOf(name);
-    patterns.push_back("EveryCollector/ConformanceTest.*/" + test_name);
-    patterns.push_back("EveryCollector/ConformanceTest.*/" + test_name + "_*");
+    const std::string test_name = gt::TestNameOf(name);
+    for (std::string& p : SuitePatterns(test_name, quick)) suite.push_back(std::move(p));
+    for (std::string& p : StressPatterns(test_name)) stress.push_back(std::move(p));
   }
-  std::string filter_flag;
-  if (!patterns.empty()) {
-    filter_flag = "--gtest_filter=" + absl::StrJoin(patterns, ":");
-    rest.insert(rest.begin() + 1, filter_flag.data());
-  }
+  std::string filter_flag = "--gtest_filter=" + absl::StrJoin(suite, ":");
+  if (!user_filter) rest.insert(rest.begin() + 1, filter_flag.data());
   int rest_argc = static_cast<int>(rest.size());
   ::testing::InitGoogleTest(&rest_argc, rest.data());
-  return RUN_ALL_TESTS();
+  if (listing) return RUN_ALL_TESTS();
+
+  std::vector<gt::TestPass> passes;
+  const std::string seconds = absl::StrCat(stress_seconds);
+  if (user_filter) {
+    passes.push_back({"filter", gt::TestsMatching(GTEST_FLAG_GET(filter)),
+                      {{"GCLAB_STRESS_SECONDS", seconds}}});
+  } else {
+    passes.push_back({quick ? "quick" : "suite", gt::TestsMatching(absl::StrJoin(suite, ":")),
+                      {{"GCLAB_STRESS_SECONDS", seconds}}});
+    if (!quick) {
+      passes.push_back({"stress", gt::TestsMatching(absl::StrJoin(stress, ":")),
+                        {{"GCLAB_STRESS", "1"}, {"GCLAB_STRESS_EVERY_BYTES", "262144"}}});
+    }
+  }
+  if (passes.front().tests.empty()) Fail("no test matches " + GTEST_FLAG_GET(filter));
+  // Workers: this program, with every argument but the filter (each worker gets its
+  // own list of tests).
+  std::vector<std::string> worker_argv = {
+      std::filesystem::read_symlink("/proc/self/exe").string()};
+  for (int i = 1; i < argc; ++i) {
+    if (!std::string_view(argv[i]).starts_with("--gtest_filter=")) worker_argv.push_back(argv[i]);
+  }
+  return gt::RunIsolated(worker_argv, passes, {.jobs = jobs});
 }
