@@ -1,5 +1,7 @@
 #include "runtime/mutator.h"
 
+#include <bit>
+
 #include "absl/strings/str_cat.h"
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
@@ -211,6 +213,26 @@ void Mutator::UsedWhileBlocked(absl::string_view what) const {
 }
 
 void Mutator::PoisonFrame(Frame* frame) {
+  // An older frame's pointer slot must not point into the frame being popped: a
+  // non-escaping object was assigned to a caller's slot (FrameScope's slots are plain
+  // references, so the assignment itself goes unseen). Arena objects and the heap
+  // are checked at each Store (CheckStore).
+  const auto begin = reinterpret_cast<uintptr_t>(frame);
+  const uintptr_t end = begin + frame->function->frame_bytes;
+  for (Frame* older = frame->caller; older != nullptr; older = older->caller) {
+    Ref* slots = older->slots();
+    for (uint64_t map = older->function->ref_slot_map; map != 0; map &= map - 1) {
+      const int slot = std::countr_zero(map);
+      const auto value = reinterpret_cast<uintptr_t>(slots[slot]);
+      if (value < begin || value >= end) continue;
+      FatalError(absl::StrCat(
+          "escape invariant violated: slot ", slot, " of the frame of '", older->function->name,
+          "' points at ", runtime_.Describe(slots[slot]), " in the frame of '",
+          frame->function->name,
+          "', which is being popped; that site is declared non-escaping but its object "
+          "escapes to a caller"));
+    }
+  }
   // A dangling reference into a popped frame now reads a header without its tag
   // bit, which the verifier reports, instead of a stale but plausible object.
   std::memset(static_cast<void*>(frame), 0xA4, frame->function->frame_bytes);

@@ -30,7 +30,7 @@ grep -q "^  markcompact " <<<"$listing" || fail "list does not show markcompact"
   "$gclab" run --collectors=mygc --out="$work/never"
 
 echo "== gclab conformance --plugin (the full suite and the stress pass)"
-"$gclab" conformance --plugin="$plugin" --stress-seconds=3 >"$work/conformance.log" 2>&1 ||
+"$gclab" conformance --plugin="$plugin" --stress-seconds=1 >"$work/conformance.log" 2>&1 ||
   { tail -30 "$work/conformance.log"; fail "the conformance suite failed on the plugin"; }
 for suite in "suite: EveryCollector/ConformanceTest" "suite: EveryCollector/ChannelThreadsTest" \
     "suite: EveryCollector/GraphStressTest" "suite: All/EveryWorkloadTest" \
@@ -53,7 +53,7 @@ else
   echo "--quick caught dropping-log this time"
 fi
 status=0
-"$gclab" conformance --plugin="$dropping" --stress-seconds=3 >"$work/broken.log" 2>&1 || status=$?
+"$gclab" conformance --plugin="$dropping" --stress-seconds=1 >"$work/broken.log" 2>&1 || status=$?
 [ "$status" = 1 ] || { tail -30 "$work/broken.log"; fail "the full suite exited $status on dropping-log, not 1"; }
 # The run went on past the fatal verification failures and ended with the summary.
 grep -q "^\[  FAILED  \] suite: .*dropping_log.* -- crashed (Aborted): gclab: fatal: heap verification failed" \

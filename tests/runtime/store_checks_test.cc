@@ -81,6 +81,15 @@ TEST_F(StoreChecksDeathTest, AYoungerFramesArenaObjectIntoAnOlderFramesOne) {
                "in a younger frame, which pops first");
 }
 
+TEST_F(StoreChecksDeathTest, AYoungerFramesArenaObjectInAnOlderFramesSlot) {
+  EXPECT_DEATH(Run([](Mutator& m, TestProgram& p, FrameScope& outer) {
+                 FrameScope inner(m, *p.frame);
+                 inner[0] = m.Allocate(*p.local_node);
+                 outer[2] = inner[0];  // the caller keeps it past the inner frame's pop
+               }),
+               "slot 2 of the frame of 'test.frame' points at .* which is being popped");
+}
+
 TEST(StoreChecksTest, AnOlderFramesArenaObjectIntoAYoungerFramesOneIsFine) {
   TestProgram p;
   auto rt = MakeTestRuntime("marksweep", p);
