@@ -54,8 +54,11 @@ struct CollectorTraits {
   // an object): it may keep dead objects, so its live-byte count is an upper bound
   // and no test may demand that a particular dead object is gone.
   bool conservative = false;
-  // A moving collector that, in checked builds, poisons and protects the memory it
-  // moved objects out of (runtime/poison.h), so a stale raw Ref faults.
+  // A moving collector that, in checked builds, retires the memory it moved objects
+  // out of (runtime/poison.h), so a stale raw Ref faults. The runtime then gives it a
+  // heap segment (Runtime::heap()) of kPoisoningHeapAddressMultiple budgets of address
+  // space, of which Init's `heap` is the first budget; the collector must put each new
+  // space in addresses it has not used recently, and keep its memory to the budget.
   bool poisons_from_space = false;
   // Specs ("name:key=value") the conformance suite and workload tests run when the
   // collector has variants that must each be correct; empty: the name alone.

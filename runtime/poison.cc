@@ -61,32 +61,42 @@ void InstallHandler() {
 
 }  // namespace
 
-void PoisonRange(void* begin, size_t bytes) {
+void WatchForStaleReferences(std::span<std::byte> heap_segment) {
   InstallHandler();
-  std::memset(begin, kPoisonByte, bytes);
-  GCLAB_CHECK(mprotect(begin, bytes, PROT_NONE) == 0, "PoisonRange: mprotect failed");
-  const auto b = reinterpret_cast<uintptr_t>(begin);
+  const auto begin = reinterpret_cast<uintptr_t>(heap_segment.data());
   for (int i = 0; i < kMaxRanges; ++i) {
     uintptr_t expected = 0;
-    if (range_begin[i].compare_exchange_strong(expected, b)) {
-      range_end[i].store(b + bytes);
+    if (range_begin[i].compare_exchange_strong(expected, begin)) {
+      range_end[i].store(begin + heap_segment.size());
       return;
     }
   }
-  FatalError("PoisonRange: too many poisoned ranges");
+  FatalError("WatchForStaleReferences: more than 64 poisoning heaps at once");
 }
 
-void UnpoisonRange(void* begin, size_t bytes) {
-  GCLAB_CHECK(mprotect(begin, bytes, PROT_READ | PROT_WRITE) == 0,
-              "UnpoisonRange: mprotect failed");
-  const auto b = reinterpret_cast<uintptr_t>(begin);
+void StopWatchingForStaleReferences(std::span<std::byte> heap_segment) {
+  const auto begin = reinterpret_cast<uintptr_t>(heap_segment.data());
   for (int i = 0; i < kMaxRanges; ++i) {
-    if (range_begin[i].load() == b) {
+    if (range_begin[i].load() == begin) {
       range_end[i].store(0);
       range_begin[i].store(0);
       return;
     }
   }
+}
+
+void RetireRange(void* begin, size_t bytes, void* pages_to) {
+  // MREMAP_DONTUNMAP leaves `begin` mapped (and empty), so no other thread's mmap can
+  // land in a hole there before it is protected.
+  void* moved = mremap(begin, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
+                       pages_to);
+  if (moved == MAP_FAILED) {
+    // Kernels before 5.7: free the pages instead; the next space faults in fresh ones.
+    GCLAB_CHECK(madvise(begin, bytes, MADV_DONTNEED) == 0, "RetireRange: madvise failed");
+    GCLAB_CHECK(mprotect(pages_to, bytes, PROT_READ | PROT_WRITE) == 0,
+                "RetireRange: mprotect failed");
+  }
+  GCLAB_CHECK(mprotect(begin, bytes, PROT_NONE) == 0, "RetireRange: mprotect failed");
 }
 
 }  // namespace gclab

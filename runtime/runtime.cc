@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "runtime/channel.h"
+#include "runtime/poison.h"
 
 namespace gclab {
 namespace {
@@ -73,12 +74,22 @@ Runtime::Runtime(const RuntimeConfig& config, std::unique_ptr<Collector> collect
     : config_(config),
       collector_(std::move(collector)),
       heap_in_segment_(collector_->traits().heap_segment),
+      heap_poisoned_(kChecks && heap_in_segment_ && collector_->traits().poisons_from_space),
       channel_states_(std::make_unique<ChannelStates>()) {
-  const char* stress = std::getenv("GCLAB_STRESS");
-  if (stress != nullptr && std::string_view(stress) == "1") config_.stress = true;
-  const char* every = std::getenv("GCLAB_STRESS_EVERY_BYTES");
-  uint64_t every_bytes = 0;
-  if (every != nullptr && absl::SimpleAtoi(every, &every_bytes)) {
+  // Misspelt, these would quietly run a test without the stress it was meant to have.
+  if (const char* stress = std::getenv("GCLAB_STRESS"); stress != nullptr) {
+    const absl::string_view value(stress);
+    if (value != "" && value != "0" && value != "1") {
+      FatalError(absl::StrCat("GCLAB_STRESS='", value, "' is not valid; valid: 0 or 1"));
+    }
+    if (value == "1") config_.stress = true;
+  }
+  if (const char* every = std::getenv("GCLAB_STRESS_EVERY_BYTES"); every != nullptr) {
+    uint64_t every_bytes = 0;
+    if (!absl::SimpleAtoi(every, &every_bytes)) {
+      FatalError(absl::StrCat("GCLAB_STRESS_EVERY_BYTES='", every,
+                              "' is not valid; valid: a byte count (0: every slow path)"));
+    }
     config_.stress_every_bytes = every_bytes;
   }
 }
@@ -105,7 +116,9 @@ absl::Status Runtime::Reserve() {
   const size_t stacks_bytes = stack_stride_ * config_.max_mutators;
   const size_t heap_offset_unaligned = stacks_offset + stacks_bytes;
   reservation_bytes_ = heap_offset_unaligned;
-  if (heap_in_segment_) reservation_bytes_ += kHeapAlignment + config_.heap_bytes;
+  const size_t heap_segment_bytes =
+      heap_poisoned_ ? config_.heap_bytes * kPoisoningHeapAddressMultiple : config_.heap_bytes;
+  if (heap_in_segment_) reservation_bytes_ += kHeapAlignment + heap_segment_bytes;
 
   reservation_ = mmap(nullptr, reservation_bytes_, PROT_NONE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -143,7 +156,9 @@ absl::Status Runtime::Reserve() {
       // Best effort: without THP the heap still works, with one fault per 4 KiB page.
       madvise(heap_begin, config_.heap_bytes, MADV_HUGEPAGE);
     }
-    heap_ = std::span<std::byte>(heap_begin, config_.heap_bytes);
+    // Only the budget is accessible; a poisoning collector maps the rest itself.
+    heap_ = std::span<std::byte>(heap_begin, heap_segment_bytes);
+    if (heap_poisoned_) WatchForStaleReferences(heap_);
   }
 
   code_.emplace(std::span<std::byte>(base, config_.code_bytes), config_.escape_analysis);
@@ -160,6 +175,7 @@ Runtime::~Runtime() {
               "Runtime destroyed while mutators are still attached");
   if (started_) collector_->Shutdown();
   collector_.reset();
+  if (heap_poisoned_) StopWatchingForStaleReferences(heap_);
   if (reservation_ != nullptr) munmap(reservation_, reservation_bytes_);
 }
 
@@ -167,8 +183,9 @@ absl::Status Runtime::Start() {
   GCLAB_CHECK(!started_, "Runtime::Start called twice");
   code_->Seal();
   data_->Freeze();
-  if (config_.prefault_heap) Prefault(heap_);
-  if (absl::Status status = collector_->Init(*this, heap_); !status.ok()) return status;
+  const std::span<std::byte> budget = heap_.first(heap_in_segment_ ? config_.heap_bytes : 0);
+  if (config_.prefault_heap) Prefault(budget);
+  if (absl::Status status = collector_->Init(*this, budget); !status.ok()) return status;
   started_ = true;
   return absl::OkStatus();
 }

@@ -99,8 +99,12 @@ class Runtime {
   // The off-heap halves of channels (see channel.h).
   ChannelStates& channel_states() { return *channel_states_; }
 
-  // The heap segment; empty when the collector keeps objects elsewhere
-  // (CollectorTraits::heap_segment false).
+  // The heap segment: every address a heap object may have. Empty when the collector
+  // keeps objects elsewhere (CollectorTraits::heap_segment false). Its first
+  // RuntimeConfig::heap_bytes are the budget handed to Collector::Init; it is larger
+  // only in checked builds of a collector that poisons from-space, where the rest is
+  // address space, inaccessible until the collector makes it a new space
+  // (runtime/poison.h).
   std::span<std::byte> heap() const { return heap_; }
   // Could `p` be a heap object? Inside the heap segment; or, for a collector that
   // keeps objects elsewhere, anywhere but null and the runtime's own segments.
@@ -137,6 +141,9 @@ class Runtime {
   RuntimeConfig config_;
   std::unique_ptr<Collector> collector_;
   const bool heap_in_segment_;
+  // A checked build of a collector that poisons what it moves objects out of: the
+  // heap segment spans kPoisoningHeapAddressMultiple budgets (runtime/poison.h).
+  const bool heap_poisoned_;
   void* reservation_ = nullptr;
   size_t reservation_bytes_ = 0;
   std::optional<CodeSegment> code_;

@@ -10,6 +10,8 @@
 //  - optionally, the collector's live-byte count equals the bytes reached here.
 // It uses its own visited bitmap and worklist (never recursion) and shares nothing
 // with the collector but ForEachRefSlot and IsLiveObject.
+#include <sys/mman.h>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -22,13 +24,45 @@
 namespace gclab {
 namespace {
 
+// A bit per heap-segment word, mapped rather than allocated and cleared: a poisoning
+// collector's segment spans many budgets of address space (runtime/poison.h), and
+// only the pages over live objects are ever touched.
+class VisitedBits {
+ public:
+  explicit VisitedBits(size_t bits) : bytes_((bits + 63) / 64 * sizeof(uint64_t)) {
+    if (bytes_ == 0) return;
+    void* memory = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    GCLAB_CHECK(memory != MAP_FAILED, "heap verifier: cannot map its visited bitmap");
+    words_ = static_cast<uint64_t*>(memory);
+  }
+  ~VisitedBits() {
+    if (words_ != nullptr) munmap(words_, bytes_);
+  }
+  VisitedBits(const VisitedBits&) = delete;
+  VisitedBits& operator=(const VisitedBits&) = delete;
+
+  // Sets bit `index`; false if it was set already.
+  bool Set(size_t index) {
+    uint64_t& word = words_[index / 64];
+    const uint64_t bit = uint64_t{1} << (index % 64);
+    if (word & bit) return false;
+    word |= bit;
+    return true;
+  }
+
+ private:
+  size_t bytes_;
+  uint64_t* words_ = nullptr;
+};
+
 class Verifier {
  public:
   explicit Verifier(Runtime& runtime)
       : runtime_(runtime),
         code_(runtime.code()),
         heap_begin_(reinterpret_cast<uintptr_t>(runtime.heap().data())),
-        visited_((runtime.heap().size() / kWordBytes + 63) / 64) {}
+        visited_(runtime.heap().size() / kWordBytes) {}
 
   absl::Status Run(bool check_live_bytes) {
     if (absl::Status s = CollectArenaObjects(); !s.ok()) return s;
@@ -152,12 +186,7 @@ class Verifier {
   // False if `object` was visited before.
   bool MarkVisited(const Object* object) {
     if (runtime_.heap().empty()) return visited_outside_segment_.insert(object).second;
-    const uintptr_t word = (reinterpret_cast<uintptr_t>(object) - heap_begin_) / kWordBytes;
-    uint64_t& bits = visited_[word / 64];
-    const uint64_t bit = uint64_t{1} << (word % 64);
-    if (bits & bit) return false;
-    bits |= bit;
-    return true;
+    return visited_.Set((reinterpret_cast<uintptr_t>(object) - heap_begin_) / kWordBytes);
   }
 
   // Names the root or object field `slot`, for error messages.
@@ -166,7 +195,7 @@ class Verifier {
   Runtime& runtime_;
   const CodeSegment& code_;
   uintptr_t heap_begin_;
-  std::vector<uint64_t> visited_;  // a bit per heap-segment word
+  VisitedBits visited_;  // a bit per heap-segment word
   absl::flat_hash_set<const Object*> visited_outside_segment_;  // no heap segment
   std::vector<Ref> worklist_;
   absl::flat_hash_set<const Object*> arena_objects_;

@@ -7,7 +7,8 @@
 // old header (bit 0 clear), updates every root slot in place, then scans the copies
 // in address order (the Cheney queue is to-space itself, so no mark stack), and
 // flips. Everything is copied, large objects included (see README.md for why).
-// Checked builds poison and protect the abandoned half after every collection.
+// Checked builds retire the abandoned space after every collection and copy into
+// fresh address space next time (runtime/poison.h), so a stale Ref keeps faulting.
 #include <unistd.h>
 
 #include <atomic>
@@ -60,9 +61,15 @@ class Copying final : public Collector {
                                                      2 * BumpRegion::kChunkBytes,
                                                      " bytes (two semispaces)"));
     }
-    const auto base = reinterpret_cast<uintptr_t>(heap.data());
-    current_.Reset(base, base + half, base);
-    spare_begin_ = base + half;
+    // Spaces are consecutive half-budget slots: the two halves of the budget, or in
+    // checked builds every slot of the larger poisoning address range, used in turn.
+    const std::span<std::byte> slots = kChecks ? runtime.heap() : heap;
+    spaces_begin_ = reinterpret_cast<uintptr_t>(slots.data());
+    space_bytes_ = half;
+    space_count_ = slots.size() / half;
+    GCLAB_CHECK(!kChecks || space_count_ >= 3,
+                "copying: the poisoning address range holds too few spaces");
+    current_.Reset(spaces_begin_, spaces_begin_ + half, spaces_begin_);
     return absl::OkStatus();
   }
 
@@ -78,7 +85,7 @@ class Copying final : public Collector {
         [&] { return current_.Allocate(mutator, rounded); },
         [&] { return CollectUnlessAnotherDid(mutator, GcCause::kHeapFull); },
         [&] {
-          return OutOfMemoryStatus("copying", 2 * SpaceBytes(),
+          return OutOfMemoryStatus("copying", 2 * space_bytes_,
                                    live_bytes_.load(std::memory_order_relaxed), bytes);
         });
   }
@@ -95,16 +102,19 @@ class Copying final : public Collector {
     if (!stw.stopped()) return false;
     stw.StartCycle();
     runtime_->safepoints().ForEachMutator([](Mutator& m) { m.ResetAllocBuffers(); });
-    if (kChecks && collections_.load(std::memory_order_relaxed) > 0) {
-      UnpoisonRange(reinterpret_cast<void*>(spare_begin_), SpaceBytes());
-    }
-    const uintptr_t free = Evacuate(stw);
+    const size_t to_index = NextSpace(current_index_);
+    const uintptr_t to_begin = SpaceBegin(to_index);
+    const uintptr_t free = Evacuate(stw, to_begin);
     const uintptr_t from_begin = current_.begin();
-    current_.Reset(spare_begin_, spare_begin_ + SpaceBytes(), free);  // flip
-    spare_begin_ = from_begin;
+    current_.Reset(to_begin, to_begin + space_bytes_, free);  // flip
+    current_index_ = to_index;
     live_bytes_.store(current_.used(), std::memory_order_relaxed);
     collections_.fetch_add(1, std::memory_order_relaxed);
-    if (kChecks) PoisonRange(reinterpret_cast<void*>(spare_begin_), SpaceBytes());
+    if (kChecks) {
+      // From-space's pages become the next collection's to-space, at fresh addresses.
+      RetireRange(reinterpret_cast<void*>(from_begin), space_bytes_,
+                  reinterpret_cast<void*>(SpaceBegin(NextSpace(to_index))));
+    }
     stw.VerifyHeapIfEnabled(/*check_live_bytes=*/true);
     return true;
   }
@@ -112,7 +122,7 @@ class Copying final : public Collector {
  public:
   HeapUsage Usage() const override {
     return HeapUsage{
-        .capacity_bytes = 2 * SpaceBytes(),
+        .capacity_bytes = 2 * space_bytes_,
         .in_use_bytes = current_.used(),
         .live_bytes = live_bytes_.load(std::memory_order_relaxed),
         .collections = collections_.load(std::memory_order_relaxed),
@@ -126,20 +136,20 @@ class Copying final : public Collector {
   }
 
  private:
-  // Copies everything reachable from the roots into the spare space; returns the
-  // end of the copies. The scan and free pointers are locals so that they live in
+  // Copies everything reachable from the roots into the space at `to_begin`; returns
+  // the end of the copies. The scan and free pointers are locals so that they live in
   // registers through the whole loop.
-  uintptr_t Evacuate(StopTheWorldScope& stw) {
+  uintptr_t Evacuate(StopTheWorldScope& stw, const uintptr_t to_begin) {
     const TypeInfo* const types = code_->types().data();
     auto type_of = [types](const Object* object) GCLAB_ALWAYS_INLINE_LAMBDA -> const TypeInfo& {
       return types[object->type_id()];
     };
     const uintptr_t from_begin = current_.begin();
-    const uintptr_t from_bytes = SpaceBytes();
+    const uintptr_t from_bytes = space_bytes_;
     auto in_from_space = [=](uintptr_t p) GCLAB_ALWAYS_INLINE_LAMBDA {
       return p - from_begin < from_bytes;
     };
-    uintptr_t free = spare_begin_;
+    uintptr_t free = to_begin;
     uint64_t objects = 0;
     // The new address of `ref`, copying it on first sight. Null and frame-arena
     // objects are not in from-space and stay where they are.
@@ -172,7 +182,7 @@ class Copying final : public Collector {
       Ref* slot = pending[pending_head++ % kPrefetchDistance];
       *slot = forward(*slot);
     };
-    uintptr_t scan = spare_begin_;
+    uintptr_t scan = to_begin;
     for (;;) {
       if (scan < free) {
         auto* object = reinterpret_cast<Object*>(scan);
@@ -191,7 +201,7 @@ class Copying final : public Collector {
         break;
       }
     }
-    phase.set_work(free - spare_begin_, objects);
+    phase.set_work(free - to_begin, objects);
     return free;
   }
 
@@ -214,12 +224,16 @@ class Copying final : public Collector {
     std::memcpy(to, from, bytes);
   }
 
-  size_t SpaceBytes() const { return current_.end() - current_.begin(); }
+  size_t NextSpace(size_t index) const { return (index + 1) % space_count_; }
+  uintptr_t SpaceBegin(size_t index) const { return spaces_begin_ + index * space_bytes_; }
 
   Runtime* runtime_ = nullptr;
   const CodeSegment* code_ = nullptr;
-  BumpRegion current_;        // where mutators allocate (from-space during a collection)
-  uintptr_t spare_begin_ = 0;  // the other half (to-space during a collection)
+  BumpRegion current_;  // where mutators allocate (from-space during a collection)
+  uintptr_t spaces_begin_ = 0;
+  size_t space_bytes_ = 0;    // half the budget
+  size_t space_count_ = 0;    // 2, or in checked builds the slots of the poisoning range
+  size_t current_index_ = 0;  // which slot current_ is; the next one is to-space
   std::atomic<size_t> live_bytes_{0};
   std::atomic<uint64_t> collections_{0};
 };

@@ -61,27 +61,33 @@ bool TakeFlag(const std::string& arg, const std::string& name, std::vector<std::
 
 // The test patterns of the passes for one collector's tests ("name" and its variants
 // "name_...": TestNameOf of "name:key=value").
-std::vector<std::string> SuitePatterns(const std::string& test_name, bool quick) {
-  std::vector<std::string> patterns;
-  auto add = [&](const std::string& suite, bool variants_only) {
-    if (!variants_only) patterns.push_back(suite + ".*/" + test_name);
-    patterns.push_back(suite + ".*/" + test_name + "_*");
-  };
-  add("EveryCollector/ConformanceTest", false);
-  if (quick) return patterns;
-  add("EveryCollector/ChannelThreadsTest", false);
-  add("EveryCollector/GraphStressTest", false);
-  add("All/EveryWorkloadTest", true);      // "name_workload_escape_on"
-  add("Shared/WorkloadThreadsTest", true);  // "name_workload_t2"
-  return patterns;
-}
+// The suites each pass runs on a collector. `variants_only`: every test name carries a
+// suffix after the collector's (the workload and escape analysis, or the threads).
+struct SuiteUse {
+  const char* suite;
+  bool variants_only;
+  bool in_quick;   // --quick runs only these
+  bool in_stress;  // the stress pass (GCLAB_STRESS) runs these again
+};
+constexpr SuiteUse kSuites[] = {
+    {"EveryCollector/ConformanceTest", false, true, true},
+    {"EveryCollector/ChannelThreadsTest", false, false, true},
+    {"EveryCollector/GraphStressTest", false, false, false},
+    {"All/EveryWorkloadTest", true, false, true},       // "name_workload_escape_on"
+    {"Shared/WorkloadThreadsTest", true, false, false},  // "name_workload_t2"
+};
 
-std::vector<std::string> StressPatterns(const std::string& test_name) {
-  return {"EveryCollector/ConformanceTest.*/" + test_name,
-          "EveryCollector/ConformanceTest.*/" + test_name + "_*",
-          "EveryCollector/ChannelThreadsTest.*/" + test_name,
-          "EveryCollector/ChannelThreadsTest.*/" + test_name + "_*",
-          "All/EveryWorkloadTest.*/" + test_name + "_*"};
+// Filter patterns for the tests of `test_name` in the suites `wanted` selects.
+std::vector<std::string> Patterns(const std::string& test_name,
+                                  bool (*wanted)(const SuiteUse&)) {
+  std::vector<std::string> patterns;
+  for (const SuiteUse& use : kSuites) {
+    if (!wanted(use)) continue;
+    const std::string prefix = absl::StrCat(use.suite, ".*/", test_name);
+    if (!use.variants_only) patterns.push_back(prefix);
+    patterns.push_back(prefix + "_*");
+  }
+  return patterns;
 }
 
 }  // namespace
@@ -140,8 +146,12 @@ int main(int argc, char** argv) {
       Fail(std::string(CollectorRegistry::Global().UnknownName(name).message()));
     }
     const std::string test_name = gt::TestNameOf(name);
-    for (std::string& p : SuitePatterns(test_name, quick)) suite.push_back(std::move(p));
-    for (std::string& p : StressPatterns(test_name)) stress.push_back(std::move(p));
+    auto in_suite = quick ? +[](const SuiteUse& use) { return use.in_quick; }
+                          : +[](const SuiteUse&) { return true; };
+    for (std::string& p : Patterns(test_name, in_suite)) suite.push_back(std::move(p));
+    for (std::string& p : Patterns(test_name, [](const SuiteUse& use) { return use.in_stress; })) {
+      stress.push_back(std::move(p));
+    }
   }
   std::string filter_flag = "--gtest_filter=" + absl::StrJoin(suite, ":");
   if (!user_filter) rest.insert(rest.begin() + 1, filter_flag.data());

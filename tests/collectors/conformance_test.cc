@@ -570,6 +570,41 @@ TEST_P(ConformanceTest, StaleRawPointerIsCaughtByPoisoning) {
       "poisoned from-space");
 }
 
+// The space a stale Ref points into must stay poisoned after later collections
+// too: with two semispaces that swap, the abandoned half is the next to-space, and a
+// Ref kept across two collections would read whatever object was copied there.
+TEST_P(ConformanceTest, StaleRawPointerStaysPoisonedAfterLaterCollections) {
+  if (!traits().poisons_from_space) {
+    GTEST_SKIP() << GetParam() << " does not poison the memory objects moved out of";
+  }
+  if (!kChecks) GTEST_SKIP() << "from-space is poisoned in GCLAB_CHECKS builds only";
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto rt = Make();
+  for (int collections : {2, 3, 20}) {
+    EXPECT_DEATH(
+        {
+          Mutator m(*rt);
+          FrameScope f(m, *p_.frame);
+          f[0] = m.Allocate(*p_.new_node);
+          f[0]->i64(1) = 42;
+          Ref raw = f[0];  // the bug: a raw reference held across collections
+          for (int i = 0; i < collections; ++i) {
+            // Live objects to fill the space the stale Ref used to point into.
+            for (int j = 0; j < 64; ++j) {
+              Ref node = m.Allocate(*p_.new_node);
+              node->i64(1) = j;
+              m.Store(node, 0, f[1]);
+              f[1] = node;
+            }
+            m.Collect();
+          }
+          std::printf("stale read: %lld\n", static_cast<long long>(raw->i64(1)));
+        },
+        "poisoned from-space")
+        << "a Ref kept across " << collections << " collections";
+  }
+}
+
 // "concurrent:barrier=yuasa" -> "concurrent_barrier_yuasa"
 std::string CollectorName(const ::testing::TestParamInfo<std::string>& info) {
   return testing::TestNameOf(info.param);

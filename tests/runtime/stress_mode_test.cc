@@ -1,0 +1,51 @@
+// Stress mode is switched on by environment variables; a misspelt value must stop the
+// run rather than quietly test without stress.
+#include <cstdlib>
+
+#include "gtest/gtest.h"
+#include "runtime/runtime.h"
+#include "tests/testing/test_program.h"
+
+namespace gclab {
+namespace {
+
+using testing::MakeTestRuntime;
+using testing::TestProgram;
+
+TEST(StressModeDeathTest, AMalformedStressVariableIsFatal) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        setenv("GCLAB_STRESS", "yes", 1);
+        TestProgram p;
+        MakeTestRuntime("marksweep", p);
+      },
+      "GCLAB_STRESS='yes' is not valid; valid: 0 or 1");
+  EXPECT_DEATH(
+      {
+        setenv("GCLAB_STRESS_EVERY_BYTES", "256k", 1);
+        TestProgram p;
+        MakeTestRuntime("marksweep", p);
+      },
+      "GCLAB_STRESS_EVERY_BYTES='256k' is not valid; valid: a byte count");
+}
+
+TEST(StressModeTest, EveryBytesCollectsOnceThatManyBytesAreAllocated) {
+  TestProgram p;
+  setenv("GCLAB_STRESS", "1", 1);
+  setenv("GCLAB_STRESS_EVERY_BYTES", "1048576", 1);
+  auto rt = MakeTestRuntime("malloc-marksweep", p, {.heap_bytes = 64 * MiB});
+  unsetenv("GCLAB_STRESS");
+  unsetenv("GCLAB_STRESS_EVERY_BYTES");
+  {
+    Mutator m(*rt);
+    // 8 MiB of nodes (16 bytes each, plus header) with a collection per MiB.
+    for (int i = 0; i < 8 * 1024 * 1024 / 24; ++i) m.Allocate(*p.new_node);
+  }
+  const uint64_t collections = rt->collector().Usage().collections;
+  EXPECT_GE(collections, 6u);
+  EXPECT_LE(collections, 9u);
+}
+
+}  // namespace
+}  // namespace gclab
