@@ -39,8 +39,13 @@ namespace fs = std::filesystem;
 
 const char kGclab[] = GCLAB_WITH_FAULTS_PATH;
 
+// A fresh path named after the running test too: CTest runs these tests in parallel,
+// and two of them must never share a folder or a log.
 std::string TempDir(const std::string& name) {
-  const fs::path dir = fs::path(::testing::TempDir()) / ("gclab-harness-" + name);
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::string owner =
+      test == nullptr ? "none" : absl::StrCat(test->test_suite_name(), ".", test->name());
+  const fs::path dir = fs::path(::testing::TempDir()) / ("gclab-harness-" + owner + "-" + name);
   fs::remove_all(dir);
   return dir.string();
 }
