@@ -13,7 +13,7 @@ seconds=${1:-30}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(command_line collector_spec results_reader minheap_cache)
-cmake --preset fuzz >/dev/null
+scripts/configure.sh fuzz
 cmake --build --preset fuzz
 mkdir -p build-fuzz/artifacts build-fuzz/logs
 

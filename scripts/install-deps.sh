@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(
-  cmake g++ make pkg-config          # toolchain and the CMake way of finding things
+  cmake ninja-build make g++ pkg-config  # toolchain (presets use Ninja; a plugin make), CMake finding things
   libabsl-dev                        # flags, status, strings, synchronisation
   libgtest-dev libgmock-dev          # tests (found when configuring any preset)
   libbenchmark-dev                   # microbenchmarks (likewise)

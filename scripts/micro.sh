@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 out=${1:-results/micro-$(date -u +%Y%m%dT%H%M%SZ)}
 shift || true
 scripts/install-deps.sh
-cmake --preset release >/dev/null
+scripts/configure.sh release
 cmake --build --preset release
 mkdir -p "$out"
 for bench in alloc barrier safepoint roots access collection; do

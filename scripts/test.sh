@@ -18,7 +18,7 @@ for preset in "${presets[@]}"; do
     echo "== gclab tests: preset '$preset' took $((SECONDS - started)) s"
     continue
   fi
-  cmake --preset "$preset" >/dev/null
+  scripts/configure.sh "$preset"
   if [ "$preset" = tsan ]; then
     # ThreadSanitizer: the tests where threads share the heap (the concurrent
     # collector's own tests and its conformance runs, safepoints, channels, threads
