@@ -99,27 +99,25 @@ void Mutator::PollSlow() {
   runtime_.safepoints().Park(*this);
 }
 
-void Mutator::LogBarrier(Ref ref) {
-  if (ref == nullptr) return;
-  *wb_next_++ = ref;
-  if (wb_next_ == wb_end_) collector_->FlushWriteBarrier(*this);
-}
-
 void Mutator::WriteBarrierSlow(Ref old_value, Ref new_value) {
+  // References are appended in place, not through a call each: the hybrid barrier's
+  // second call cost as much as the first. The log is flushed as soon as fewer than
+  // two entries are free, so the hybrid barrier's pair always fits.
   switch (barrier_) {
     case BarrierKind::kNone:
-      break;
+      return;
     case BarrierKind::kDijkstra:
-      LogBarrier(new_value);
+      if (new_value != nullptr) *wb_next_++ = new_value;
       break;
     case BarrierKind::kYuasa:
-      LogBarrier(old_value);
+      if (old_value != nullptr) *wb_next_++ = old_value;
       break;
     case BarrierKind::kHybrid:
-      LogBarrier(old_value);
-      LogBarrier(new_value);
+      if (old_value != nullptr) *wb_next_++ = old_value;
+      if (new_value != nullptr) *wb_next_++ = new_value;
       break;
   }
+  if (wb_end_ - wb_next_ < 2) collector_->FlushWriteBarrier(*this);
 }
 
 void Mutator::StackOverflow(const FunctionInfo& function) {

@@ -154,7 +154,6 @@ class Mutator {
   GCLAB_NOINLINE std::byte* AllocateInFrameSlow(size_t bytes);
   GCLAB_NOINLINE void PollSlow();
   GCLAB_NOINLINE void WriteBarrierSlow(Ref old_value, Ref new_value);
-  GCLAB_NOINLINE void LogBarrier(Ref ref);
   [[noreturn]] GCLAB_NOINLINE void StackOverflow(const FunctionInfo& function);
   [[noreturn]] GCLAB_NOINLINE void ArrayTooLarge(const SiteInfo& site, uint64_t length);
   [[noreturn]] GCLAB_NOINLINE void UsedWhileBlocked(absl::string_view what) const;
