@@ -57,6 +57,18 @@ class SideBitmap {
     if ((word.load(std::memory_order_relaxed) & mask) != 0) return true;
     return (word.fetch_or(mask, std::memory_order_relaxed) & mask) != 0;
   }
+  // Sets the bits of begin, begin + stride, ... below end (stride a multiple of the
+  // granule): one atomic OR per bitmap word, not one per bit.
+  void SetEveryAtomic(uintptr_t begin, uintptr_t end, size_t stride) {
+    const size_t step = stride >> shift_;
+    const size_t end_bit = BitOf(end);
+    for (size_t bit = BitOf(begin); bit < end_bit;) {
+      const size_t word = bit / 64;
+      uint64_t mask = 0;
+      for (; bit < end_bit && bit / 64 == word; bit += step) mask |= uint64_t{1} << (bit % 64);
+      std::atomic_ref<uint64_t>(words_[word]).fetch_or(mask, std::memory_order_relaxed);
+    }
+  }
   bool AnySetInWordsAtomic(size_t first_word, size_t count) const {
     uint64_t any = 0;
     for (size_t i = 0; i < count; ++i) {

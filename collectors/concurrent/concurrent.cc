@@ -28,11 +28,18 @@ constexpr int64_t kTerminationDrainNanos = 100'000;
 constexpr int64_t kAssistNanos = 100'000;
 // The marker works in slices of this length, then sleeps to keep its CPU share.
 constexpr int64_t kMarkerSliceNanos = 500'000;
-// A cycle starts when this fraction of the runway from the live heap to the goal
-// has been allocated, or earlier: when what is left of the runway is less than this
-// margin times what mutators allocated while the last cycle marked.
-constexpr double kTriggerFraction = 0.7;
+// The heap goal is at most this share of the budget (Go's memory limit), so that a
+// cycle has room to finish before the heap is full.
+constexpr double kLimitGoalFraction = 0.95;
+// A cycle starts once what is left of the runway from the live heap to the goal is
+// less than this margin times what mutators allocated while recent cycles marked,
+// within Go 1.19's trigger bounds: no earlier than 70% of the runway (an earlier
+// trigger tends to a cycle that never ends, every allocation black: assists and the
+// heap-full fallback cover what the marker cannot), no later than 95%. Before any
+// cycle has marked concurrently, at the earliest.
 constexpr double kAllocationMargin = 1.2;
+constexpr double kEarliestTriggerFraction = 0.7;
+constexpr double kLatestTriggerFraction = 0.95;
 // Assist ratios are computed against at least this much runway, and capped.
 constexpr double kMinRunwayBytes = 1 << 20;
 constexpr double kMaxAssistRatio = 16.0;
@@ -74,9 +81,14 @@ absl::StatusOr<ConcurrentOptions> ParseConcurrentOptions(const CollectorOptions&
             "concurrent: unknown barrier '", value, "'; valid: dijkstra, yuasa, hybrid"));
       }
     } else if (key == "gogc") {
-      if (!absl::SimpleAtoi(value, &result.gogc) || result.gogc < 1 || result.gogc > 100000) {
+      int gogc = 0;
+      if (value == "off") {
+        result.gogc = std::nullopt;
+      } else if (absl::SimpleAtoi(value, &gogc) && gogc >= 1 && gogc <= 100000) {
+        result.gogc = gogc;
+      } else {
         return absl::InvalidArgumentError(absl::StrCat(
-            "concurrent: gogc must be an integer from 1 to 100000, got '", value, "'"));
+            "concurrent: gogc must be off or an integer from 1 to 100000, got '", value, "'"));
       }
     } else if (key == "marker_cpu") {
       if (!absl::SimpleAtod(value, &result.marker_cpu) || !(result.marker_cpu > 0) ||
@@ -138,11 +150,7 @@ absl::Status Concurrent::Init(Runtime& runtime, std::span<std::byte> heap) {
   }
   cores_ = std::max(1u, std::thread::hardware_concurrency());
   marker_share_ = std::min(1.0, options_.marker_cpu * cores_);
-  const size_t capacity = heap_end_ - heap_begin_;
-  const size_t minimum = std::min<size_t>(4 * MiB, capacity / 4);
-  goal_bytes_.store(minimum, std::memory_order_relaxed);
-  trigger_bytes_.store(static_cast<size_t>(minimum * kTriggerFraction),
-                       std::memory_order_relaxed);
+  SetGoalAndTrigger(0);
   if (!options_.manual) worker_ = std::thread([this] { WorkerLoop(); });
   return absl::OkStatus();
 }
@@ -160,6 +168,8 @@ void Concurrent::AttachMutator(Mutator& mutator) {
 
 void Concurrent::DetachMutator(Mutator& mutator) {
   if (!mutator.write_barrier_log().empty()) FlushWriteBarrier(mutator);
+  StateOf(mutator).allocated.Publish(allocated_since_);
+  StateOf(mutator).black.Publish(black_bytes_);
   pool_.Give(StateOf(mutator).grey);
   delete &StateOf(mutator);
   mutator.set_collector_state(nullptr);
@@ -243,15 +253,12 @@ std::byte* Concurrent::HandOut(Mutator& mutator, size_t size_class, uint32_t blo
   const size_t cell = kSizeClassBytes[size_class];
   const uintptr_t begin = BlockBegin(block) + first_cell * cell;
   const uintptr_t end = BlockBegin(block) + end_cell * cell;
-  allocated_since_.fetch_add(end - begin, std::memory_order_relaxed);
   if (marking_.load(std::memory_order_relaxed)) {
     // Allocate black: every cell of the run is marked now, so an object made
     // during marking survives this cycle whatever the marker has seen.
-    SideBitmap& marks = mark_map();
-    for (uintptr_t p = begin; p < end; p += cell) marks.TestAndSetAtomic(marks.BitOf(p));
-    black_bytes_.fetch_add(end - begin, std::memory_order_relaxed);
+    mark_map().SetEveryAtomic(begin, end, cell);
   }
-  StateOf(mutator).last_handout = end - begin;
+  CountHandOut(StateOf(mutator), end - begin);
   mutator.alloc_buffer(size_class) = AllocBuffer{begin + cell, end};
   return reinterpret_cast<std::byte*>(begin);
 }
@@ -268,20 +275,54 @@ std::byte* Concurrent::AllocateLarge(Mutator& mutator, size_t bytes) {
   }
   const uintptr_t begin = BlockBegin(first);
   const size_t run = size_t{count} * kBlockBytes;
-  allocated_since_.fetch_add(run, std::memory_order_relaxed);
   if (marking_.load(std::memory_order_relaxed)) {
     mark_map().TestAndSetAtomic(mark_map().BitOf(begin));
-    black_bytes_.fetch_add(run, std::memory_order_relaxed);
   }
-  StateOf(mutator).last_handout = run;
+  CountHandOut(StateOf(mutator), run);
   return reinterpret_cast<std::byte*>(begin);
 }
 
 // --- Pacing and assists ---
 
 size_t Concurrent::HeapInUse() const {
-  return marked_bytes_.load(std::memory_order_relaxed) +
-         allocated_since_.load(std::memory_order_relaxed);
+  return marked_bytes_.load(std::memory_order_relaxed) + allocated_since_.total();
+}
+
+void Concurrent::CountHandOut(MutatorGcState& state, size_t bytes) {
+  state.last_handout = bytes;
+  state.allocated.Add(bytes, allocated_since_);
+  // Runs handed out while marking are black (a cycle changes marking_ in pauses only,
+  // so a run is counted black exactly when its marks were set).
+  if (marking_.load(std::memory_order_relaxed)) state.black.Add(bytes, black_bytes_);
+}
+
+void Concurrent::PublishAllocationInPause() {
+  runtime_->safepoints().ForEachMutator([&](Mutator& mutator) {
+    StateOf(mutator).allocated.Publish(allocated_since_);
+    StateOf(mutator).black.Publish(black_bytes_);
+  });
+}
+
+void Concurrent::SetGoalAndTrigger(size_t marked_bytes) {
+  // Go's heap goal (live * (1 + GOGC/100), at least 4 MiB), and its memory limit:
+  // the budget. With gogc=off the limit alone sets the goal.
+  const double capacity = static_cast<double>(heap_end_ - heap_begin_);
+  const double limit_goal = kLimitGoalFraction * capacity;
+  const auto marked = static_cast<double>(marked_bytes);
+  double goal = limit_goal;
+  if (options_.gogc) {
+    const double minimum = std::min(4.0 * MiB, capacity / 4);
+    goal = std::clamp(marked * (1.0 + *options_.gogc / 100.0), minimum, limit_goal);
+  }
+  goal_bytes_.store(static_cast<size_t>(goal), std::memory_order_relaxed);
+  const double runway = std::max(goal - marked, 0.0);
+  const double earliest = marked + kEarliestTriggerFraction * runway;
+  const double trigger =
+      allocated_while_marking_ > 0
+          ? std::clamp(goal - kAllocationMargin * allocated_while_marking_, earliest,
+                       marked + kLatestTriggerFraction * runway)
+          : earliest;
+  trigger_bytes_.store(static_cast<size_t>(trigger), std::memory_order_relaxed);
 }
 
 void Concurrent::MaybeStartCycle(Mutator& mutator) {
@@ -302,6 +343,18 @@ void Concurrent::Assist(Mutator& mutator, size_t allocated_bytes) {
   const double runway = std::max(goal - in_use, kMinRunwayBytes);
   const double ratio = std::min(remaining / runway, kMaxAssistRatio);
   state.assist_credit -= static_cast<int64_t>(ratio * static_cast<double>(allocated_bytes));
+  if (state.assist_credit >= 0) return;
+  // Marking the background marker has done already pays first: a mutator marks
+  // itself only when the marker falls behind.
+  int64_t available = background_credit_.load(std::memory_order_relaxed);
+  while (available > 0) {
+    const int64_t taken = std::min(available, -state.assist_credit);
+    if (background_credit_.compare_exchange_weak(available, available - taken,
+                                                  std::memory_order_relaxed)) {
+      state.assist_credit += taken;
+      break;
+    }
+  }
   if (state.assist_credit >= 0) return;
   if (pool_.LooksEmpty()) {
     // Nothing to help with now; do not let an unpayable debt build up.
@@ -449,7 +502,9 @@ void Concurrent::BeginMarkingInPause(StopTheWorldScope& stw) {
   cycle_number_.store(cycle_, std::memory_order_relaxed);
   auto phase = stw.Phase(Phase::kRootScan);
   scanned_bytes_.store(0, std::memory_order_relaxed);
-  black_bytes_.store(0, std::memory_order_relaxed);
+  background_credit_.store(0, std::memory_order_relaxed);
+  PublishAllocationInPause();
+  black_bytes_.Reset();
   in_use_at_start_ = HeapInUse();
   marking_.store(true, std::memory_order_relaxed);
   const BarrierKind barrier = EffectiveBarrier();
@@ -507,11 +562,12 @@ bool Concurrent::TryTerminate(Mutator* requester) {
     pool_.Give(grey);
     return false;
   }
-  FinishMarkingInPause(stw);
+  FinishMarkingInPause(stw, MarkingEnded::kConcurrently);
   return true;
 }
 
-void Concurrent::FinishMarkingInPause(StopTheWorldScope& stw) {
+void Concurrent::FinishMarkingInPause(StopTheWorldScope& stw, MarkingEnded how) {
+  PublishAllocationInPause();
   runtime_->safepoints().ForEachMutator([&](Mutator& mutator) {
     mutator.set_barrier(BarrierKind::kNone);
     mutator.ResetAllocBuffers();
@@ -520,23 +576,27 @@ void Concurrent::FinishMarkingInPause(StopTheWorldScope& stw) {
     state.assist_credit = 0;
   });
   marking_.store(false, std::memory_order_relaxed);
-  const double allocated_while_marking =
-      static_cast<double>(HeapInUse()) - static_cast<double>(in_use_at_start_);
-  const size_t marked = scanned_bytes_.load(std::memory_order_relaxed) +
-                        black_bytes_.load(std::memory_order_relaxed);
+  // What mutators allocate while a cycle marks, for the trigger: rising at once,
+  // falling halfway per cycle; a full collection says nothing of it.
+  const auto allocated =
+      static_cast<double>(HeapInUse() - std::min(HeapInUse(), in_use_at_start_));
+  const size_t marked = scanned_bytes_.load(std::memory_order_relaxed) + black_bytes_.total();
   marked_bytes_.store(marked, std::memory_order_relaxed);
-  allocated_since_.store(0, std::memory_order_relaxed);
-  // The pacer: Go's heap goal, bounded by the budget.
-  const size_t capacity = heap_end_ - heap_begin_;
-  const size_t minimum = std::min<size_t>(4 * MiB, capacity / 4);
-  double goal = static_cast<double>(marked) * (1.0 + options_.gogc / 100.0);
-  goal = std::clamp(goal, static_cast<double>(minimum), 0.95 * static_cast<double>(capacity));
-  goal_bytes_.store(static_cast<size_t>(goal), std::memory_order_relaxed);
-  const double trigger = std::max(
-      static_cast<double>(marked),
-      std::min(static_cast<double>(marked) + kTriggerFraction * std::max(goal - marked, 0.0),
-               goal - kAllocationMargin * allocated_while_marking));
-  trigger_bytes_.store(static_cast<size_t>(trigger), std::memory_order_relaxed);
+  allocated_since_.Reset();
+  switch (how) {
+    case MarkingEnded::kConcurrently:
+      allocated_while_marking_ = allocated > allocated_while_marking_
+                                     ? allocated
+                                     : (allocated_while_marking_ + allocated) / 2;
+      break;
+    case MarkingEnded::kHeapFull:
+      // The heap filled before the marker finished: the trigger came too late.
+      allocated_while_marking_ = std::max(allocated_while_marking_, allocated) * 1.5;
+      break;
+    case MarkingEnded::kFullCollection:
+      break;
+  }
+  SetGoalAndTrigger(marked);
   // This cycle's marks become the live map; blocks are sorted against it by the
   // concurrent sweep, in a new epoch.
   live_index_.store(1 - live_index_.load(std::memory_order_relaxed), std::memory_order_relaxed);
@@ -559,53 +619,82 @@ bool Concurrent::FullCollection(Mutator& mutator, GcCause cause) {
   {
     StopTheWorldScope stw(mutator, PauseKind::kFull, cause);
     if (stw.stopped()) {
-      collected = true;
       MutexLock lock(&cycle_mu_);
-      if (phase_ == CyclePhase::kSweeping) {
-        stw.ContinueCycle(cycle_);  // the rest of the last cycle's sweep
-        auto phase = stw.Phase(Phase::kSweep);
-        FinishSweepAndClear();
-        phase_ = CyclePhase::kIdle;
-      }
-      if (phase_ == CyclePhase::kIdle) {
-        cause_ = cause;
-        BeginMarkingInPause(stw);
+      if (phase_ == CyclePhase::kMarking && cause == GcCause::kHeapFull) {
+        // The heap filled while a cycle marked: finish that cycle's marking in this
+        // pause (what is left of it, not all of it again), and let sweeping free the
+        // rest as usual. It frees less than a whole collection (what was allocated
+        // black survives), so it does not count towards out of memory: if it does
+        // not make room, the next attempt collects everything from the roots.
+        FinishMarkingNow(stw);
+        FinishMarkingInPause(stw, MarkingEnded::kHeapFull);
       } else {
-        // Marking was under way: start it again from nothing, so that what it
-        // allocated black or kept through the barrier does not survive a collection
-        // whose point is to free everything it can.
-        stw.ContinueCycle(cycle_);
-        mark_map().ClearAll();
-        pool_.Clear();
-        scanned_bytes_.store(0, std::memory_order_relaxed);
-        black_bytes_.store(0, std::memory_order_relaxed);
-        globals_pending_.store(true, std::memory_order_relaxed);
+        CollectEverythingInPause(stw, cause);
+        collected = true;
       }
-      GreyStack grey;
-      {
-        auto phase = stw.Phase(Phase::kRootScan);
-        // With the world stopped from here to the end, the roots say everything.
-        runtime_->safepoints().ForEachMutator(
-            [](Mutator& mutator) { mutator.ClearWriteBarrierLog(); });
-        ShadeStacks(grey);
-      }
-      {
-        auto phase = stw.Phase(Phase::kMark);
-        uint64_t objects = 0;
-        const size_t bytes = Drain(grey, SIZE_MAX, 0, &objects);
-        phase.set_work(bytes, objects);
-      }
-      FinishMarkingInPause(stw);
-      {
-        auto phase = stw.Phase(Phase::kSweep);
-        FinishSweepAndClear();
-      }
-      phase_ = CyclePhase::kIdle;
-      phase_hint_.store(CyclePhase::kIdle, std::memory_order_relaxed);
     }
   }
   ResumeWorkerAfterPause();
   return collected;
+}
+
+void Concurrent::FinishMarkingNow(StopTheWorldScope& stw) {
+  stw.ContinueCycle(cycle_);
+  GreyStack grey;
+  {
+    auto phase = stw.Phase(Phase::kRootScan);
+    FlushLogs(grey);
+    if (options_.barrier == BarrierKind::kDijkstra) ShadeStacks(grey);
+  }
+  auto phase = stw.Phase(Phase::kMark);
+  uint64_t objects = 0;
+  const size_t bytes = Drain(grey, SIZE_MAX, 0, &objects);
+  phase.set_work(bytes, objects);
+}
+
+void Concurrent::CollectEverythingInPause(StopTheWorldScope& stw, GcCause cause) {
+  if (phase_ == CyclePhase::kSweeping) {
+    stw.ContinueCycle(cycle_);  // the rest of the last cycle's sweep
+    auto phase = stw.Phase(Phase::kSweep);
+    FinishSweepAndClear();
+    phase_ = CyclePhase::kIdle;
+  }
+  if (phase_ == CyclePhase::kIdle) {
+    cause_ = cause;
+    BeginMarkingInPause(stw);
+  } else {
+    // Marking was under way: start it again from nothing, so that what it
+    // allocated black or kept through the barrier does not survive a collection
+    // whose point is to free everything it can.
+    stw.ContinueCycle(cycle_);
+    mark_map().ClearAll();
+    pool_.Clear();
+    scanned_bytes_.store(0, std::memory_order_relaxed);
+    PublishAllocationInPause();
+    black_bytes_.Reset();
+    globals_pending_.store(true, std::memory_order_relaxed);
+  }
+  GreyStack grey;
+  {
+    auto phase = stw.Phase(Phase::kRootScan);
+    // With the world stopped from here to the end, the roots say everything.
+    runtime_->safepoints().ForEachMutator(
+        [](Mutator& mutator) { mutator.ClearWriteBarrierLog(); });
+    ShadeStacks(grey);
+  }
+  {
+    auto phase = stw.Phase(Phase::kMark);
+    uint64_t objects = 0;
+    const size_t bytes = Drain(grey, SIZE_MAX, 0, &objects);
+    phase.set_work(bytes, objects);
+  }
+  FinishMarkingInPause(stw, MarkingEnded::kFullCollection);
+  {
+    auto phase = stw.Phase(Phase::kSweep);
+    FinishSweepAndClear();
+  }
+  phase_ = CyclePhase::kIdle;
+  phase_hint_.store(CyclePhase::kIdle, std::memory_order_relaxed);
 }
 
 bool Concurrent::SweepSome(size_t count) {
@@ -708,7 +797,9 @@ bool Concurrent::MarkConcurrently(uint64_t cycle) {
           return false;
         }
         uint64_t scanned = 0;
-        bytes += Drain(grey, 512, 0, &scanned);
+        const size_t drained = Drain(grey, 512, 0, &scanned);
+        background_credit_.fetch_add(static_cast<int64_t>(drained), std::memory_order_relaxed);
+        bytes += drained;
         objects += scanned;
         if (scanned == 0) {
           if (assists_running_.load(std::memory_order_acquire) == 0 && pool_.LooksEmpty()) break;

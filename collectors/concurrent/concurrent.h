@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "collectors/common/block_space.h"
+#include "collectors/common/byte_count.h"
 #include "collectors/common/side_bitmap.h"
 #include "collectors/concurrent/grey_pool.h"
 #include "runtime/collector.h"
@@ -38,8 +39,9 @@ namespace gclab {
 
 struct ConcurrentOptions {
   BarrierKind barrier = BarrierKind::kHybrid;
-  // Go's GOGC: the next cycle's heap goal is live * (1 + gogc / 100).
-  int gogc = 100;
+  // Go's GOGC: the next cycle's heap goal is live * (1 + gogc / 100), at most the
+  // budget's limit goal; nullopt (gogc=off): the limit goal alone.
+  std::optional<int> gogc = 100;
   // Target share of the machine's CPU for the background marker (Go: 25%).
   double marker_cpu = 0.25;
   // Test only: no background thread; cycles advance only through *ForTest calls.
@@ -92,6 +94,9 @@ class Concurrent final : public Collector {
     int64_t assist_credit = 0;  // bytes of marking done ahead of allocation
     size_t last_handout = 0;    // bytes of the last run or large object handed out
     GreyStack grey;             // for barrier flushes and assists
+    // This mutator's shares of allocated_since_ and black_bytes_ not yet added.
+    LocalByteCount allocated;
+    LocalByteCount black;
   };
 
   // Allocation.
@@ -103,6 +108,11 @@ class Concurrent final : public Collector {
 
   // Pacing and assists.
   size_t HeapInUse() const;
+  // Adds every mutator's unpublished allocation to the shared counts (world stopped).
+  void PublishAllocationInPause();
+  void CountHandOut(MutatorGcState& state, size_t bytes);
+  // The pacer, after a cycle that marked `marked_bytes` (and in Init).
+  void SetGoalAndTrigger(size_t marked_bytes);
   void MaybeStartCycle(Mutator& mutator);
   void Assist(Mutator& mutator, size_t allocated_bytes);
 
@@ -111,9 +121,18 @@ class Concurrent final : public Collector {
   void BeginMarkingInPause(StopTheWorldScope& stw) ABSL_EXCLUSIVE_LOCKS_REQUIRED(cycle_mu_);
   // One mark-termination attempt; true if the cycle's marking is finished.
   bool TryTerminate(Mutator* requester) ABSL_LOCKS_EXCLUDED(cycle_mu_);
-  void FinishMarkingInPause(StopTheWorldScope& stw) ABSL_EXCLUSIVE_LOCKS_REQUIRED(cycle_mu_);
-  // The whole collection in one pause; false (nothing done) if another thread
-  // stopped the world first.
+  enum class MarkingEnded : uint8_t { kConcurrently, kHeapFull, kFullCollection };
+  void FinishMarkingInPause(StopTheWorldScope& stw, MarkingEnded how)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(cycle_mu_);
+  // With the world stopped: the rest of this cycle's marking (barrier logs, dijkstra:
+  // stacks, every grey object left).
+  void FinishMarkingNow(StopTheWorldScope& stw) ABSL_EXCLUSIVE_LOCKS_REQUIRED(cycle_mu_);
+  // With the world stopped: a whole collection from the roots, swept.
+  void CollectEverythingInPause(StopTheWorldScope& stw, GcCause cause)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(cycle_mu_);
+  // The whole collection in one pause; or, when the heap filled while a cycle
+  // marked, the rest of that cycle's marking. False (not a whole collection) in that
+  // case and if another thread stopped the world first.
   bool FullCollection(Mutator& mutator, GcCause cause);
   // Sorts up to `count` blocks into free / to-sweep; false when sweeping is done.
   bool SweepSome(size_t count) ABSL_LOCKS_EXCLUDED(mu_);
@@ -164,21 +183,38 @@ class Concurrent final : public Collector {
   double marker_share_ = 1.0;  // of one core, when it works
   unsigned cores_ = 1;
 
+  // The fields below are grouped by which threads write them, each group on its own
+  // cache lines: a counter the marker bumps must not share a line with one that every
+  // allocation slow path reads or writes (on churn, HandOut spent 12% of the run
+  // waiting for such a line before they were apart).
+  static constexpr size_t kCacheLineBytes = 64;
+
+  // Written in Init and in pauses only; read by every thread.
   // Two bitmaps: the live map (the last completed cycle's marks, by which sweeping
   // finds free cells) and the mark map this cycle fills. Termination swaps them.
-  SideBitmap bitmaps_[2];
+  alignas(kCacheLineBytes) SideBitmap bitmaps_[2];
   std::atomic<int> live_index_{0};
   std::atomic<bool> marking_{false};
-  std::atomic<bool> globals_pending_{false};
-  GreyPool pool_;
-  std::atomic<int> assists_running_{0};
-  std::atomic<size_t> scanned_bytes_{0};   // this cycle, by every marking thread
-  std::atomic<size_t> black_bytes_{0};     // handed out black this cycle
   std::atomic<size_t> marked_bytes_{0};    // live after the last cycle (Go's heap_marked)
-  std::atomic<size_t> allocated_since_{0}; // handed out since the last termination
   std::atomic<size_t> goal_bytes_{0};
-  std::atomic<size_t> trigger_bytes_{0};
-  size_t in_use_at_start_ = 0;  // heap in use when this cycle started (set in pauses)
+  std::atomic<size_t> trigger_bytes_{0};  // heap in use at which a cycle starts
+  // Set in pauses: heap in use when this cycle started, and what mutators allocate
+  // while a cycle marks (a running estimate; 0 before the first concurrent cycle).
+  size_t in_use_at_start_ = 0;
+  double allocated_while_marking_ = 0;
+
+  // Added to by allocating mutators, a share at a time (LocalByteCount).
+  alignas(kCacheLineBytes) SharedByteCount allocated_since_;  // since the last termination
+  SharedByteCount black_bytes_;  // handed out black this cycle
+
+  // Written by marking threads (the marker, assists, pauses).
+  alignas(kCacheLineBytes) std::atomic<size_t> scanned_bytes_{0};  // this cycle
+  // Marking the background marker did this cycle that no assist has claimed yet
+  // (Go's bgScanCredit): a mutator in debt takes it before marking itself.
+  std::atomic<int64_t> background_credit_{0};
+  std::atomic<int> assists_running_{0};
+  std::atomic<bool> globals_pending_{false};
+  alignas(kCacheLineBytes) GreyPool pool_;
 
   // Blocks and sweeping.
   mutable Mutex mu_;

@@ -151,6 +151,41 @@ TEST_P(ConcurrentStepTest, MutationsInterleavedWithSingleMarkingSteps) {
   EXPECT_EQ(rt->collector().Usage().collections, 40u);
 }
 
+// The heap fills while a cycle marks: the allocating mutator finishes that cycle's
+// marking in one pause instead of marking everything again, so what it allocated
+// black during the cycle is still counted live afterwards (a restart would have
+// freed it), and the garbage made before the cycle is what makes room.
+TEST_P(ConcurrentStepTest, AHeapFullWhileMarkingFinishesTheCycleItInterrupts) {
+  auto rt = MakeTestRuntime("concurrent:worker=manual:barrier=" + GetParam(), p_,
+                            {.heap_bytes = 4 * MiB, .verify_heap = true});
+  Concurrent& gc = Collector(*rt);
+  Mutator m(*rt);
+  FrameScope f(m, *p_.frame);
+  constexpr uint64_t kChunk = 1000;  // bytes of each byte array
+  for (int i = 0; i < 1000; ++i) {  // live: a list of 1000 pairs from f[0]
+    f[1] = m.Allocate(*p_.new_pair);
+    m.Store(f[1], kLeft, f[0]);
+    f[1]->i64(kValue) = i;
+    f[0] = f[1];
+  }
+  f[1] = nullptr;
+  for (int i = 0; i < 1500; ++i) m.AllocateArray(*p_.new_byte_array, kChunk);  // 1.5 MB garbage
+  gc.BeginCycleForTest(m);
+  gc.MarkStepForTest(1);
+  // Black garbage until the 4 MiB heap is full, and past it.
+  const size_t black_bytes = 3 * MiB;
+  for (size_t allocated = 0; allocated < black_bytes; allocated += kChunk) {
+    m.AllocateArray(*p_.new_byte_array, kChunk);
+  }
+  EXPECT_EQ(gc.Usage().collections, 1u) << "the heap never filled during the cycle";
+  EXPECT_GE(gc.Usage().live_bytes, 2 * MiB)
+      << "marking started again from the roots instead of finishing";
+  int64_t expected = 999;
+  for (Ref x = f[0]; x != nullptr; x = x->ref(kLeft)) EXPECT_EQ(x->i64(kValue), expected--);
+  EXPECT_EQ(expected, -1);
+  EXPECT_TRUE(rt->VerifyHeap(/*check_live_bytes=*/false).ok());
+}
+
 std::string BarrierName(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
 
 INSTANTIATE_TEST_SUITE_P(EveryBarrier, ConcurrentStepTest,
@@ -166,6 +201,7 @@ TEST(ConcurrentOptionsTest, BadOptionsAreOneClearError) {
     EXPECT_NE(collector.status().message().find("concurrent"), absl::string_view::npos);
   }
   EXPECT_TRUE(CollectorRegistry::Global().Create("concurrent:barrier=yuasa:gogc=50").ok());
+  EXPECT_TRUE(CollectorRegistry::Global().Create("concurrent:gogc=off").ok());
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collectors/common/block_space.h"
+#include "collectors/common/byte_count.h"
 #include "collectors/common/mark_stack.h"
 #include "collectors/common/side_bitmap.h"
 #include "runtime/collector.h"
@@ -38,6 +39,7 @@ constexpr size_t kBlockBytes = BlockSpace::kBlockBytes;
 
 struct MutatorState {
   SweepCursor sweep[kNumSizeClasses];
+  LocalByteCount handed_out;  // this mutator's share of handed_out_ not yet added
 };
 
 const CollectorTraits& MarkSweepTraits() {
@@ -81,7 +83,9 @@ class MarkSweep final : public Collector {
   }
 
   void DetachMutator(Mutator& mutator) override {
-    delete static_cast<MutatorState*>(mutator.collector_state());
+    auto* state = static_cast<MutatorState*>(mutator.collector_state());
+    state->handed_out.Publish(handed_out_);
+    delete state;
     mutator.set_collector_state(nullptr);
     mutator.ResetAllocBuffers();
   }
@@ -89,7 +93,7 @@ class MarkSweep final : public Collector {
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
     return AllocateOrCollect(
         [&] {
-          return bytes > kMaxSmallObjectBytes ? AllocateLarge(bytes)
+          return bytes > kMaxSmallObjectBytes ? AllocateLarge(mutator, bytes)
                                               : AllocateSmall(mutator, SizeClassOf(bytes));
         },
         [&] { return CollectUnlessAnotherDid(mutator, GcCause::kHeapFull); },
@@ -132,7 +136,7 @@ class MarkSweep final : public Collector {
       ReleaseEmptyBlocks();
     }
     live_bytes_.store(live_bytes, std::memory_order_relaxed);
-    handed_out_bytes_.store(0, std::memory_order_relaxed);
+    handed_out_.Reset();  // and every mutator's share was dropped with its state
     collections_.fetch_add(1, std::memory_order_relaxed);
     stw.VerifyHeapIfEnabled(/*check_live_bytes=*/true);
     return true;
@@ -143,7 +147,7 @@ class MarkSweep final : public Collector {
     const size_t live = live_bytes_.load(std::memory_order_relaxed);
     return HeapUsage{
         .capacity_bytes = heap_end_ - heap_begin_,
-        .in_use_bytes = live + handed_out_bytes_.load(std::memory_order_relaxed),
+        .in_use_bytes = live + handed_out_.total(),
         .live_bytes = live,
         .collections = collections_.load(std::memory_order_relaxed),
     };
@@ -163,7 +167,7 @@ class MarkSweep final : public Collector {
   // --- Allocation ---
 
   std::byte* HandOut(Mutator& mutator, size_t size_class, uintptr_t begin, uintptr_t end) {
-    handed_out_bytes_.fetch_add(end - begin, std::memory_order_relaxed);
+    static_cast<MutatorState*>(mutator.collector_state())->handed_out.Add(end - begin, handed_out_);
     mutator.alloc_buffer(size_class) =
         AllocBuffer{begin + kSizeClassBytes[size_class], end};
     return reinterpret_cast<std::byte*>(begin);
@@ -204,7 +208,7 @@ class MarkSweep final : public Collector {
     }
   }
 
-  std::byte* AllocateLarge(size_t bytes) {
+  std::byte* AllocateLarge(Mutator& mutator, size_t bytes) {
     const auto count = static_cast<uint32_t>((bytes + kBlockBytes - 1) / kBlockBytes);
     std::optional<uint32_t> first;
     {
@@ -214,7 +218,8 @@ class MarkSweep final : public Collector {
     }
     auto* memory = reinterpret_cast<std::byte*>(blocks_.BlockBegin(*first));
     handed_out_cells_[*first] = 1;
-    handed_out_bytes_.fetch_add(size_t{count} * kBlockBytes, std::memory_order_relaxed);
+    static_cast<MutatorState*>(mutator.collector_state())
+        ->handed_out.Add(size_t{count} * kBlockBytes, handed_out_);
     return memory;
   }
 
@@ -273,7 +278,7 @@ class MarkSweep final : public Collector {
   std::vector<uint32_t> sweep_lists_[kNumSizeClasses] ABSL_GUARDED_BY(mu_);
 
   std::atomic<size_t> live_bytes_{0};
-  std::atomic<size_t> handed_out_bytes_{0};
+  SharedByteCount handed_out_;  // bytes handed out since the last collection
   std::atomic<uint64_t> collections_{0};
 };
 
