@@ -184,9 +184,10 @@ class Concurrent final : public Collector {
   unsigned cores_ = 1;
 
   // The fields below are grouped by which threads write them, each group on its own
-  // cache lines: a counter the marker bumps must not share a line with one that every
-  // allocation slow path reads or writes (on churn, HandOut spent 12% of the run
-  // waiting for such a line before they were apart).
+  // cache lines, so that a counter the marker bumps shares no line with one that
+  // every allocation slow path reads or writes. (On churn with one mutator this made
+  // no measurable difference; the slow path's cost there was a locked add, see
+  // byte_count.h.)
   static constexpr size_t kCacheLineBytes = 64;
 
   // Written in Init and in pauses only; read by every thread.
