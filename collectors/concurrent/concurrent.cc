@@ -535,33 +535,11 @@ bool Concurrent::TryTerminate(Mutator* requester) {
   if (!stw.stopped()) return false;
   MutexLock lock(&cycle_mu_);
   if (phase_ != CyclePhase::kMarking) return true;  // a full collection finished it
-  stw.ContinueCycle(cycle_);
-  GreyStack grey;
-  {
-    auto phase = stw.Phase(Phase::kRootScan);
-    FlushLogs(grey);
-    // Dijkstra's barrier does not cover stack slots: a stack may now hold the only
-    // pointer to a white object, so every stack is scanned again, in the pause.
-    if (options_.barrier == BarrierKind::kDijkstra) ShadeStacks(grey);
-  }
-  bool done;
-  {
-    auto phase = stw.Phase(Phase::kMark);
-    // After a Dijkstra rescan the world must not run before marking is complete
-    // (stacks would turn grey again); the other barriers allow giving up.
-    const int64_t deadline = options_.barrier == BarrierKind::kDijkstra
-                                 ? 0
-                                 : MonotonicNanos() + kTerminationDrainNanos;
-    uint64_t objects = 0;
-    const size_t bytes = Drain(grey, SIZE_MAX, deadline, &objects);
-    phase.set_work(bytes, objects);
-    done = grey.empty() && pool_.LooksEmpty() &&
-           !globals_pending_.load(std::memory_order_relaxed);
-  }
-  if (!done) {
-    pool_.Give(grey);
-    return false;
-  }
+  // After a Dijkstra rescan the world must not run before marking is complete
+  // (stacks would turn grey again); the other barriers allow giving up.
+  const int64_t drain_nanos =
+      options_.barrier == BarrierKind::kDijkstra ? 0 : kTerminationDrainNanos;
+  if (!MarkRestInPause(stw, drain_nanos)) return false;
   FinishMarkingInPause(stw, MarkingEnded::kConcurrently);
   return true;
 }
@@ -626,7 +604,7 @@ bool Concurrent::FullCollection(Mutator& mutator, GcCause cause) {
         // rest as usual. It frees less than a whole collection (what was allocated
         // black survives), so it does not count towards out of memory: if it does
         // not make room, the next attempt collects everything from the roots.
-        FinishMarkingNow(stw);
+        MarkRestInPause(stw, /*drain_nanos=*/0);
         FinishMarkingInPause(stw, MarkingEnded::kHeapFull);
       } else {
         CollectEverythingInPause(stw, cause);
@@ -638,18 +616,28 @@ bool Concurrent::FullCollection(Mutator& mutator, GcCause cause) {
   return collected;
 }
 
-void Concurrent::FinishMarkingNow(StopTheWorldScope& stw) {
+bool Concurrent::MarkRestInPause(StopTheWorldScope& stw, int64_t drain_nanos) {
   stw.ContinueCycle(cycle_);
   GreyStack grey;
   {
     auto phase = stw.Phase(Phase::kRootScan);
     FlushLogs(grey);
+    // Dijkstra's barrier does not cover stack slots: a stack may now hold the only
+    // pointer to a white object, so every stack is scanned again, in the pause.
     if (options_.barrier == BarrierKind::kDijkstra) ShadeStacks(grey);
   }
-  auto phase = stw.Phase(Phase::kMark);
-  uint64_t objects = 0;
-  const size_t bytes = Drain(grey, SIZE_MAX, 0, &objects);
-  phase.set_work(bytes, objects);
+  bool done;
+  {
+    auto phase = stw.Phase(Phase::kMark);
+    const int64_t deadline = drain_nanos == 0 ? 0 : MonotonicNanos() + drain_nanos;
+    uint64_t objects = 0;
+    const size_t bytes = Drain(grey, SIZE_MAX, deadline, &objects);
+    phase.set_work(bytes, objects);
+    done = grey.empty() && pool_.LooksEmpty() &&
+           !globals_pending_.load(std::memory_order_relaxed);
+  }
+  if (!done) pool_.Give(grey);
+  return done;
 }
 
 void Concurrent::CollectEverythingInPause(StopTheWorldScope& stw, GcCause cause) {

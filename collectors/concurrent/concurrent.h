@@ -125,8 +125,10 @@ class Concurrent final : public Collector {
   void FinishMarkingInPause(StopTheWorldScope& stw, MarkingEnded how)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(cycle_mu_);
   // With the world stopped: the rest of this cycle's marking (barrier logs, dijkstra:
-  // stacks, every grey object left).
-  void FinishMarkingNow(StopTheWorldScope& stw) ABSL_EXCLUSIVE_LOCKS_REQUIRED(cycle_mu_);
+  // stacks, the grey objects left), draining for at most `drain_nanos` if non-zero.
+  // True if marking is complete; else what is left goes back to the pool.
+  bool MarkRestInPause(StopTheWorldScope& stw, int64_t drain_nanos)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(cycle_mu_);
   // With the world stopped: a whole collection from the roots, swept.
   void CollectEverythingInPause(StopTheWorldScope& stw, GcCause cause)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(cycle_mu_);
