@@ -46,8 +46,6 @@ class LocalByteCount {
     shared.AddShared(unpublished_);
     unpublished_ = 0;
   }
-  // Forgets the unpublished share (its shared total was reset in a pause).
-  void Drop() { unpublished_ = 0; }
 
  private:
   size_t unpublished_ = 0;
