@@ -155,10 +155,16 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
       outcome = RunIteration(rt, **workload, main, timers, &totals);
     }
     result.wall_nanos = MonotonicNanos() - result.start_nanos;
-    const HostSample host_after = SampleHost();
+    {
+      // The harness's own bookkeeping (reading /proc, joining the hiccup meter) must
+      // not hold up a pause a concurrent collector requested while the workload ran:
+      // that time to safepoint would be the harness's, recorded as the collector's.
+      BlockingScope bookkeeping(main);
+      const HostSample host_after = SampleHost();
+      meter.Stop();
+      result.host_noise = HostNoiseBetween(host_before, host_after);
+    }
     // harness_end.
-    meter.Stop();
-    result.host_noise = HostNoiseBetween(host_before, host_after);
     result.host_noise.load_average_1m = load_average;
     result.hiccup_nanos = meter.hiccups();
     result.final_usage = rt.collector().Usage();

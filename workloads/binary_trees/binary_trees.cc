@@ -35,7 +35,6 @@
 // depth stamps), a walk of the last tree of every depth, and the array's contents.
 #include <cstdint>
 #include <memory>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/mutator.h"
@@ -84,6 +83,7 @@ class BinaryTrees final : public Workload {
     new_array_ = &code.DefineSite("binary-trees.array", doubles, Escape::kEscapes);
     make_tree_ = &code.DefineFunction("MakeTree", 2, {0, 1});
     populate_ = &code.DefineFunction("Populate", 2, {0, 1});
+    count_tree_ = &code.DefineFunction("CountTree", 2, {0, 1});
     time_construction_ = &code.DefineFunction("TimeConstruction", 1, {0});
     main_ = &code.DefineFunction("main", 3, {0, 1, 2});
   }
@@ -115,7 +115,7 @@ class BinaryTrees final : public Workload {
     for (int depth = shape_.min_depth; depth <= shape_.max_depth; depth += 2) {
       TimeConstruction(m, depth);
     }
-    long_lived_nodes_ = CountTree(f[0], shape_.long_lived_depth);
+    long_lived_nodes_ = CountTree(m, &f[0], shape_.long_lived_depth);
     array_ok_ = f[1]->length() == sizeof(double) * shape_.array_size &&
                 f[1]->doubles()[1000] == 1.0 / 1000;
   }
@@ -199,14 +199,14 @@ class BinaryTrees final : public Workload {
     for (uint64_t i = 0; i < iterations; ++i) {
       f[0] = NewNode(m, depth);
       Populate(m, depth, &f[0]);
-      if (i + 1 == iterations && CountTree(f[0], depth) != TreeSize(depth)) {
+      if (i + 1 == iterations && CountTree(m, &f[0], depth) != TreeSize(depth)) {
         ++bad_temporary_trees_;
       }
       f[0] = nullptr;
     }
     for (uint64_t i = 0; i < iterations; ++i) {
       f[0] = MakeTree(m, depth);
-      if (i + 1 == iterations && CountTree(f[0], depth) != TreeSize(depth)) {
+      if (i + 1 == iterations && CountTree(m, &f[0], depth) != TreeSize(depth)) {
         ++bad_temporary_trees_;
       }
       f[0] = nullptr;
@@ -214,22 +214,19 @@ class BinaryTrees final : public Workload {
   }
 
   // Counts the nodes of a complete tree of `depth` whose stamps and shape are intact.
-  // Allocates nothing, so plain references are safe here.
-  static uint64_t CountTree(Ref root, int depth) {
-    uint64_t count = 0;
-    std::vector<std::pair<Ref, int>> stack{{root, depth}};
-    while (!stack.empty()) {
-      auto [node, d] = stack.back();
-      stack.pop_back();
-      if (node == nullptr || node->i32(kStamp, 0) != d) continue;
-      ++count;
-      if (d > 0) {
-        stack.emplace_back(node->ref(kLeft), d - 1);
-        stack.emplace_back(node->ref(kRight), d - 1);
-      } else if (node->ref(kLeft) != nullptr || node->ref(kRight) != nullptr) {
-        --count;
-      }
-    }
+  // A runtime function that polls like the builders: a walk of 131,071 nodes without a
+  // safepoint would hold up a requested pause for milliseconds (Go preempts such a loop).
+  uint64_t CountTree(Mutator& m, Ref* node_slot, int depth) {
+    FrameScope f(m, *count_tree_);  // 0: this node, 1: the child being counted
+    f[0] = *node_slot;
+    m.Poll();
+    if (f[0] == nullptr || f[0]->i32(kStamp, 0) != depth) return 0;
+    if (depth == 0) return f[0]->ref(kLeft) == nullptr && f[0]->ref(kRight) == nullptr;
+    uint64_t count = 1;
+    f[1] = f[0]->ref(kLeft);
+    count += CountTree(m, &f[1], depth - 1);
+    f[1] = f[0]->ref(kRight);
+    count += CountTree(m, &f[1], depth - 1);
     return count;
   }
 
@@ -238,6 +235,7 @@ class BinaryTrees final : public Workload {
   const SiteInfo* new_array_ = nullptr;
   const FunctionInfo* make_tree_ = nullptr;
   const FunctionInfo* populate_ = nullptr;
+  const FunctionInfo* count_tree_ = nullptr;
   const FunctionInfo* time_construction_ = nullptr;
   const FunctionInfo* main_ = nullptr;
   BatchTimer* timer_ = nullptr;
