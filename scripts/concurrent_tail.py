@@ -4,12 +4,20 @@
   scripts/concurrent_tail.py OUT_FOLDER    (holds churn-floor/, churn/, binary-trees/)
 
 Every figure is the median over a cell's ok runs; ratios are against marksweep's
-median in the same folder. Only the Python standard library.
+median in the same folder, with a 95% bootstrap interval that resamples both sides'
+runs (gclabplot.stats, as the report's throughput chart does): on a noisy host a
+ratio whose interval straddles a target has not been shown to meet or miss it.
 """
 import csv
 import os
 import statistics
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gclabplot.interpreter import ensure_matplotlib  # noqa: E402
+
+ensure_matplotlib()  # gclabplot.stats needs numpy, which comes with it
+from gclabplot.stats import median_ratio_interval  # noqa: E402
 
 
 def load(folder):
@@ -27,6 +35,12 @@ def med(runs, column):
 
 def verdict(ok):
     return "yes" if ok else "NO"
+
+
+def ratio_with_interval(base_runs, runs, column):
+    ratio, low, high = median_ratio_interval([float(r[column]) for r in base_runs],
+                                             [float(r[column]) for r in runs])
+    return f"{ratio:.2f} ({low:.2f}-{high:.2f})"
 
 
 def main():
@@ -47,14 +61,14 @@ def main():
     base_gc = med(churn["marksweep"], "gc_cpu_s")
     print("churn (default size), medians of "
           f"{len(churn['marksweep'])} runs; floor = nogc at 2 GiB\n")
-    print("| collector | heap | ops/s | x marksweep | batch p99.9 ms | batch max ms | "
+    print("| collector | heap | ops/s | x marksweep (95% CI) | batch p99.9 ms | batch max ms | "
           "STW max ms | MMU 1 ms | GC CPU s | x marksweep | cycles | hiccup max ms |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 
     def churn_row(name, runs, heap):
         gc = med(runs, "gc_cpu_s")
         print(f"| {name} | {heap} | {med(runs, 'ops_per_s') / 1e6:.2f} M | "
-              f"{med(runs, 'ops_per_s') / base_ops:.2f} | "
+              f"{ratio_with_interval(churn['marksweep'], runs, 'ops_per_s')} | "
               f"{med(runs, 'latency_p999_us') / 1000:.2f} | "
               f"{med(runs, 'latency_max_us') / 1000:.2f} | "
               f"{med(runs, 'pause_max_us') / 1000:.3f} | {med(runs, 'mmu_1ms'):.2f} | "
@@ -66,11 +80,12 @@ def main():
         churn_row(name, churn[name], "300 MiB")
     base_wall = med(trees["marksweep"], "wall_s")
     print(f"\nbinary-trees (default size) at 64 MiB, medians of {len(trees['marksweep'])} runs\n")
-    print("| collector | wall s | x marksweep | cycles | STW max ms |")
+    print("| collector | wall s | x marksweep (95% CI) | cycles | STW max ms |")
     print("|---|---|---|---|---|")
     for name in sorted(trees):
         runs = trees[name]
-        print(f"| {name} | {med(runs, 'wall_s'):.3f} | {med(runs, 'wall_s') / base_wall:.2f} | "
+        print(f"| {name} | {med(runs, 'wall_s'):.3f} | "
+              f"{ratio_with_interval(trees['marksweep'], runs, 'wall_s')} | "
               f"{med(runs, 'collections'):.0f} | {med(runs, 'pause_max_us') / 1000:.3f} |")
     print(f"\ntargets (batch p99.9 <= {p999_limit:.2f} ms, batch max <= {max_limit:.2f} ms, "
           "STW max < 0.5 ms, ops/s >= 0.85x marksweep, MMU 1 ms >= 0.5, "

@@ -40,8 +40,12 @@ namespace gclab {
 struct ConcurrentOptions {
   BarrierKind barrier = BarrierKind::kHybrid;
   // Go's GOGC: the next cycle's heap goal is live * (1 + gogc / 100), at most the
-  // budget's limit goal; nullopt (gogc=off): the limit goal alone.
-  std::optional<int> gogc = 100;
+  // budget's limit goal; nullopt (gogc=off): the limit goal alone. Off by default:
+  // gclab compares collectors at one heap budget, and every other collector uses the
+  // budget it is given; with gogc=100 this one would use about twice what is live
+  // whatever the budget, so at a large heap it would be measured at a smaller one
+  // (Go with GOGC=off and GOMEMLIMIT set behaves as the default here does).
+  std::optional<int> gogc;
   // Target share of the machine's CPU for the background marker (Go: 25%).
   double marker_cpu = 0.25;
   // Test only: no background thread; cycles advance only through *ForTest calls.
@@ -73,9 +77,9 @@ class Concurrent final : public Collector {
   // --- worker=manual: a cycle driven by the test, one step at a time. ---
   // The cycle-start pause.
   void BeginCycleForTest(Mutator& mutator);
-  // Scans up to `objects` grey objects on the calling thread, world running;
-  // returns how many it scanned (0: no grey object left).
-  size_t MarkStepForTest(size_t objects);
+  // Does up to `work` marking work (see Drain) on the calling thread, world running;
+  // returns how many objects and oblets it scanned (0: no grey object left).
+  size_t MarkStepForTest(size_t work);
   // Mark-termination pauses until marking is done, then sweeps.
   void FinishCycleForTest(Mutator& mutator);
 
@@ -155,10 +159,11 @@ class Concurrent final : public Collector {
   void ShadeStacks(GreyStack& grey);
   void ShadeGlobals(GreyStack& grey);
   void FlushLogs(GreyStack& grey);
-  // Scans grey objects from `grey` (refilled from the pool) until `max_objects` are
-  // scanned, `deadline` passes (if non-zero) or no grey object is left. Returns
-  // bytes of objects scanned; adds the objects to *objects.
-  size_t Drain(GreyStack& grey, size_t max_objects, int64_t deadline, uint64_t* objects);
+  // Scans grey objects from `grey` (refilled from the pool) until `max_work` is done
+  // (objects, an oblet counting for its elements too), `deadline` passes (if
+  // non-zero) or no grey object is left. Returns bytes scanned; adds the objects and
+  // oblets scanned to *objects.
+  size_t Drain(GreyStack& grey, size_t max_work, int64_t deadline, uint64_t* objects);
 
   // The background thread.
   void WorkerLoop();
