@@ -187,10 +187,13 @@ void Concurrent::DetachMutator(Mutator& mutator) {
 void Concurrent::FlushWriteBarrier(Mutator& mutator) {
   GreyStack& grey = StateOf(mutator).grey;
   if (marking_.load(std::memory_order_relaxed)) {
-    ShadeLog(mutator, grey);
-  } else {
-    mutator.ClearWriteBarrierLog();
+    // Handed over unshaded: shading is a mark-bit access per reference, most of them
+    // cache misses, and the marker has a core for it; the mutator only copies.
+    for (Ref ref : mutator.write_barrier_log()) {
+      grey.push_back(GreyItem{ref, GreyItem::kToShade});
+    }
   }
+  mutator.ClearWriteBarrierLog();
   pool_.Give(grey);
 }
 
@@ -451,6 +454,10 @@ size_t Concurrent::Drain(GreyStack& grey, size_t max_work, int64_t deadline,
     while (ahead_count < kPrefetchDistance && (!grey.empty() || pool_.Take(grey))) {
       const GreyItem next = grey.back();
       grey.pop_back();
+      if (next.begin == GreyItem::kToShade) {
+        Shade(next.object, grey, marks);
+        continue;
+      }
       __builtin_prefetch(next.object);
       ahead[(ahead_head + ahead_count++) % kPrefetchDistance] = next;
     }

@@ -22,8 +22,11 @@ namespace gclab {
 
 // A grey object, or for a large pointer array, the chunk of it starting at element
 // `begin` (an oblet, in Go's terms): scanning a chunk pushes the next one, so no
-// thread scans a huge array in one go.
+// thread scans a huge array in one go. Or, with `begin` kToShade, a reference a write
+// barrier logged, not yet shaded: mutators hand their logs over as they are, and
+// whichever marking thread takes the packet shades them.
 struct GreyItem {
+  static constexpr uint64_t kToShade = ~uint64_t{0};
   Ref object;
   uint64_t begin;
 };
