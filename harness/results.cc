@@ -109,6 +109,8 @@ std::map<std::string, std::string> RunValues(const RunIdentity& run, const CellR
   v["ops"] = absl::StrCat(r->ops);
   v["ops_per_s"] = Fixed(wall_s > 0 ? r->ops / wall_s : 0, 1);
   v["heap_alloc_bytes"] = absl::StrCat(r->heap_bytes_allocated);
+  v["heap_alloc_objects"] = absl::StrCat(r->heap_objects_allocated);
+  if (status == CellStatus::kOk) v["checksum"] = absl::StrFormat("%016x", r->checksum);
   v["stack_alloc_bytes"] = absl::StrCat(r->stack_bytes_allocated);
   v["heap_alloc_mb_per_s"] = Fixed(wall_s > 0 ? r->heap_bytes_allocated / 1e6 / wall_s : 0, 3);
   v["stack_alloc_mb_per_s"] = Fixed(wall_s > 0 ? r->stack_bytes_allocated / 1e6 / wall_s : 0, 3);
@@ -256,7 +258,8 @@ const std::vector<std::string>& RunColumns() {
   static const auto* columns = new std::vector<std::string>{
       "run_key", "cell", "rep", "collector", "workload", "size", "heap_bytes", "heap_x",
       "threads", "escape_analysis", "seed", "status", "error", "wall_s", "mutator_cpu_s",
-      "gc_cpu_s", "ops", "ops_per_s", "heap_alloc_bytes", "stack_alloc_bytes",
+      "gc_cpu_s", "ops", "ops_per_s", "checksum", "heap_alloc_bytes", "heap_alloc_objects",
+      "stack_alloc_bytes",
       "heap_alloc_mb_per_s", "stack_alloc_mb_per_s", "collections", "pauses",
       "pause_total_ms", "pause_p50_us", "pause_p90_us", "pause_p99_us", "pause_p999_us",
       "pause_max_us", "ttsp_p99_us", "ttsp_max_us", "mmu_1ms", "mmu_10ms", "mmu_100ms",

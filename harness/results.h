@@ -34,7 +34,7 @@
 namespace gclab {
 
 // Bumped whenever a column or file changes meaning.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // Who a run is: the cell's axes and the repetition.
 struct RunIdentity {

@@ -42,6 +42,7 @@ struct ThreadTotals {
   Mutex mu;
   absl::Status first_error ABSL_GUARDED_BY(mu);
   uint64_t heap_bytes ABSL_GUARDED_BY(mu) = 0;
+  uint64_t heap_objects ABSL_GUARDED_BY(mu) = 0;
   uint64_t stack_bytes ABSL_GUARDED_BY(mu) = 0;
   int64_t cpu_nanos ABSL_GUARDED_BY(mu) = 0;
   std::vector<std::vector<int64_t>> batches ABSL_GUARDED_BY(mu);
@@ -51,6 +52,7 @@ struct ThreadTotals {
 absl::Status RunThread(Workload& workload, Mutator& m, int thread, BatchTimer& timer,
                        ThreadTotals* totals) {
   const uint64_t heap_before = m.heap_bytes_allocated();
+  const uint64_t objects_before = m.heap_objects_allocated();
   const uint64_t stack_before = m.stack_bytes_allocated();
   const int64_t cpu_before = ThreadCpuNanos();
   timer.Restart();
@@ -62,6 +64,7 @@ absl::Status RunThread(Workload& workload, Mutator& m, int thread, BatchTimer& t
   if (totals != nullptr) {
     MutexLock lock(&totals->mu);
     totals->heap_bytes += m.heap_bytes_allocated() - heap_before;
+    totals->heap_objects += m.heap_objects_allocated() - objects_before;
     totals->stack_bytes += m.stack_bytes_allocated() - stack_before;
     totals->cpu_nanos += ThreadCpuNanos() - cpu_before;
     totals->batches[thread] = timer.Finish();
@@ -172,6 +175,7 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
     {
       MutexLock lock(&totals.mu);
       result.heap_bytes_allocated = totals.heap_bytes;
+      result.heap_objects_allocated = totals.heap_objects;
       result.stack_bytes_allocated = totals.stack_bytes;
       result.mutator_thread_cpu_nanos = totals.cpu_nanos;
       result.batch_nanos = std::move(totals.batches);
@@ -184,6 +188,8 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
     } else if (absl::Status verified = (*workload)->Verify(main); !verified.ok()) {
       result.status = CellStatus::kChecksumFailed;
       result.error = std::string(verified.message());
+    } else {
+      result.checksum = (*workload)->Checksum();
     }
     result.ops = (*workload)->ops();
   }

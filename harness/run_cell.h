@@ -58,7 +58,9 @@ struct CellResult {
   int64_t mutator_thread_cpu_nanos = 0;  // CPU of mutator threads, GC work in pauses included
   uint64_t ops = 0;
   uint64_t heap_bytes_allocated = 0;
+  uint64_t heap_objects_allocated = 0;
   uint64_t stack_bytes_allocated = 0;
+  uint64_t checksum = 0;  // Workload::Checksum() of the measured iteration, when it verified
   uint64_t collections = 0;
   size_t heap_bytes = 0;
   size_t peak_heap_in_use = 0;

@@ -80,6 +80,7 @@ std::byte* Mutator::AllocateSlow(size_t bytes) {
   }
   std::byte* memory = collector_->AllocateSlow(*this, bytes);
   heap_bytes_allocated_ += bytes;
+  ++heap_objects_allocated_;
   return memory;
 }
 

@@ -120,8 +120,10 @@ class Mutator {
 
   // Bytes this mutator has allocated: in the heap, in frame arenas, and from
   // non-escaping sites that did not fit their frame's arena (those went to the heap
-  // and are counted in heap_bytes_allocated too).
+  // and are counted in heap_bytes_allocated too); heap objects are counted as well
+  // (Go's /gc/heap/allocs:objects).
   uint64_t heap_bytes_allocated() const { return heap_bytes_allocated_; }
+  uint64_t heap_objects_allocated() const { return heap_objects_allocated_; }
   uint64_t stack_bytes_allocated() const { return stack_bytes_allocated_; }
   uint64_t arena_overflow_bytes() const { return arena_overflow_bytes_; }
   // True inside a BlockingScope, where the mutator counts as stopped.
@@ -174,6 +176,7 @@ class Mutator {
   Ref* wb_next_;
   Ref* wb_end_;
   uint64_t heap_bytes_allocated_ = 0;
+  uint64_t heap_objects_allocated_ = 0;
   uint64_t stack_bytes_allocated_ = 0;
   AllocBuffer buffers_[kNumSizeClasses];
 
@@ -267,6 +270,7 @@ GCLAB_ALWAYS_INLINE std::byte* Mutator::AllocateHeap(size_t bytes) {
   if (GCLAB_LIKELY(buffer.limit - cursor >= step)) {
     buffer.cursor = cursor + step;
     heap_bytes_allocated_ += bytes;
+    ++heap_objects_allocated_;
     return reinterpret_cast<std::byte*>(cursor);
   }
   return AllocateSlow(bytes);

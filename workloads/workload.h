@@ -133,6 +133,13 @@ class Workload {
   // Units of work done by the last Run (the workload says what one op is).
   virtual uint64_t ops() const = 0;
 
+  // A digest of the last Run's result, read after Verify succeeded. Each workload
+  // defines it (its header says from what) so that its Go program
+  // (workloads/<name>/go/) computes the same value: equal checksums say the two did
+  // the same work. Deterministic for a given size, seed and thread count, with no
+  // warm-up iterations (some workloads carry state from one iteration to the next).
+  virtual uint64_t Checksum() const = 0;
+
   // How many latency batches one thread's Run records, at most (an estimate with some
   // room is fine): the harness prepares that much room before the measured region.
   virtual size_t BatchesPerThread() const { return BatchTimer::kDefaultCapacity; }

@@ -9,12 +9,13 @@ import json
 import os
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Columns this code reads; a runs.csv without them is not ours.
 RUN_COLUMNS = ("run_key", "cell", "rep", "collector", "workload", "size", "heap_bytes",
                "heap_x", "threads", "escape_analysis", "status", "error", "wall_s",
-               "mutator_cpu_s", "gc_cpu_s", "ops", "ops_per_s", "collections",
+               "mutator_cpu_s", "gc_cpu_s", "ops", "ops_per_s", "checksum", "heap_alloc_bytes",
+               "heap_alloc_objects", "collections",
                "pause_total_ms", "pause_p50_us", "pause_p99_us", "pause_p999_us",
                "pause_max_us", "latency_p50_us", "latency_p99_us", "latency_p999_us",
                "latency_max_us", "latency_metered_p50_us", "latency_metered_p99_us",
@@ -49,6 +50,7 @@ class Run:
     metrics: dict        # the numeric columns (absent when the run failed)
     noisy: bool = False  # the machine was busy with other work during the run
     noisy_because: str = ""
+    checksum: str = ""   # 16 hex digits when the run is ok: the workload's digest
     pauses: list = field(default_factory=list)   # dicts: start_ms, duration_us, ...
     phases: list = field(default_factory=list)
     # latency.csv: {"simple" | "metered": [(lower_ns, upper_ns, count)]}
@@ -156,14 +158,16 @@ def load(path):
         try:
             metrics = {k: _number(v) for k, v in row.items()
                        if k not in ("run_key", "collector", "workload", "size", "status",
-                                    "error", "escape_analysis", "noisy", "noisy_because")
+                                    "error", "escape_analysis", "noisy", "noisy_because",
+                                    "checksum")
                        and v not in ("", None)}
             run = Run(key=row["run_key"], cell=int(row["cell"]), rep=int(row["rep"]),
                       collector=row["collector"], workload=row["workload"],
                       heap_bytes=int(row["heap_bytes"]), heap_label=_heap_label(row),
                       threads=int(row["threads"]), escape_analysis=row["escape_analysis"],
                       status=row["status"], error=row["error"], metrics=metrics,
-                      noisy=row["noisy"] == "1", noisy_because=row["noisy_because"])
+                      noisy=row["noisy"] == "1", noisy_because=row["noisy_because"],
+                      checksum=row["checksum"])
         except (ValueError, KeyError) as e:
             raise ResultsError(f"{path}/runs.csv has a malformed row ({e})") from None
         runs[run.key] = run

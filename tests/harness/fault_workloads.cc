@@ -81,6 +81,7 @@ class FaultWorkload : public Workload {
     return absl::OkStatus();
   }
   uint64_t ops() const override { return ops_; }
+  uint64_t Checksum() const override { return ops_; }
 
  private:
   Fault fault_;

@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.join(sys.argv[1], "scripts"))
 from gclabplot import stats  # noqa: E402
 from gclabplot.charts import Charts  # noqa: E402
 from gclabplot.lbo import lbo_rows  # noqa: E402
-from gclabplot.results import load  # noqa: E402
+from gclabplot.results import SCHEMA_VERSION, load  # noqa: E402
 
 SOURCE_DIR = sys.argv[1]
 REAL_RESULTS = sys.argv[2]
@@ -178,7 +178,7 @@ class PlotTest(unittest.TestCase):
         with open(path, "w") as f:
             json.dump(manifest, f)
         self.expect_one_error_line(folder, "has results schema version 2; these scripts read "
-                                           "version 5")
+                                           f"version {SCHEMA_VERSION}")
 
     def test_malformed_manifest_and_runs(self):
         folder = self.copy(FIXTURE)

@@ -33,11 +33,13 @@
 //
 // Checked by: the number of nodes built, a walk of the long-lived tree (shape and
 // depth stamps), a walk of the last tree of every depth, and the array's contents.
+// Checksum: Mix(Mix(0, nodes built), intact nodes of the long-lived tree).
 #include <cstdint>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/mutator.h"
+#include "workloads/common/random.h"
 #include "workloads/workload.h"
 
 namespace gclab {
@@ -143,6 +145,8 @@ class BinaryTrees final : public Workload {
   }
 
   uint64_t ops() const override { return nodes_built_; }
+
+  uint64_t Checksum() const override { return Mix(Mix(0, nodes_built_), long_lived_nodes_); }
 
   size_t BatchesPerThread() const override {
     uint64_t nodes = TreeSize(shape_.stretch_depth) + TreeSize(shape_.long_lived_depth);

@@ -28,6 +28,8 @@
 //
 // Checked by: replaying the random sequence outside the heap (slot ids and link
 // ids), then comparing the heap's slots, links, payloads and reachable-object count.
+// Checksum: Mix(Mix(0, sum of the slots' ids), sum of the ids they link to), read
+// from the heap.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -200,10 +202,13 @@ class Churn final : public Workload {
                                               " reachable objects, expected ",
                                               expected_reachable));
     }
+    checksum_ = Mix(Mix(0, static_cast<uint64_t>(ids)), static_cast<uint64_t>(links));
     return absl::OkStatus();
   }
 
   uint64_t ops() const override { return ops_; }
+
+  uint64_t Checksum() const override { return checksum_; }
 
   size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
 
@@ -226,6 +231,7 @@ class Churn final : public Workload {
   int64_t next_id_ = 0;
   uint64_t ops_ = 0;
   uint64_t total_ops_ = 0;
+  uint64_t checksum_ = 0;
 };
 
 }  // namespace

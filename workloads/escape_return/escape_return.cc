@@ -27,6 +27,7 @@
 //
 // Checked by: the sum of dot products (read back from the heap and the frames,
 // against the same sum computed from i), and every point kept in the global.
+// Checksum: Mix(0, the sum of dot products).
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -34,6 +35,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/mutator.h"
+#include "workloads/common/random.h"
 #include "workloads/workload.h"
 
 namespace gclab {
@@ -130,6 +132,8 @@ class EscapeReturn final : public Workload {
   }
 
   uint64_t ops() const override { return ops_; }
+
+  uint64_t Checksum() const override { return Mix(0, sum_); }
 
   size_t BatchesPerThread() const override { return shape_.steps / kOpsPerBatch + 1; }
 

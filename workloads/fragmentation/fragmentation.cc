@@ -20,7 +20,8 @@
 // is 100 ops.
 //
 // Checked by: replaying the slot choices outside the heap; every slot's size and the
-// id stamped at both ends of its object.
+// id stamped at both ends of its object. Checksum: Mix, over the non-empty slots in
+// order, of each object's length and then its leading id, read from the heap.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -137,6 +138,7 @@ class Fragmentation final : public Workload {
     }
     replaying.reset();
     Ref slots = data_->LoadRef(slots_);
+    uint64_t checksum = 0;
     for (uint64_t i = 0; i < shape_.slots; ++i) {
       Ref object = slots->element(i);
       if (expected[i].bytes == 0) {
@@ -155,11 +157,15 @@ class Fragmentation final : public Workload {
         return absl::DataLossError(
             absl::StrCat("fragmentation: slot ", i, " holds a damaged object"));
       }
+      checksum = Mix(Mix(checksum, object->length()), head);
     }
+    checksum_ = checksum;
     return absl::OkStatus();
   }
 
   uint64_t ops() const override { return ops_; }
+
+  uint64_t Checksum() const override { return checksum_; }
 
   size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
 
@@ -179,6 +185,7 @@ class Fragmentation final : public Workload {
   uint64_t runs_ = 0;
   uint64_t next_id_ = 0;
   uint64_t ops_ = 0;
+  uint64_t checksum_ = 0;
 };
 
 }  // namespace

@@ -28,6 +28,7 @@
 //
 // Checked by: the sum of everything describe() read back from the boxes, against the
 // same sum computed from the values, and every boxed value left in the sink.
+// Checksum: Mix(0, the sum describe() read).
 #include <bit>
 #include <cstdint>
 #include <memory>
@@ -192,6 +193,8 @@ class InterfaceBoxing final : public Workload {
   }
 
   uint64_t ops() const override { return ops_; }
+
+  uint64_t Checksum() const override { return Mix(0, read_); }
 
   size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
 

@@ -25,6 +25,7 @@
 //
 // Checked by: replaying the gets on an LRU outside the heap; the hit count, the sum
 // of values read, and the cache's final order, keys and value bytes.
+// Checksum: Mix(Mix(0, hits), the sum of the first bytes read).
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -170,6 +171,8 @@ class LruCache final : public Workload {
   }
 
   uint64_t ops() const override { return ops_; }
+
+  uint64_t Checksum() const override { return Mix(Mix(0, hits_), read_); }
 
   size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
 

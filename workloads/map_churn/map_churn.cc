@@ -26,6 +26,7 @@
 //
 // Checked by: replaying the operations on a hash map outside the heap; the sum of
 // the versions found by lookups, the number of entries and every entry's value.
+// Checksum: Mix(Mix(0, the sum of versions found), the number of entries left).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -194,10 +195,13 @@ class MapChurn final : public Workload {
       return absl::DataLossError(
           absl::StrCat("map-churn: found ", seen, " entries, expected ", model.size()));
     }
+    checksum_ = Mix(Mix(0, found_), seen);
     return absl::OkStatus();
   }
 
   uint64_t ops() const override { return ops_; }
+
+  uint64_t Checksum() const override { return checksum_; }
 
   size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
 
@@ -328,6 +332,7 @@ class MapChurn final : public Workload {
   uint64_t found_ = 0;
   uint64_t damaged_ = 0;
   uint64_t ops_ = 0;
+  uint64_t checksum_ = 0;
 };
 
 }  // namespace

@@ -30,6 +30,7 @@
 //
 // Checked by: the count, the sum of sequence numbers and the sum of digests the
 // consumers saw, against the same figures computed from 0..M-1.
+// Checksum: Mix(Mix(Mix(0, count), sequence sum), digest sum).
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -163,6 +164,11 @@ class Pipeline final : public Workload {
   uint64_t ops() const override {
     MutexLock lock(&mu_);
     return last_.count;
+  }
+
+  uint64_t Checksum() const override {
+    MutexLock lock(&mu_);
+    return Mix(Mix(Mix(0, last_.count), last_.seq_sum), last_.digest_sum);
   }
 
   // A thread that runs all three stages counts each message three times.

@@ -35,7 +35,8 @@
 // is one request; a latency batch is one request.
 //
 // Checked by: replaying every worker's requests outside the heap; each user's
-// request count, digest total and latest summary.
+// request count, digest total and latest summary. Checksum: Mix, over the users in
+// order, of each one's request count and then its digest total, read from the heap.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -199,6 +200,7 @@ class Server final : public Workload {
     }
     replaying.reset();
     Ref users = data_->LoadRef(users_);
+    uint64_t checksum = 0;
     for (uint64_t u = 0; u < shape_.users; ++u) {
       Ref user = users->element(u);
       const Expected& e = expected[u];
@@ -208,6 +210,8 @@ class Server final : public Workload {
           user->ref(kSession)->bytes()[63] != (u & 0xFF)) {
         return absl::DataLossError(absl::StrCat("server: user ", u, " has the wrong state"));
       }
+      checksum = Mix(Mix(checksum, static_cast<uint64_t>(user->i64(kRequests))),
+                     static_cast<uint64_t>(user->i64(kTotal)));
       if (e.requests == 0) continue;
       Ref last = user->ref(kHistory)->element(static_cast<uint64_t>(e.requests - 1) %
                                               kHistoryLength);
@@ -217,6 +221,7 @@ class Server final : public Workload {
             absl::StrCat("server: user ", u, " lost its latest request summary"));
       }
     }
+    checksum_ = checksum;
     return absl::OkStatus();
   }
 
@@ -225,6 +230,8 @@ class Server final : public Workload {
     for (uint64_t served : served_) total += served;
     return total;
   }
+
+  uint64_t Checksum() const override { return checksum_; }
 
   size_t BatchesPerThread() const override { return shape_.requests / threads_ + 1; }
 
@@ -308,6 +315,7 @@ class Server final : public Workload {
   const FunctionInfo* handle_ = nullptr;
   Global users_{};
   DataSegment* data_ = nullptr;
+  uint64_t checksum_ = 0;
 };
 
 }  // namespace

@@ -29,6 +29,7 @@
 //
 // Checked by: the sum of every item's value (read back through the window) against
 // the sum computed from the ids, and every kept slice's length and items.
+// Checksum: Mix(Mix(0, items appended), the sum of their values).
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -171,6 +172,8 @@ class SliceAppend final : public Workload {
   }
 
   uint64_t ops() const override { return items_; }
+
+  uint64_t Checksum() const override { return Mix(Mix(0, items_), total_); }
 
   // Slices average 256.5 items.
   size_t BatchesPerThread() const override {

@@ -35,6 +35,8 @@
 //
 // Checked by: the hash of every built string (read back from the heap) against the
 // hash of its digits, and every string in the ring against a replay.
+// Checksum: Mix(Mix(0, the sum of the concatenated strings' FNV-1a hashes), the sum
+// of the keys' hashes).
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -117,6 +119,7 @@ class StringBuild final : public Workload {
     if (context.thread != 0) return;
     XorShift64 rng(seed_);
     key_hash_sum_ = 0;
+    string_hash_sum_ = 0;
     uint64_t values[kMaxParts];
     for (uint64_t op = 0; op < shape_.ops; ++op) {
       const uint64_t parts = rng.Range(kMinParts, kMaxParts);
@@ -126,6 +129,7 @@ class StringBuild final : public Workload {
         uint8_t digits[kMaxDigits];
         expected = Fnv1a(digits, FormatDecimal(values[i], digits), expected);
       }
+      string_hash_sum_ += expected;
       FrameScope f(m, *op_);  // 0: the string just built; the arena holds the key
       Keep(m, 2 * op, f[0], Concat(m, values, parts, f[0]), expected);
       Keep(m, 2 * op + 1, f[0], Build(m, values, parts, f[0]), expected);
@@ -186,6 +190,8 @@ class StringBuild final : public Workload {
   }
 
   uint64_t ops() const override { return ops_; }
+
+  uint64_t Checksum() const override { return Mix(Mix(0, string_hash_sum_), key_hash_sum_); }
 
   size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
 
@@ -256,6 +262,7 @@ class StringBuild final : public Workload {
   DataSegment* data_ = nullptr;
   uint64_t bad_strings_ = 0;
   uint64_t key_hash_sum_ = 0;
+  uint64_t string_hash_sum_ = 0;
   uint64_t ops_ = 0;
 };
 
