@@ -6,18 +6,17 @@
 //
 //   var recent [K]string                         // a global ring
 //
-//   func piece(v int64) string {
-//     var buf [24]byte                           // does not escape
-//     return string(strconv.AppendInt(buf[:0], v, 10))
-//   }
-//   func concat(vs []int64) string {
+//   func concat(vs []uint64) string {
 //     s := ""
-//     for _, v := range vs { s += piece(v) }     // concatstrings: a new string each
-//     return s                                   // time; escapes (returned)
-//   }
-//   func build(vs []int64) string {
+//     for _, v := range vs {
+//       var buf [24]byte                         // does not escape
+//       s += string(strconv.AppendUint(buf[:0], v, 10))
+//     }                                          // "string(...) escapes to heap", and
+//     return s                                   // concatstrings makes a new string
+//   }                                            // each time; escapes (returned)
+//   func build(vs []uint64) string {
 //     var b strings.Builder                      // its buffer escapes (returned)
-//     for _, v := range vs { b.WriteString(piece(v)) }
+//     for _, v := range vs { var buf [24]byte; b.Write(strconv.AppendUint(buf[:0], v, 10)) }
 //     return b.String()
 //   }
 //   for op := 0; op < N; op++ {
@@ -27,9 +26,11 @@
 //     sum += hash(key)                           // concatstrings uses a stack buffer
 //   }
 //
-// piece's digits are formatted into a stack buffer (its frame arena) and copied
-// straight into the string being built, as the compiler's concatstring does with a
-// converted temporary. A []string is an array of (pointer, length) pairs: here a
+// The digits are formatted into a stack buffer (the frame arena of `piece`). In concat
+// Go's compiler sends the converted digits to the heap ("string(...) escapes to
+// heap": they flow into s, which is returned), so each part is a small heap string
+// before concatstrings copies it; in build they go straight into the buffer. A
+// []string is an array of (pointer, length) pairs: here a
 // pointer array plus a length array. One op is one pair of strings built; a latency
 // batch is 100 ops.
 //
@@ -79,7 +80,8 @@ uint64_t NextValue(XorShift64& rng) {
   static constexpr uint64_t kPowers[] = {10ULL, 100ULL, 10'000ULL, 1'000'000ULL,
                                          100'000'000ULL, 1'000'000'000'000ULL,
                                          1'000'000'000'000'000'000ULL};
-  return rng.Next() % kPowers[rng.Index(7)];
+  const uint64_t value = rng.Next();  // sequenced: the operands of % are not
+  return value % kPowers[rng.Index(7)];
 }
 
 class StringBuild final : public Workload {
@@ -91,6 +93,7 @@ class StringBuild final : public Workload {
     const TypeInfo& bytes = code.DefineByteArray("string");
     const TypeInfo& pointers = code.DefineRefArray("[K]string.ptr");
     new_digits_ = &code.DefineSite("string-build.piece.buf", bytes, Escape::kNoEscape);
+    piece_string_ = &code.DefineSite("string-build.piece.string", bytes, Escape::kEscapes);
     concat_site_ = &code.DefineSite("string-build.concatstrings", bytes, Escape::kEscapes);
     grow_site_ = &code.DefineSite("string-build.Builder.grow", bytes, Escape::kEscapes);
     key_site_ = &code.DefineSite("string-build.key", bytes, Escape::kNoEscape);
@@ -204,9 +207,9 @@ class StringBuild final : public Workload {
     reinterpret_cast<uint64_t*>(data_->LoadRef(recent_lengths_)->bytes())[j] = length;
   }
 
-  // s := ""; for each value { s += piece(value) }. The digits are formatted in
-  // piece's frame arena (its stack buffer). Leaves s in `out` (a root slot) and
-  // returns its length.
+  // s := ""; for each value { s += string(its digits) }. The digits are formatted in
+  // piece's frame arena (its stack buffer), then converted to a heap string. Leaves s
+  // in `out` (a root slot) and returns its length.
   uint64_t Concat(Mutator& m, const uint64_t* values, uint64_t parts, Ref& out) {
     FrameScope f(m, *concat_);  // 0: s
     uint64_t length = 0;
@@ -214,6 +217,9 @@ class StringBuild final : public Workload {
       FrameScope p(m, *piece_);  // 0: the digits (in the heap with escape analysis off)
       p[0] = m.AllocateArray(*new_digits_, kMaxDigits);
       const size_t n = FormatDecimal(values[i], p[0]->bytes());
+      Ref converted = m.AllocateArray(*piece_string_, n);  // p[0] is a root meanwhile
+      std::memcpy(converted->bytes(), p[0]->bytes(), n);
+      p[0] = converted;
       Ref s = m.AllocateArray(*concat_site_, length + n);
       if (length > 0) std::memcpy(s->bytes(), f[0]->bytes(), length);
       std::memcpy(s->bytes() + length, p[0]->bytes(), n);
@@ -248,6 +254,7 @@ class StringBuild final : public Workload {
   Shape shape_;
   uint64_t seed_;
   const SiteInfo* new_digits_ = nullptr;
+  const SiteInfo* piece_string_ = nullptr;
   const SiteInfo* concat_site_ = nullptr;
   const SiteInfo* grow_site_ = nullptr;
   const SiteInfo* key_site_ = nullptr;
