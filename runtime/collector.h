@@ -103,13 +103,18 @@ class Collector {
   // collection.
   virtual std::byte* AllocateSlow(Mutator& mutator, size_t bytes) = 0;
 
-  // Called on a mutator's thread when its write-barrier log is full, world running.
-  // Must consume the log and call mutator.ClearWriteBarrierLog(). Must not collect.
+  // Called on a mutator's thread when its write-barrier log (values or holders) or its
+  // slot log (field logging) is full, world running. Must consume both and call
+  // mutator.ClearWriteBarrierLog(). Must not collect. A collector that reads the logs
+  // at a collection reads them there too (the world stopped), since they need not be
+  // full then.
   virtual void FlushWriteBarrier(Mutator& mutator) { mutator.ClearWriteBarrierLog(); }
 
-  // Called on a mutator's thread to request a full collection now, world running.
-  // Returns once a collection requested at or after this call has completed.
-  virtual void Collect(Mutator& mutator, GcCause cause) = 0;
+  // Called on a mutator's thread to request a collection now, world running: `kind`
+  // kMinor asks a generational collector for a collection of its young generation;
+  // a collector without generations does a full collection either way. Returns once
+  // a collection requested at or after this call has completed.
+  virtual void Collect(Mutator& mutator, GcCause cause, CollectionKind kind) = 0;
 
   // Thread-safe; approximate while mutators run.
   virtual HeapUsage Usage() const = 0;

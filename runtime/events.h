@@ -33,18 +33,29 @@
 
 namespace gclab {
 
-#define GCLAB_FOR_EACH_PHASE(V) \
-  V(kRootScan, "root-scan")     \
-  V(kMark, "mark")              \
-  V(kMarkAssist, "mark-assist") \
-  V(kSweep, "sweep")            \
-  V(kEvacuate, "evacuate")      \
+// Generational collectors: kRemset scans the remembered set (cards, logged slots or
+// objects) for roots of a minor collection; kPromote copies survivors out of the
+// nursery. Compacting collectors: kForward computes new addresses, kUpdateRefs
+// rewrites every reference to them, kCompact moves the objects.
+#define GCLAB_FOR_EACH_PHASE(V)   \
+  V(kRootScan, "root-scan")       \
+  V(kMark, "mark")                \
+  V(kMarkAssist, "mark-assist")   \
+  V(kSweep, "sweep")              \
+  V(kEvacuate, "evacuate")        \
+  V(kRemset, "remset")            \
+  V(kPromote, "promote")          \
+  V(kForward, "forward")          \
+  V(kUpdateRefs, "update-refs")   \
+  V(kCompact, "compact")          \
   V(kVerify, "verify")
 
-// kFull: a whole collection in one pause. A concurrent cycle stops the world twice,
+// kFull: a whole collection in one pause. kMinor: a collection of the young
+// generation only, in one pause. A concurrent cycle stops the world twice,
 // kCycleStart and kMarkTermination (the latter may repeat if marking was not done).
 #define GCLAB_FOR_EACH_PAUSE_KIND(V) \
   V(kFull, "full")                   \
+  V(kMinor, "minor")                 \
   V(kCycleStart, "cycle-start")      \
   V(kMarkTermination, "mark-termination")
 
@@ -59,6 +70,12 @@ enum class Phase : uint8_t { GCLAB_FOR_EACH_PHASE(GCLAB_ENUM_ENTRY) };
 enum class PauseKind : uint8_t { GCLAB_FOR_EACH_PAUSE_KIND(GCLAB_ENUM_ENTRY) };
 enum class GcCause : uint8_t { GCLAB_FOR_EACH_GC_CAUSE(GCLAB_ENUM_ENTRY) };
 #undef GCLAB_ENUM_ENTRY
+
+// What Collector::Collect is asked for.
+enum class CollectionKind : uint8_t {
+  kFull,   // the whole heap
+  kMinor,  // the young generation (a full collection for non-generational collectors)
+};
 
 absl::string_view PhaseName(Phase phase);
 absl::string_view PauseKindName(PauseKind kind);

@@ -19,6 +19,12 @@ absl::string_view BarrierKindName(BarrierKind kind) {
       return "yuasa";
     case BarrierKind::kHybrid:
       return "hybrid";
+    case BarrierKind::kCardMarking:
+      return "card-marking";
+    case BarrierKind::kFieldLogging:
+      return "field-logging";
+    case BarrierKind::kObjectLogging:
+      return "object-logging";
   }
   return "?";
 }
@@ -45,6 +51,7 @@ Mutator::Mutator(Runtime& runtime)
       stress_(runtime.config().stress),
       stress_every_bytes_(runtime.config().stress_every_bytes) {
   GCLAB_CHECK(runtime.started(), "a Mutator needs a started Runtime");
+  slot_next_ = slot_log_;
   index_ = runtime.AcquireStack();
   stack_base_ = runtime.StackBase(index_);
   stack_top_ = stack_base_;
@@ -63,9 +70,9 @@ Mutator::~Mutator() {
   runtime_.ReleaseStack(index_);
 }
 
-void Mutator::Collect(GcCause cause) {
+void Mutator::Collect(GcCause cause, CollectionKind kind) {
   Poll();
-  collector_->Collect(*this, cause);
+  collector_->Collect(*this, cause, kind);
 }
 
 void Mutator::ResetAllocBuffers() {
@@ -75,7 +82,7 @@ void Mutator::ResetAllocBuffers() {
 std::byte* Mutator::AllocateSlow(size_t bytes) {
   Poll();
   if (GCLAB_UNLIKELY(stress_) && heap_bytes_allocated_ >= next_stress_at_) {
-    collector_->Collect(*this, GcCause::kStress);
+    collector_->Collect(*this, GcCause::kStress, CollectionKind::kFull);
     next_stress_at_ = heap_bytes_allocated_ + stress_every_bytes_;
   }
   std::byte* memory = collector_->AllocateSlow(*this, bytes);
@@ -117,8 +124,26 @@ void Mutator::WriteBarrierSlow(Ref old_value, Ref new_value) {
       if (old_value != nullptr) *wb_next_++ = old_value;
       if (new_value != nullptr) *wb_next_++ = new_value;
       break;
+    default:  // the where-barriers never come here (RecordWhere)
+      return;
   }
   if (wb_end_ - wb_next_ < 2) collector_->FlushWriteBarrier(*this);
+}
+
+void Mutator::LogSlot(Ref* slot) {
+  // A relaxed read-modify-write: another mutator may clear a neighbour's bit in the
+  // same word at the same time; the collector re-arms bits only with the world stopped.
+  const auto address = reinterpret_cast<uintptr_t>(slot);
+  std::atomic_ref(where_.unlogged_biased[address >> 9])
+      .fetch_and(~(uint64_t{1} << ((address >> 3) & 63)), std::memory_order_relaxed);
+  *slot_next_++ = slot;
+  if (slot_next_ == slot_log_ + kWriteBarrierLogEntries) collector_->FlushWriteBarrier(*this);
+}
+
+void Mutator::LogHolder(Ref holder) {
+  std::atomic_ref(holder->header).fetch_and(~kUnloggedBit, std::memory_order_relaxed);
+  *wb_next_++ = holder;
+  if (wb_next_ == wb_end_) collector_->FlushWriteBarrier(*this);
 }
 
 void Mutator::StackOverflow(const FunctionInfo& function) {

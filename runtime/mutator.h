@@ -53,12 +53,47 @@ enum class AllocFastPath : uint8_t {
   kNone,           // none inline: every allocation calls the collector (malloc-backed)
 };
 
-// What the write barrier logs before a pointer store.
+// What the write barrier records before a pointer store into a heap or frame-arena
+// object. The first four log values (for concurrent marking); the last three say
+// where the store went (for remembered sets), and only for stores that pass the
+// collector's filter (WhereBarrier). A store into a global records only values:
+// globals are roots of every collection.
 enum class BarrierKind : uint8_t {
-  kNone,      // no barrier
-  kDijkstra,  // insertion: the new value
-  kYuasa,     // deletion (snapshot at the beginning): the old value
-  kHybrid,    // Go's: both
+  kNone,           // no barrier
+  kDijkstra,       // insertion: the new value
+  kYuasa,          // deletion (snapshot at the beginning): the old value
+  kHybrid,         // Go's: both
+  kCardMarking,    // dirties the card of the slot written; inline, no log
+  kFieldLogging,   // logs the slot once: until the collector re-arms its unlogged bit
+  kObjectLogging,  // logs the holder once: until the collector sets its kUnloggedBit again
+};
+
+// The first barrier kind that records where, not what.
+inline constexpr BarrierKind kFirstWhereBarrier = BarrierKind::kCardMarking;
+// A card's byte. Not a char type on purpose: a store through a char may alias
+// anything, and would make the compiler reload the mutator's barrier fields after
+// every card mark.
+enum class Card : uint8_t { kClean = 0, kDirty = 1 };
+
+// What the where-barriers need, owned by the collector. A store is recorded only if
+// its holder is in [holder_begin, holder_begin + holder_span) and the value it
+// stores in [value_begin, value_begin + value_span): two unsigned compares, so that
+// (say) an old-to-old store or a store into a frame-arena object costs no more.
+// The defaults record every store.
+struct WhereBarrier {
+  uintptr_t holder_begin = 0;
+  uintptr_t holder_span = UINTPTR_MAX;
+  uintptr_t value_begin = 0;
+  uintptr_t value_span = UINTPTR_MAX;
+  // kCardMarking: the card of address a is card_table_biased[a >> card_shift] (the
+  // table's first byte minus the covered range's start >> card_shift, as HotSpot's
+  // byte_map_base), set to Card::kDirty. It must cover every holder the filter passes.
+  Card* card_table_biased = nullptr;
+  uint32_t card_shift = 9;
+  // kFieldLogging: bit (a >> 3) & 63 of word unlogged_biased[a >> 9] (biased the
+  // same way) set: the slot at address a is logged by its next store, which clears
+  // the bit. It must cover every holder the filter passes.
+  uint64_t* unlogged_biased = nullptr;
 };
 
 absl::string_view BarrierKindName(BarrierKind kind);
@@ -108,8 +143,9 @@ class Mutator {
   // A safepoint. One relaxed load when no stop is pending.
   GCLAB_ALWAYS_INLINE void Poll();
 
-  // Asks the collector for a full collection now.
-  void Collect(GcCause cause = GcCause::kExplicit);
+  // Asks the collector for a collection now: a full one, or (kMinor) one of the young
+  // generation where the collector has generations.
+  void Collect(GcCause cause = GcCause::kExplicit, CollectionKind kind = CollectionKind::kFull);
 
   // Frames (use FrameScope). PushFrame zeroes the slots and polls.
   GCLAB_ALWAYS_INLINE Frame* PushFrame(const FunctionInfo& function);
@@ -137,12 +173,21 @@ class Mutator {
   }
   void set_barrier(BarrierKind barrier) { barrier_ = barrier; }
   BarrierKind barrier() const { return barrier_; }
+  // The where-barriers' tables and filter (same rules as set_barrier).
+  void set_where_barrier(const WhereBarrier& where) { where_ = where; }
+  const WhereBarrier& where_barrier() const { return where_; }
   AllocBuffer& alloc_buffer(size_t size_class) { return buffers_[size_class]; }
   // Empties every allocation buffer (for instance when a collection starts).
   void ResetAllocBuffers();
-  // References logged by the write barrier since the last flush.
+  // References logged by the write barrier since the last flush: values (dijkstra,
+  // yuasa, hybrid) or holders (object logging).
   std::span<Ref> write_barrier_log() { return {wb_log_, wb_next_}; }
-  void ClearWriteBarrierLog() { wb_next_ = wb_log_; }
+  // Slots logged by the field-logging barrier since the last flush.
+  std::span<Ref* const> logged_slots() const { return {slot_log_, slot_next_}; }
+  void ClearWriteBarrierLog() {
+    wb_next_ = wb_log_;
+    slot_next_ = slot_log_;
+  }
   void* collector_state() const { return collector_state_; }
   void set_collector_state(void* state) { collector_state_ = state; }
 
@@ -152,10 +197,13 @@ class Mutator {
   GCLAB_ALWAYS_INLINE std::byte* AllocateHeap(size_t bytes);
   GCLAB_ALWAYS_INLINE std::byte* AllocateInFrame(size_t bytes);
   GCLAB_ALWAYS_INLINE void WriteRef(Ref holder, Ref* slot, Ref value);
+  GCLAB_ALWAYS_INLINE void RecordWhere(Ref holder, Ref* slot, Ref value);
   GCLAB_NOINLINE std::byte* AllocateSlow(size_t bytes);
   GCLAB_NOINLINE std::byte* AllocateInFrameSlow(size_t bytes);
   GCLAB_NOINLINE void PollSlow();
   GCLAB_NOINLINE void WriteBarrierSlow(Ref old_value, Ref new_value);
+  GCLAB_NOINLINE void LogSlot(Ref* slot);
+  GCLAB_NOINLINE void LogHolder(Ref holder);
   [[noreturn]] GCLAB_NOINLINE void StackOverflow(const FunctionInfo& function);
   [[noreturn]] GCLAB_NOINLINE void ArrayTooLarge(const SiteInfo& site, uint64_t length);
   [[noreturn]] GCLAB_NOINLINE void UsedWhileBlocked(absl::string_view what) const;
@@ -175,6 +223,7 @@ class Mutator {
   uintptr_t stack_limit_ = 0;
   Ref* wb_next_;
   Ref* wb_end_;
+  WhereBarrier where_;
   uint64_t heap_bytes_allocated_ = 0;
   uint64_t heap_objects_allocated_ = 0;
   uint64_t stack_bytes_allocated_ = 0;
@@ -196,6 +245,8 @@ class Mutator {
   AllocFastPath fast_path_outside_blocking_ = AllocFastPath::kBump;
   void* collector_state_ = nullptr;
   Ref wb_log_[kWriteBarrierLogEntries];
+  Ref** slot_next_;
+  Ref* slot_log_[kWriteBarrierLogEntries];
 };
 
 // Pushes a frame for `function` on construction and pops it on destruction.
@@ -315,9 +366,34 @@ GCLAB_ALWAYS_INLINE Ref Mutator::AllocateArray(const SiteInfo& site, uint64_t le
   return object;
 }
 
+GCLAB_ALWAYS_INLINE void Mutator::RecordWhere(Ref holder, Ref* slot, Ref value) {
+  const WhereBarrier& w = where_;
+  if (reinterpret_cast<uintptr_t>(holder) - w.holder_begin >= w.holder_span ||
+      reinterpret_cast<uintptr_t>(value) - w.value_begin >= w.value_span) {
+    return;
+  }
+  const auto address = reinterpret_cast<uintptr_t>(slot);
+  if (barrier_ == BarrierKind::kCardMarking) {
+    w.card_table_biased[address >> w.card_shift] = Card::kDirty;
+  } else if (barrier_ == BarrierKind::kFieldLogging) {
+    const uint64_t bit = uint64_t{1} << ((address >> 3) & 63);
+    if (std::atomic_ref(w.unlogged_biased[address >> 9]).load(std::memory_order_relaxed) & bit) {
+      LogSlot(slot);
+    }
+  } else if (std::atomic_ref(holder->header).load(std::memory_order_relaxed) & kUnloggedBit) {
+    LogHolder(holder);
+  }
+}
+
 GCLAB_ALWAYS_INLINE void Mutator::WriteRef(Ref holder, Ref* slot, Ref value) {
   if constexpr (kChecks) CheckStore(holder, slot, value);
-  if (GCLAB_UNLIKELY(barrier_ != BarrierKind::kNone)) WriteBarrierSlow(*slot, value);
+  if (GCLAB_UNLIKELY(barrier_ != BarrierKind::kNone)) {
+    if (barrier_ >= kFirstWhereBarrier && holder != nullptr) {
+      RecordWhere(holder, slot, value);
+    } else if (barrier_ < kFirstWhereBarrier) {
+      WriteBarrierSlow(*slot, value);
+    }
+  }
   // Release: a concurrent marker that loads `value` from the slot (acquire) must see
   // the object's header and zeroed fields. A plain store on x86-64.
   StoreRefRelease(slot, value);

@@ -47,6 +47,10 @@ inline constexpr int kSiteShift = 8;
 inline constexpr uint64_t kSiteMask = (uint64_t{1} << 24) - 1;
 inline constexpr int kTypeShift = 32;
 inline constexpr uint64_t kGcBitsMask = 0xFE;
+// The one GC bit the runtime reads: with the object-logging barrier, a store into an
+// object whose bit is set logs the object and clears the bit (the collector sets it,
+// for instance on objects it promotes). Other collectors may use it as they like.
+inline constexpr uint64_t kUnloggedBit = 0x80;
 inline constexpr uint32_t kMaxFixedFields = 64;
 
 constexpr uint64_t MakeHeader(TypeId type, SiteId site) {

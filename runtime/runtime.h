@@ -191,6 +191,9 @@ class StopTheWorldScope {
   // cycle's mark termination, or finishing its sweep): what StartCycle returned then.
   void ContinueCycle(uint64_t cycle);
   uint64_t cycle() const { return record_.cycle; }
+  // The pause turned out to be of another kind than requested: a generational
+  // collector's minor collection that found it must collect the whole heap.
+  void Reclassify(PauseKind kind) { record_.kind = kind; }
 
   // Times a phase of this pause, in the pause's current cycle.
   PhaseScope Phase(gclab::Phase phase);

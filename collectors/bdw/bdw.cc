@@ -146,7 +146,7 @@ class Bdw final : public Collector {
     return static_cast<std::byte*>(memory);
   }
 
-  void Collect(Mutator& mutator, GcCause cause) override {
+  void Collect(Mutator& mutator, GcCause cause, CollectionKind) override {
     explicit_cause_.store(cause, std::memory_order_relaxed);
     explicit_requested_.store(true, std::memory_order_relaxed);
     GC_gcollect();
@@ -203,7 +203,7 @@ class Bdw final : public Collector {
   void Refill(Mutator& mutator, MutatorState& state, size_t bytes) {
     size_t in_use = RuntimeInUseBytes();
     if (in_use + bytes > budget_bytes_) {
-      Collect(mutator, GcCause::kHeapFull);
+      Collect(mutator, GcCause::kHeapFull, CollectionKind::kFull);
       in_use = RuntimeInUseBytes();
       if (in_use + bytes > budget_bytes_) {
         throw OutOfMemory(OutOfMemoryStatus("bdw", budget_bytes_, Usage().live_bytes, bytes));

@@ -877,7 +877,7 @@ void Concurrent::ResumeWorkerAfterPause() {
 
 // --- Explicit collections, usage, verification ---
 
-void Concurrent::Collect(Mutator& mutator, GcCause cause) {
+void Concurrent::Collect(Mutator& mutator, GcCause cause, CollectionKind) {
   if (options_.manual) {
     FullCollection(mutator, cause);
     return;

@@ -70,7 +70,7 @@ class Concurrent final : public Collector {
   void DetachMutator(Mutator& mutator) override;
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override;
   void FlushWriteBarrier(Mutator& mutator) override;
-  void Collect(Mutator& mutator, GcCause cause) override;
+  void Collect(Mutator& mutator, GcCause cause, CollectionKind kind) override;
   HeapUsage Usage() const override;
   bool IsLiveObject(const Object* object) const override;
 

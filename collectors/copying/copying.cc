@@ -90,7 +90,7 @@ class Copying final : public Collector {
         });
   }
 
-  void Collect(Mutator& mutator, GcCause cause) override {
+  void Collect(Mutator& mutator, GcCause cause, CollectionKind) override {
     CollectUnlessAnotherDid(mutator, cause);
   }
 

@@ -127,7 +127,7 @@ class MallocMarkSweep final : public Collector {
         });
   }
 
-  void Collect(Mutator& mutator, GcCause cause) override {
+  void Collect(Mutator& mutator, GcCause cause, CollectionKind) override {
     CollectUnlessAnotherDid(mutator, cause);
   }
 

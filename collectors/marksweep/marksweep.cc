@@ -103,7 +103,7 @@ class MarkSweep final : public Collector {
         });
   }
 
-  void Collect(Mutator& mutator, GcCause cause) override {
+  void Collect(Mutator& mutator, GcCause cause, CollectionKind) override {
     CollectUnlessAnotherDid(mutator, cause);
   }
 

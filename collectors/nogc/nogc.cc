@@ -54,7 +54,7 @@ class NoGc final : public Collector {
   }
 
   // Never collects, so there is no pause to record.
-  void Collect(Mutator&, GcCause) override {}
+  void Collect(Mutator&, GcCause, CollectionKind) override {}
 
   HeapUsage Usage() const override {
     const size_t used = region_.used();

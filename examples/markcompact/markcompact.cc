@@ -101,7 +101,7 @@ class MarkCompact final : public Collector {
         });
   }
 
-  void Collect(Mutator& mutator, GcCause cause) override {
+  void Collect(Mutator& mutator, GcCause cause, CollectionKind) override {
     CollectUnlessAnotherDid(mutator, cause);
   }
 
@@ -195,12 +195,15 @@ class MarkCompact final : public Collector {
     }
     uintptr_t to = begin_;
     {
-      auto phase = stw.Phase(Phase::kEvacuate);
+      auto phase = stw.Phase(Phase::kForward);
       forwarding_.clear();
       ForEachMarked([&](uintptr_t p, size_t size) {
         forwarding_[reinterpret_cast<Ref>(p)] = reinterpret_cast<Ref>(to);
         to += size;
       });
+    }
+    {
+      auto phase = stw.Phase(Phase::kUpdateRefs);
       auto update = [this](Ref* slot) {
         if (auto it = forwarding_.find(*slot); it != forwarding_.end()) *slot = it->second;
       };
@@ -209,6 +212,9 @@ class MarkCompact final : public Collector {
         Ref object = reinterpret_cast<Ref>(p);
         ForEachRefSlot(object, runtime_->code().TypeOf(object), update);
       });
+    }
+    {
+      auto phase = stw.Phase(Phase::kCompact);
       // Slide down in address order; each object's new place is at or below its old
       // one and above every earlier object's, so nothing unmoved is overwritten.
       ForEachMarked([&](uintptr_t p, size_t size) {

@@ -31,9 +31,12 @@ MMU_WINDOWS_MS = np.logspace(-1, 4, 26)  # 100 us to 10 s
 HEAP_STYLES = (("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1, 1, 1)), "v"),
                ((0, (1, 1)), "P"), ((0, (8, 2)), "X"), ((0, (3, 1, 1, 1, 1, 1)), "*"))
 # Pause kinds (runtime/events.h) and GC phases, in the timeline; others get grey shades.
-KIND_COLOURS = {"full": "#B00020", "cycle-start": "#6A3D9A", "mark-termination": "#8C510A"}
+KIND_COLOURS = {"full": "#B00020", "minor": "#E69F00", "cycle-start": "#6A3D9A",
+                "mark-termination": "#8C510A"}
 PHASE_COLOURS = {"root-scan": "#F0E442", "mark": "#56B4E9", "mark-assist": "#0072B2",
-                 "sweep": "#009E73", "evacuate": "#882255", "verify": "#999999"}
+                 "sweep": "#009E73", "evacuate": "#882255", "remset": "#CC79A7",
+                 "promote": "#D55E00", "forward": "#332288", "update-refs": "#44AA99",
+                 "compact": "#AA4499", "verify": "#999999"}
 LATENCY_NINES = np.array([0, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999,
                           0.99999])
 

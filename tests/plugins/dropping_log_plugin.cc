@@ -30,9 +30,10 @@ class DroppingLog : public gclab::Collector {
     return inner_->AllocateSlow(mutator, bytes);
   }
   void FlushWriteBarrier(gclab::Mutator& mutator) override { inner_->FlushWriteBarrier(mutator); }
-  void Collect(gclab::Mutator& mutator, gclab::GcCause cause) override {
+  void Collect(gclab::Mutator& mutator, gclab::GcCause cause,
+               gclab::CollectionKind kind) override {
     mutator.ClearWriteBarrierLog();  // the bug
-    inner_->Collect(mutator, cause);
+    inner_->Collect(mutator, cause, kind);
   }
   gclab::HeapUsage Usage() const override { return inner_->Usage(); }
   bool IsLiveObject(const gclab::Object* object) const override {
