@@ -42,6 +42,7 @@ class BlockSpace {
         free_blocks_(num_blocks_) {}
 
   uint32_t num_blocks() const { return num_blocks_; }
+  size_t free_blocks() const { return free_blocks_; }
   uintptr_t begin() const { return begin_; }
   uintptr_t end() const { return begin_ + uintptr_t{num_blocks_} * kBlockBytes; }
   uintptr_t BlockBegin(uint32_t index) const { return begin_ + uintptr_t{index} * kBlockBytes; }

@@ -77,6 +77,9 @@ class SideBitmap {
     return any != 0;
   }
   void ClearAll() { std::memset(words_.get(), 0, num_words_ * sizeof(uint64_t)); }
+  void ClearWords(size_t first_word, size_t count) {
+    std::memset(words_.get() + first_word, 0, count * sizeof(uint64_t));
+  }
 
   // Whether any bit in [first_word * 64, (first_word + count) * 64) is set.
   bool AnySetInWords(size_t first_word, size_t count) const {

@@ -523,6 +523,77 @@ TEST_P(ConformanceTest, VerifierAcceptsObjectsAllocatedSinceTheLastCollection) {
   EXPECT_TRUE(status.ok()) << status;
 }
 
+// Remembered sets: young objects whose only path is through an old object (one that
+// survived a full collection, or was promoted by a minor one) survive minor
+// collections with their contents, whatever holds them: a heap object's field, an
+// element of a pointer array that spans many cards, a frame-arena object, a global,
+// a channel's buffer. For a collector without generations every collection here is
+// a full one, and the test is no weaker.
+TEST_P(ConformanceTest, YoungObjectsHeldByOldOnesSurviveMinorCollections) {
+  constexpr int64_t kField = 100, kElement = 200, kArena = 300, kGlobal = 400,
+                    kChannel = 500, kPromoted = 600;
+  auto rt = Make();
+  Mutator m(*rt);
+  FrameScope f(m, *p_.frame);
+  f[0] = m.Allocate(*p_.new_pair);                  // 0: an old heap object
+  f[1] = m.AllocateArray(*p_.new_ref_array, 4096);  // 1: an old array of 32 KiB
+  MakeChannel(m, p_.channels, 4, &f[2]);            // 2: an old channel
+  f[3] = m.Allocate(*p_.local_pair);                // 3: a frame-arena object
+  m.Collect();                                      // all four old now
+  auto young = [&](int64_t value, Ref* out) {
+    *out = m.Allocate(*p_.new_node);
+    (*out)->i64(1) = value;
+  };
+  for (int64_t round = 0; round < 4; ++round) {
+    SCOPED_TRACE(::testing::Message() << "round " << round);
+    {
+      FrameScope g(m, *p_.frame);
+      // A chain from the old pair's right field: each round's node is young when the
+      // previous round's, promoted by now, takes it as its next.
+      young(kPromoted + round, &g[0]);
+      Ref tail = f[0]->ref(1);
+      while (tail != nullptr && tail->ref(0) != nullptr) tail = tail->ref(0);
+      if (tail == nullptr) {
+        m.Store(f[0], 1, g[0]);
+      } else {
+        m.Store(tail, 0, g[0]);
+      }
+      young(kField + round, &g[0]);
+      m.Store(f[0], 0, g[0]);
+      young(kElement + round, &g[0]);
+      m.StoreElement(f[1], 1000 * round + 7, g[0]);
+      young(kArena + round, &g[0]);
+      m.Store(f[3], 0, g[0]);
+      young(kGlobal + round, &g[0]);
+      m.StoreGlobal(p_.roots[2], g[0]);
+      young(kChannel + round, &g[0]);
+      ASSERT_TRUE(ChannelSend(m, &f[2], &g[0]));
+    }
+    MakeGarbage(m, 20'000);
+    m.Collect(GcCause::kExplicit, CollectionKind::kMinor);
+    absl::Status status = rt->VerifyHeap(/*check_live_bytes=*/false);
+    ASSERT_TRUE(status.ok()) << status;
+    EXPECT_EQ(f[0]->ref(0)->i64(1), kField + round);
+    int64_t expected = kPromoted;
+    for (Ref node = f[0]->ref(1); node != nullptr; node = node->ref(0)) {
+      EXPECT_EQ(node->i64(1), expected++);
+    }
+    EXPECT_EQ(expected, kPromoted + round + 1);
+    for (int64_t r = 0; r <= round; ++r) {
+      EXPECT_EQ(f[1]->element(1000 * r + 7)->i64(1), kElement + r);
+    }
+    EXPECT_EQ(f[3]->ref(0)->i64(1), kArena + round);
+    EXPECT_EQ(rt->data().LoadRef(p_.roots[2])->i64(1), kGlobal + round);
+  }
+  for (int64_t round = 0; round < 4; ++round) {
+    FrameScope g(m, *p_.frame);
+    ASSERT_TRUE(ChannelReceive(m, &f[2], &g[0]));
+    EXPECT_EQ(g[0]->i64(1), kChannel + round);
+  }
+  m.Collect();
+  ExpectHeapVerifies(*rt);
+}
+
 TEST_P(ConformanceTest, MovedObjectsKeepContentsAndShape) {
   if (!traits().moving) GTEST_SKIP() << GetParam() << " does not move objects";
   auto rt = Make();

@@ -1,0 +1,749 @@
+// generational: a copying nursery inside the budget, promoted into a non-moving
+// mark-sweep old space, with a remembered set kept by one of the runtime's
+// where-barriers. See README.md for the design, its options and what it costs.
+//
+// Heap layout: the first `nursery` bytes of the heap segment are the nursery, handed
+// out to mutators in bump-pointer chunks; the rest is the old space, cut into 64 KiB
+// blocks of size-classed cells or runs of blocks for large objects (BlockSpace, as
+// marksweep). One side bitmap covers the whole heap: in the old space a set bit is an
+// allocated object (marked by the last full collection, or allocated black since:
+// promoted, or a large object made there); in the nursery it is used only while a
+// collection traces it.
+//
+// Minor collection (one pause): the roots are the stacks, globals and frame arenas,
+// plus the remembered set (the slots logged, the objects logged or the dirty cards,
+// and the large objects made in the old space since the last collection); every
+// nursery object they reach is copied into the old space (promotion after one
+// survival) and scanned there, Cheney-style. The nursery is then empty and its
+// chunks are handed out again.
+//
+// Full collection (one pause): mark the whole heap from the roots (nursery objects
+// included, in place), release old blocks with nothing marked and queue the rest for
+// promotion to refill, then evacuate the nursery as a minor collection does, with
+// the remembered set cut to the slots of live holders.
+//
+// Promotion needs room in the old space. A survivor that finds none stays where it
+// is (marked, scanned like a promoted object, and the old slots that point at it
+// become the remembered set), and the pause goes on as a full collection, which
+// counts the survivors' cells by size class before it evacuates them. If they still
+// do not fit, the nursery is left as it is: the allocation that asked then fails, and
+// the run ends out of memory.
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "collectors/common/block_space.h"
+#include "collectors/common/bump_region.h"
+#include "collectors/common/side_bitmap.h"
+#include "runtime/collector.h"
+#include "runtime/out_of_memory.h"
+#include "runtime/runtime.h"
+#include "runtime/sync.h"
+
+namespace gclab {
+namespace {
+
+constexpr size_t kBlockBytes = BlockSpace::kBlockBytes;
+
+// How the remembered set is kept: which where-barrier the mutators run.
+enum class Remset : uint8_t { kFields, kObjects, kCards };
+
+struct GenerationalOptions {
+  std::optional<size_t> nursery_bytes;  // nursery=N (MiB, N >= 1)
+  double nursery_fraction = 0.25;       // nursery=F (a fraction of the budget, 0 < F < 1)
+  Remset remset = Remset::kFields;
+  size_t card_bytes = 512;
+  bool barrier = true;  // test_barrier=off: no barrier (the conformance negative test)
+};
+
+absl::StatusOr<GenerationalOptions> ParseGenerationalOptions(const CollectorOptions& options) {
+  GenerationalOptions result;
+  for (const auto& [key, value] : options) {
+    if (key == "nursery") {
+      double number = 0;
+      if (!absl::SimpleAtod(value, &number) || !(number > 0)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "generational: nursery must be MiB (a whole number >= 1) or a fraction of the "
+            "budget in (0, 1), got '", value, "'"));
+      }
+      if (number < 1) {
+        result.nursery_fraction = number;
+      } else if (number == static_cast<double>(static_cast<size_t>(number))) {
+        result.nursery_bytes = static_cast<size_t>(number) * MiB;
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "generational: nursery must be MiB (a whole number >= 1) or a fraction of the "
+            "budget in (0, 1), got '", value, "'"));
+      }
+    } else if (key == "barrier") {
+      if (value == "field") {
+        result.remset = Remset::kFields;
+      } else if (value == "object") {
+        result.remset = Remset::kObjects;
+      } else if (value == "card") {
+        result.remset = Remset::kCards;
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "generational: unknown barrier '", value, "'; valid: field, object, card"));
+      }
+    } else if (key == "card") {
+      size_t bytes = 0;
+      if (!absl::SimpleAtoi(value, &bytes) || bytes < 128 || bytes > kBlockBytes ||
+          !std::has_single_bit(bytes)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "generational: card must be a power of two from 128 to ", kBlockBytes,
+            " bytes, got '", value, "'"));
+      }
+      result.card_bytes = bytes;
+    } else if (key == "test_barrier") {
+      if (value != "on" && value != "off") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("generational: test_barrier must be on or off, got '", value, "'"));
+      }
+      result.barrier = value == "on";
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "generational: unknown option '", key, "'; valid: nursery, barrier, card"));
+    }
+  }
+  return result;
+}
+
+const CollectorTraits& GenerationalTraits() {
+  static const CollectorTraits traits{
+      .name = "generational",
+      .description =
+          "generational: a bump-pointer nursery copied into a non-moving mark-sweep old "
+          "space on minor collections (promotion after one survival), full collections of "
+          "both; remembered set by barrier=field|object|card (card=bytes), nursery=MiB or "
+          "a fraction of the budget (0.25)",
+      .moving = true,
+      .concurrent = false,
+      .reclaims = true,
+      .barrier = BarrierKind::kFieldLogging,
+      .fast_path = AllocFastPath::kBump,
+      .test_variants = {"generational", "generational:barrier=card",
+                        "generational:barrier=object"},
+  };
+  return traits;
+}
+
+// What the survivors of the nursery need in the old space: cells by size class, and
+// whole blocks for objects above the largest class (at most a chunk, so one block).
+struct PromotionNeed {
+  std::array<size_t, kNumSizeClasses> cells{};
+  size_t large = 0;
+};
+
+// Where a promotion is taking cells of one size class from.
+struct PromotionCursor {
+  uint32_t block = kNoBlock;
+  uint32_t next_cell = 0;  // where the lazy sweep of `block` continues
+  uintptr_t cursor = 0;    // the free run being filled: [cursor, limit)
+  uintptr_t limit = 0;
+};
+
+class Generational final : public Collector {
+ public:
+  explicit Generational(const GenerationalOptions& options) : options_(options) {}
+
+  const CollectorTraits& traits() const override { return GenerationalTraits(); }
+
+  absl::Status Init(Runtime& runtime, std::span<std::byte> heap) override {
+    runtime_ = &runtime;
+    code_ = &runtime.code();
+    heap_begin_ = reinterpret_cast<uintptr_t>(heap.data());
+    heap_end_ = heap_begin_ + heap.size() / kBlockBytes * kBlockBytes;
+    const size_t budget = heap_end_ - heap_begin_;
+    size_t nursery = options_.nursery_bytes.value_or(
+        static_cast<size_t>(options_.nursery_fraction * static_cast<double>(budget)));
+    nursery = nursery / kBlockBytes * kBlockBytes;
+    if (heap_begin_ % kBlockBytes != 0 || nursery < kBlockBytes ||
+        budget < nursery + 2 * kBlockBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "generational needs a nursery of at least one ", kBlockBytes,
+          "-byte block and an old space of at least two; got a budget of ", budget,
+          " bytes and a nursery of ", nursery));
+    }
+    old_begin_ = heap_begin_ + nursery;
+    nursery_.Reset(heap_begin_, old_begin_, heap_begin_);
+    old_ = BlockSpace(old_begin_, heap_end_ - old_begin_);
+    marks_ = SideBitmap(heap_begin_, budget, kGranuleBytes);
+
+    // The where-barrier records a store only from an old holder to a nursery value.
+    where_.holder_begin = old_begin_;
+    where_.holder_span = heap_end_ - old_begin_;
+    where_.value_begin = heap_begin_;
+    where_.value_span = nursery;
+    card_shift_ = static_cast<uint32_t>(std::countr_zero(options_.card_bytes));
+    if (options_.remset == Remset::kCards) {
+      cards_.assign((heap_end_ - old_begin_) >> card_shift_, Card::kClean);
+      where_.card_table_biased = cards_.data() - (old_begin_ >> card_shift_);
+      where_.card_shift = card_shift_;
+    } else if (options_.remset == Remset::kFields) {
+      unlogged_.assign(((heap_end_ - old_begin_) >> 9) + 1, 0);
+      where_.unlogged_biased = unlogged_.data() - (old_begin_ >> 9);
+    }
+    worklist_.reserve(64 * 1024);
+    return absl::OkStatus();
+  }
+
+  void AttachMutator(Mutator& mutator) override {
+    mutator.set_fast_path(AllocFastPath::kBump);
+    mutator.set_where_barrier(where_);
+    mutator.set_barrier(options_.barrier ? BarrierKindOf(options_.remset) : BarrierKind::kNone);
+  }
+
+  void DetachMutator(Mutator& mutator) override {
+    FlushWriteBarrier(mutator);
+    mutator.ResetAllocBuffers();
+  }
+
+  std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
+    const size_t rounded = AlignUp(bytes, kWordBytes);
+    if (rounded > kMaxSmallObjectBytes) {
+      // Pretenured: straight into the old space, full collections only.
+      return AllocateOrCollect(
+          [&] { return AllocateLargeOld(rounded); },
+          [&] { return CollectUnlessAnotherDid(mutator, GcCause::kHeapFull, CollectionKind::kFull); },
+          [&] { return Exhausted(bytes); });
+    }
+    int collections = 0;
+    return AllocateOrCollect(
+        [&] { return nursery_.Allocate(mutator, rounded); },
+        [&] {
+          // A minor collection first; if the nursery is still full after it, a full one.
+          return CollectUnlessAnotherDid(
+              mutator, GcCause::kHeapFull,
+              collections++ == 0 ? CollectionKind::kMinor : CollectionKind::kFull);
+        },
+        [&] { return Exhausted(bytes); });
+  }
+
+  void FlushWriteBarrier(Mutator& mutator) override {
+    MutexLock lock(&remset_mu_);
+    TakeLogs(mutator);
+  }
+
+  void Collect(Mutator& mutator, GcCause cause, CollectionKind kind) override {
+    CollectUnlessAnotherDid(mutator, cause, kind);
+  }
+
+  HeapUsage Usage() const override {
+    const size_t live = live_bytes_.load(std::memory_order_relaxed);
+    return HeapUsage{
+        .capacity_bytes = heap_end_ - heap_begin_,
+        .in_use_bytes = live + promoted_bytes_.load(std::memory_order_relaxed) +
+                        large_bytes_.load(std::memory_order_relaxed) + nursery_.used(),
+        .live_bytes = live,
+        .collections = collections_.load(std::memory_order_relaxed),
+    };
+  }
+
+  // In the nursery: allocated since the last collection. In the old space: allocated
+  // (marked by the last full collection, or promoted or made there since).
+  bool IsLiveObject(const Object* object) const override {
+    const auto address = reinterpret_cast<uintptr_t>(object);
+    if (nursery_.Contains(address)) {
+      return address < nursery_.frontier() && address % kWordBytes == 0;
+    }
+    return old_.ObjectStartCell(address).has_value() && marks_.Test(marks_.BitOf(address));
+  }
+
+ private:
+  static BarrierKind BarrierKindOf(Remset remset) {
+    switch (remset) {
+      case Remset::kFields: return BarrierKind::kFieldLogging;
+      case Remset::kObjects: return BarrierKind::kObjectLogging;
+      case Remset::kCards: return BarrierKind::kCardMarking;
+    }
+    return BarrierKind::kNone;
+  }
+
+  absl::Status Exhausted(size_t bytes) const {
+    return OutOfMemoryStatus("generational", heap_end_ - heap_begin_,
+                             live_bytes_.load(std::memory_order_relaxed), bytes);
+  }
+
+  bool InNursery(Ref ref) const { return nursery_.Contains(reinterpret_cast<uintptr_t>(ref)); }
+  bool InOld(uintptr_t address) const { return address - old_begin_ < heap_end_ - old_begin_; }
+
+  // Moves a mutator's barrier logs into the remembered set.
+  void TakeLogs(Mutator& mutator) ABSL_EXCLUSIVE_LOCKS_REQUIRED(remset_mu_) {
+    for (Ref* slot : mutator.logged_slots()) remset_slots_.push_back(slot);
+    for (Ref holder : mutator.write_barrier_log()) remset_objects_.push_back(holder);
+    mutator.ClearWriteBarrierLog();
+  }
+
+  // --- The old space ---
+
+  // A large object made by a mutator in the old space: allocated black, and scanned
+  // whole at the next collection (its header is written after this returns, so the
+  // object-logging bit cannot be armed yet; its first stores are not logged).
+  std::byte* AllocateLargeOld(size_t bytes) {
+    MutexLock lock(&mu_);
+    std::byte* memory = TakeLarge(bytes);
+    if (memory != nullptr) {
+      young_large_.push_back(reinterpret_cast<Ref>(memory));
+      large_bytes_.fetch_add(AlignUp(bytes, kBlockBytes), std::memory_order_relaxed);
+    }
+    return memory;
+  }
+
+  std::byte* TakeLarge(size_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const auto count = static_cast<uint32_t>((bytes + kBlockBytes - 1) / kBlockBytes);
+    const std::optional<uint32_t> first = old_.TakeLarge(count);
+    if (!first) return nullptr;
+    const uintptr_t begin = old_.BlockBegin(*first);
+    marks_.TestAndSet(marks_.BitOf(begin));
+    return reinterpret_cast<std::byte*>(begin);
+  }
+
+  // A cell for a promoted object of size class `size_class` (world stopped): the next
+  // free cell of a block the last full collection left partly used, else of a free
+  // block. Marked at once (allocated black). Null if the old space has none.
+  std::byte* TakeCell(size_t size_class) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    PromotionCursor& c = cursors_[size_class];
+    const size_t cell = kSizeClassBytes[size_class];
+    for (;;) {
+      if (c.cursor < c.limit) {
+        const uintptr_t address = c.cursor;
+        c.cursor += cell;
+        marks_.TestAndSet(marks_.BitOf(address));
+        return reinterpret_cast<std::byte*>(address);
+      }
+      if (c.block != kNoBlock) {
+        const uintptr_t block_begin = old_.BlockBegin(c.block);
+        const CellRun run = NextFreeCellRun(marks_, block_begin, cell, c.next_cell);
+        c.next_cell = run.end;
+        if (run.begin < run.end) {
+          c.cursor = block_begin + run.begin * cell;
+          c.limit = block_begin + run.end * cell;
+          continue;
+        }
+        c.block = kNoBlock;
+      }
+      std::vector<uint32_t>& partly_used = sweep_lists_[size_class];
+      if (!partly_used.empty()) {
+        c = PromotionCursor{.block = partly_used.back()};
+        partly_used.pop_back();
+        continue;
+      }
+      const std::optional<uint32_t> fresh = old_.TakeSmall(size_class);
+      if (!fresh) return nullptr;
+      c = PromotionCursor{.block = *fresh};
+    }
+  }
+
+  // Free cells of each size class in the blocks promotion would take them from
+  // before it takes a free block (world stopped).
+  std::array<size_t, kNumSizeClasses> FreeCellsByClass() const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::array<size_t, kNumSizeClasses> free{};
+    for (size_t sc = 0; sc < kNumSizeClasses; ++sc) {
+      const size_t cell = kSizeClassBytes[sc];
+      const PromotionCursor& c = cursors_[sc];
+      free[sc] += (c.limit - c.cursor) / cell;
+      auto count_block = [&](uint32_t block, uint32_t from) {
+        const uintptr_t begin = old_.BlockBegin(block);
+        for (uint32_t i = from; i < kBlockBytes / cell; ++i) {
+          if (!marks_.Test(marks_.BitOf(begin + i * cell))) ++free[sc];
+        }
+      };
+      if (c.block != kNoBlock) count_block(c.block, c.next_cell);
+      for (uint32_t block : sweep_lists_[sc]) count_block(block, 0);
+    }
+    return free;
+  }
+
+  // Whether the cells and blocks `need` counts fit in the old space.
+  bool Fits(const PromotionNeed& need) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const std::array<size_t, kNumSizeClasses> free = FreeCellsByClass();
+    size_t blocks = need.large;
+    for (size_t sc = 0; sc < kNumSizeClasses; ++sc) {
+      if (need.cells[sc] <= free[sc]) continue;
+      const size_t per_block = kBlockBytes / kSizeClassBytes[sc];
+      blocks += (need.cells[sc] - free[sc] + per_block - 1) / per_block;
+    }
+    return blocks <= old_.free_blocks();
+  }
+
+  // --- Collections (world stopped) ---
+
+  // One pause; false (and nothing done) if another thread stopped the world first.
+  bool CollectUnlessAnotherDid(Mutator& mutator, GcCause cause, CollectionKind kind) {
+    StopTheWorldScope stw(mutator, kind == CollectionKind::kMinor ? PauseKind::kMinor
+                                                                   : PauseKind::kFull,
+                          cause);
+    if (!stw.stopped()) return false;
+    MutexLock lock(&mu_);
+    MutexLock remset_lock(&remset_mu_);
+    stw.StartCycle();
+    runtime_->safepoints().ForEachMutator([this](Mutator& m) {
+      TakeLogs(m);
+      m.ResetAllocBuffers();
+    });
+    if (kind == CollectionKind::kMinor) {
+      Evacuate(stw, /*full=*/false);
+      if (nursery_.used() != 0) {
+        // The old space could not take every survivor: some stayed in the nursery.
+        stw.Reclassify(PauseKind::kFull);
+        kind = CollectionKind::kFull;
+      }
+    }
+    if (kind == CollectionKind::kFull) FullCollection(stw);
+    collections_.fetch_add(1, std::memory_order_relaxed);
+    stw.VerifyHeapIfEnabled(/*check_live_bytes=*/kind == CollectionKind::kFull &&
+                            nursery_.used() == 0);
+    return true;
+  }
+
+  // The nursery's bits: whole bitmap words, since the nursery is whole blocks.
+  void ClearNurseryMarks() {
+    marks_.ClearWords(marks_.BitOf(heap_begin_) / 64,
+                      (marks_.BitOf(old_begin_) - marks_.BitOf(heap_begin_)) / 64);
+  }
+
+  // Calls visit(Ref* slot) for every slot of the remembered set: logged slots, every
+  // slot of logged objects, of the large objects made in the old space since the last
+  // collection and (cards) of the objects on dirty cards. With live_holders_only, only
+  // slots of objects marked in the old space (after a full collection's mark).
+  template <typename Visit>
+  void ForEachRememberedSlot(bool live_holders_only, Visit&& visit)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, remset_mu_) {
+    auto live = [&](uintptr_t object) {
+      return !live_holders_only || marks_.Test(marks_.BitOf(object));
+    };
+    for (Ref* slot : remset_slots_) {
+      if (!live_holders_only || live(HolderOf(reinterpret_cast<uintptr_t>(slot)))) visit(slot);
+    }
+    for (Ref holder : remset_objects_) {
+      if (live(reinterpret_cast<uintptr_t>(holder))) {
+        ForEachRefSlot(holder, code_->TypeOf(holder), visit);
+      }
+    }
+    for (Ref large : young_large_) {
+      if (live(reinterpret_cast<uintptr_t>(large))) {
+        ForEachRefSlot(large, code_->TypeOf(large), visit);
+      }
+    }
+    if (options_.remset == Remset::kCards) {
+      for (size_t card = 0; card < cards_.size(); ++card) {
+        if (cards_[card] == Card::kDirty) ScanCard(card, visit);
+      }
+    }
+  }
+
+  // The start of the old-space object that holds `address` (an allocated slot).
+  uintptr_t HolderOf(uintptr_t address) const {
+    uint32_t block = static_cast<uint32_t>((address - old_begin_) / kBlockBytes);
+    if (old_[block].state == BlockState::kSmall) {
+      const size_t cell = kSizeClassBytes[old_[block].size_class];
+      const uintptr_t begin = old_.BlockBegin(block);
+      return begin + (address - begin) / cell * cell;
+    }
+    while (old_[block].state == BlockState::kLargeTail) --block;
+    return old_.BlockBegin(block);
+  }
+
+  // Visits the slots on card `card` of the allocated objects that overlap it.
+  template <typename Visit>
+  void ScanCard(size_t card, Visit&& visit) {
+    const uintptr_t begin = old_begin_ + (uintptr_t{card} << card_shift_);
+    const uintptr_t end = begin + options_.card_bytes;
+    auto visit_in_card = [&](uintptr_t object_address) {
+      if (!marks_.Test(marks_.BitOf(object_address))) return;  // a free cell
+      auto* object = reinterpret_cast<Object*>(object_address);
+      const TypeInfo& type = code_->TypeOf(object);
+      if (type.kind == TypeKind::kRefArray) {
+        // Only the elements on this card: a large array spans many.
+        const auto first = reinterpret_cast<uintptr_t>(object->element_slot(0));
+        const uint64_t from = begin > first ? (begin - first) / kWordBytes : 0;
+        const uint64_t to = std::min<uint64_t>(object->length(),
+                                               end > first ? (end - first + 7) / kWordBytes : 0);
+        for (uint64_t i = from; i < to; ++i) visit(object->element_slot(i));
+        return;
+      }
+      ForEachRefSlot(object, type, [&](Ref* slot) {
+        const auto address = reinterpret_cast<uintptr_t>(slot);
+        if (address >= begin && address < end) visit(slot);
+      });
+    };
+    const auto block = static_cast<uint32_t>((begin - old_begin_) / kBlockBytes);
+    switch (old_[block].state) {
+      case BlockState::kFree:
+        return;
+      case BlockState::kSmall: {
+        const size_t cell = kSizeClassBytes[old_[block].size_class];
+        const uintptr_t block_begin = old_.BlockBegin(block);
+        const uintptr_t cells_end = block_begin + kBlockBytes / cell * cell;
+        for (uintptr_t p = block_begin + (begin - block_begin) / cell * cell;
+             p < end && p < cells_end; p += cell) {
+          visit_in_card(p);
+        }
+        return;
+      }
+      case BlockState::kLargeHead:
+      case BlockState::kLargeTail:
+        visit_in_card(HolderOf(begin));
+        return;
+    }
+  }
+
+  // Copies a nursery object into the old space, once; returns its new address.
+  Ref Promote(Ref ref) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const uint64_t header = ref->header;
+    if ((header & kHeaderTag) == 0) return reinterpret_cast<Ref>(header);  // promoted already
+    const size_t bytes = ObjectBytes(code_->type(static_cast<TypeId>(header >> kTypeShift)), ref);
+    // The mutators' inline bump puts objects up to a chunk (32 KiB) in the nursery:
+    // those above the largest size class take a block of their own.
+    std::byte* memory =
+        bytes > kMaxSmallObjectBytes ? TakeLarge(bytes) : TakeCell(SizeClassOf(bytes));
+    if (memory == nullptr) {
+      // No room: the object stays where it is (marked, so that it is scanned once)
+      // and the nursery is not emptied; a full collection follows.
+      if (!marks_.TestAndSet(marks_.BitOf(reinterpret_cast<uintptr_t>(ref)))) {
+        worklist_.push_back(ref);
+      }
+      return ref;
+    }
+    std::memcpy(memory, ref, bytes);
+    auto* copy = reinterpret_cast<Object*>(memory);
+    ref->header = reinterpret_cast<uint64_t>(copy);
+    Arm(copy, bytes);
+    worklist_.push_back(copy);
+    promoted_now_ += bytes;
+    ++promoted_objects_now_;
+    return copy;
+  }
+
+  // Makes the barrier record the next store into an old object (a promoted one, or
+  // one whose log entry a collection has just consumed).
+  void Arm(Ref object, size_t bytes) {
+    switch (options_.remset) {
+      case Remset::kFields: {
+        const auto begin = reinterpret_cast<uintptr_t>(object);
+        for (uintptr_t a = begin + kWordBytes; a < begin + bytes; a += kWordBytes) ArmSlot(a);
+        return;
+      }
+      case Remset::kObjects:
+        object->header |= kUnloggedBit;
+        return;
+      case Remset::kCards:
+        return;
+    }
+  }
+  void ArmSlot(uintptr_t address) {
+    unlogged_[(address - old_begin_) >> 9] |= uint64_t{1} << ((address >> 3) & 63);
+  }
+
+  // Promotes every nursery object reachable from the roots and the remembered set
+  // (a full collection: only its live holders'), then empties the nursery and the
+  // remembered set.
+  void Evacuate(StopTheWorldScope& stw, bool full)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, remset_mu_) {
+    promoted_now_ = 0;
+    promoted_objects_now_ = 0;
+    // Old slots left pointing at an object that stayed in the nursery: the
+    // remembered set after this collection.
+    std::vector<Ref*> stayed;
+    auto forward = [&](Ref* slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      if (!InNursery(*slot)) return;
+      *slot = Promote(*slot);
+      if (InNursery(*slot) && InOld(reinterpret_cast<uintptr_t>(slot))) stayed.push_back(slot);
+    };
+    {
+      auto phase = stw.Phase(Phase::kRemset);
+      // Gathered before anything is promoted: promotion takes free cells, and (after
+      // a full collection's sweep) a dead holder's cell may be one of them.
+      std::vector<Ref*> slots;
+      ForEachRememberedSlot(full, [&](Ref* slot) { slots.push_back(slot); });
+      for (Ref* slot : slots) forward(slot);
+      // The logged slots and objects are recorded again by their next store.
+      if (!full) {
+        for (Ref* slot : remset_slots_) ArmSlot(reinterpret_cast<uintptr_t>(slot));
+        for (Ref holder : remset_objects_) holder->header |= kUnloggedBit;
+      }
+      for (Ref large : young_large_) Arm(large, ObjectBytes(code_->TypeOf(large), large));
+      remset_slots_.clear();
+      remset_objects_.clear();
+      young_large_.clear();
+      std::fill(cards_.begin(), cards_.end(), Card::kClean);
+    }
+    {
+      auto phase = stw.Phase(Phase::kRootScan);
+      ForEachRoot(*runtime_, forward);
+    }
+    {
+      auto phase = stw.Phase(Phase::kPromote);
+      while (!worklist_.empty()) {
+        Ref object = worklist_.back();
+        worklist_.pop_back();
+        ForEachRefSlot(object, code_->TypeOf(object), forward);
+      }
+      phase.set_work(promoted_now_, promoted_objects_now_);
+    }
+    promoted_bytes_.fetch_add(promoted_now_, std::memory_order_relaxed);
+    if (!stayed.empty() || AnyNurseryMark()) {
+      remset_slots_ = std::move(stayed);
+      ClearNurseryMarks();
+      return;  // the nursery keeps what stayed, and stays full
+    }
+    nursery_.Reset(heap_begin_, old_begin_, heap_begin_);
+  }
+
+  bool AnyNurseryMark() const {
+    return marks_.AnySetInWords(marks_.BitOf(heap_begin_) / 64,
+                                (marks_.BitOf(old_begin_) - marks_.BitOf(heap_begin_)) / 64);
+  }
+
+  // Marks the whole heap, releases what is dead in the old space, then empties the
+  // nursery into it (if it fits).
+  void FullCollection(StopTheWorldScope& stw) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, remset_mu_) {
+    PromotionNeed need;
+    size_t live_bytes = 0;
+    std::vector<Ref> stack;
+    auto mark = [&](Ref* slot) {
+      Ref ref = *slot;
+      const auto address = reinterpret_cast<uintptr_t>(ref);
+      // Null, and frame-arena objects (scanned as roots), are not in the heap.
+      if (address - heap_begin_ >= heap_end_ - heap_begin_) return;
+      if (marks_.TestAndSet(marks_.BitOf(address))) return;
+      const size_t bytes = ObjectBytes(code_->TypeOf(ref), ref);
+      live_bytes += bytes;
+      if (InNursery(ref)) {
+        if (bytes > kMaxSmallObjectBytes) {
+          ++need.large;
+        } else {
+          ++need.cells[SizeClassOf(bytes)];
+        }
+      } else if (options_.remset == Remset::kObjects) {
+        ref->header |= kUnloggedBit;
+      }
+      stack.push_back(ref);
+    };
+    {
+      auto phase = stw.Phase(Phase::kRootScan);
+      marks_.ClearAll();
+      ForEachRoot(*runtime_, mark);
+    }
+    {
+      auto phase = stw.Phase(Phase::kMark);
+      while (!stack.empty()) {
+        Ref object = stack.back();
+        stack.pop_back();
+        ForEachRefSlot(object, code_->TypeOf(object), mark);
+      }
+    }
+    {
+      auto phase = stw.Phase(Phase::kSweep);
+      ReleaseEmptyBlocks();
+    }
+    live_bytes_.store(live_bytes, std::memory_order_relaxed);
+    promoted_bytes_.store(0, std::memory_order_relaxed);
+    large_bytes_.store(0, std::memory_order_relaxed);
+    if (!Fits(need)) {
+      // The survivors stay in the nursery, which stays full: the allocation that
+      // asked for this collection fails. Its marks go, so as not to be taken for
+      // allocated old objects, and so do the remembered slots of dead holders, whose
+      // cells later promotions may reuse.
+      ClearNurseryMarks();
+      PruneRememberedSet();
+      return;
+    }
+    ClearNurseryMarks();
+    Evacuate(stw, /*full=*/true);
+    promoted_bytes_.store(0, std::memory_order_relaxed);  // counted in live_bytes already
+    if (options_.remset == Remset::kFields) {
+      std::fill(unlogged_.begin(), unlogged_.end(), ~uint64_t{0});
+    }
+  }
+
+  // Keeps the remembered slots and objects of live holders only (after a full mark).
+  void PruneRememberedSet() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, remset_mu_) {
+    auto dead = [this](uintptr_t holder) { return !marks_.Test(marks_.BitOf(holder)); };
+    std::erase_if(remset_slots_,
+                  [&](Ref* slot) { return dead(HolderOf(reinterpret_cast<uintptr_t>(slot))); });
+    std::erase_if(remset_objects_,
+                  [&](Ref holder) { return dead(reinterpret_cast<uintptr_t>(holder)); });
+    std::erase_if(young_large_, [&](Ref large) { return dead(reinterpret_cast<uintptr_t>(large)); });
+  }
+
+  void ReleaseEmptyBlocks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (auto& list : sweep_lists_) list.clear();
+    for (auto& cursor : cursors_) cursor = PromotionCursor{};
+    for (uint32_t i = 0; i < old_.num_blocks();) {
+      const Block& block = old_[i];
+      const size_t first_word = marks_.BitOf(old_.BlockBegin(i)) / 64;
+      switch (block.state) {
+        case BlockState::kFree:
+        case BlockState::kLargeTail:
+          ++i;
+          break;
+        case BlockState::kSmall:
+          if (marks_.AnySetInWords(first_word, BlockSpace::kMarkWordsPerBlock)) {
+            sweep_lists_[block.size_class].push_back(i);
+          } else {
+            old_.Release(i);
+          }
+          ++i;
+          break;
+        case BlockState::kLargeHead: {
+          const uint32_t count = block.num_blocks;
+          if (!marks_.Test(first_word * 64)) old_.Release(i);
+          i += count;
+          break;
+        }
+      }
+    }
+  }
+
+  const GenerationalOptions options_;
+  Runtime* runtime_ = nullptr;
+  const CodeSegment* code_ = nullptr;
+  uintptr_t heap_begin_ = 0;
+  uintptr_t old_begin_ = 0;
+  uintptr_t heap_end_ = 0;
+  BumpRegion nursery_;
+  SideBitmap marks_;
+  WhereBarrier where_;
+  uint32_t card_shift_ = 9;
+  std::vector<Card> cards_;         // barrier=card: one byte per card of the old space
+  std::vector<uint64_t> unlogged_;  // barrier=field: one bit per word of the old space
+
+  Mutex mu_;  // the old space; held through every collection (with remset_mu_)
+  BlockSpace old_;
+  std::vector<uint32_t> sweep_lists_[kNumSizeClasses] ABSL_GUARDED_BY(mu_);
+  PromotionCursor cursors_[kNumSizeClasses] ABSL_GUARDED_BY(mu_);
+  std::vector<Ref> young_large_ ABSL_GUARDED_BY(mu_);  // made in the old space since
+  std::vector<Ref> worklist_;                           // promoted, not yet scanned
+  size_t promoted_now_ = 0;
+  uint64_t promoted_objects_now_ = 0;
+
+  Mutex remset_mu_;  // mutators flush their logs concurrently
+  std::vector<Ref*> remset_slots_ ABSL_GUARDED_BY(remset_mu_);
+  std::vector<Ref> remset_objects_ ABSL_GUARDED_BY(remset_mu_);
+
+  std::atomic<size_t> live_bytes_{0};      // found by the last full collection
+  std::atomic<size_t> promoted_bytes_{0};  // promoted since
+  std::atomic<size_t> large_bytes_{0};     // made in the old space since
+  std::atomic<uint64_t> collections_{0};
+};
+
+}  // namespace
+
+GCLAB_REGISTER_COLLECTOR(
+    GenerationalTraits(),
+    [](const CollectorOptions& options) -> absl::StatusOr<std::unique_ptr<Collector>> {
+      absl::StatusOr<GenerationalOptions> parsed = ParseGenerationalOptions(options);
+      if (!parsed.ok()) return parsed.status();
+      return std::make_unique<Generational>(*parsed);
+    });
+
+}  // namespace gclab

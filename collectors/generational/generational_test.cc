@@ -1,0 +1,132 @@
+// The generational collector's own tests: that its minor collections are minor (a
+// pause of that kind, objects promoted out of the nursery), that its remembered set
+// is what keeps old-to-young paths alive (without the barrier the verifier finds the
+// young object lost), and that its options are checked.
+#include <string>
+
+#include "gtest/gtest.h"
+#include "runtime/collector.h"
+#include "tests/testing/test_program.h"
+
+namespace gclab {
+namespace {
+
+using testing::MakeTestRuntime;
+using testing::TestProgram;
+
+class GenerationalBarrierTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::unique_ptr<Runtime> Make(bool barrier_on) {
+    const std::string spec =
+        "generational:barrier=" + GetParam() + (barrier_on ? "" : ":test_barrier=off");
+    return MakeTestRuntime(spec, p_, {.heap_bytes = 16 * MiB, .verify_heap = barrier_on});
+  }
+
+  // An old pair whose left field is the only path to a young node; then a minor
+  // collection. Returns the verifier's verdict.
+  absl::Status OldToYoungAcrossAMinorCollection(Runtime& rt) {
+    Mutator m(rt);
+    FrameScope f(m, *p_.frame);
+    f[0] = m.Allocate(*p_.new_pair);
+    m.Collect();  // the pair is old now
+    const auto old_address = reinterpret_cast<uintptr_t>(f[0]);
+    {
+      FrameScope g(m, *p_.frame);
+      g[0] = m.Allocate(*p_.new_node);
+      g[0]->i64(1) = 42;
+      m.Store(f[0], 0, g[0]);
+    }
+    m.Collect(GcCause::kExplicit, CollectionKind::kMinor);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(f[0]), old_address) << "old objects do not move";
+    absl::Status status = rt.VerifyHeap(/*check_live_bytes=*/false);
+    if (status.ok()) {
+      EXPECT_EQ(f[0]->ref(0)->i64(1), 42);
+    }
+    return status;
+  }
+
+  TestProgram p_;
+};
+
+TEST_P(GenerationalBarrierTest, TheRememberedSetKeepsAYoungObjectHeldByAnOldOne) {
+  auto rt = Make(/*barrier_on=*/true);
+  absl::Status status = OldToYoungAcrossAMinorCollection(*rt);
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+TEST_P(GenerationalBarrierTest, WithoutTheBarrierTheVerifierFindsTheYoungObjectLost) {
+  auto rt = Make(/*barrier_on=*/false);
+  absl::Status status = OldToYoungAcrossAMinorCollection(*rt);
+  EXPECT_FALSE(status.ok()) << "the young object survived without a remembered set";
+  EXPECT_NE(status.message().find("lost"), absl::string_view::npos) << status;
+}
+
+INSTANTIATE_TEST_SUITE_P(Barriers, GenerationalBarrierTest,
+                         ::testing::Values("field", "object", "card"));
+
+TEST(GenerationalTest, MinorCollectionsPromoteAndArePausesOfTheirOwnKind) {
+  TestProgram p;
+  auto rt = MakeTestRuntime("generational", p);
+  Mutator m(*rt);
+  FrameScope f(m, *p.frame);
+  f[0] = m.Allocate(*p.new_node);
+  f[0]->i64(1) = 7;
+  const auto young_address = reinterpret_cast<uintptr_t>(f[0]);
+  m.Collect(GcCause::kExplicit, CollectionKind::kMinor);
+  EXPECT_NE(reinterpret_cast<uintptr_t>(f[0]), young_address) << "the survivor was not promoted";
+  EXPECT_EQ(f[0]->i64(1), 7);
+  // The nursery is empty again: the next object is where the first one was.
+  f[1] = m.Allocate(*p.new_node);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(f[1]), young_address);
+  m.Collect();
+  int minor = 0, full = 0;
+  for (const PauseRecord& pause : rt->events().pauses()) {
+    minor += pause.kind == PauseKind::kMinor;
+    full += pause.kind == PauseKind::kFull;
+  }
+  EXPECT_EQ(minor, 1);
+  EXPECT_EQ(full, 1);
+  bool promote_phase = false;
+  for (const PhaseRecord& phase : rt->events().phases()) promote_phase |= phase.phase == Phase::kPromote;
+  EXPECT_TRUE(promote_phase);
+}
+
+// Allocation alone, with a nursery an eighth of a small heap: minor collections
+// happen by themselves, and a full one when the old space fills with garbage.
+TEST(GenerationalTest, AllocationTriggersMinorThenFullCollections) {
+  TestProgram p;
+  auto rt = MakeTestRuntime("generational:nursery=0.125", p, {.heap_bytes = 8 * MiB});
+  Mutator m(*rt);
+  FrameScope f(m, *p.frame);
+  for (int i = 0; i < 2'000'000; ++i) {
+    Ref node = m.Allocate(*p.new_node);
+    node->i64(1) = i;
+    if (i % 4 == 0) {
+      m.Store(node, 0, f[0]);  // a list that keeps growing: survivors fill the old space
+      f[0] = node;
+    }
+    if (i % 100'000 == 0) f[0] = nullptr;  // and then dies
+  }
+  int minor = 0, full = 0;
+  for (const PauseRecord& pause : rt->events().pauses()) {
+    minor += pause.kind == PauseKind::kMinor;
+    full += pause.kind == PauseKind::kFull;
+  }
+  EXPECT_GT(minor, 10);
+  EXPECT_GE(full, 1);
+}
+
+TEST(GenerationalTest, BadOptionsNameWhatIsValid) {
+  for (const char* spec : {"generational:barrier=dijkstra", "generational:nursery=0",
+                           "generational:nursery=1.5", "generational:card=100",
+                           "generational:colour=red"}) {
+    absl::StatusOr<std::unique_ptr<Collector>> made = CollectorRegistry::Global().Create(spec);
+    EXPECT_FALSE(made.ok()) << spec;
+    EXPECT_NE(made.status().message().find("generational"), absl::string_view::npos)
+        << made.status();
+  }
+  EXPECT_TRUE(CollectorRegistry::Global().Create("generational:nursery=4:barrier=card:card=1024").ok());
+}
+
+}  // namespace
+}  // namespace gclab
