@@ -374,7 +374,9 @@ GCLAB_ALWAYS_INLINE void Mutator::RecordWhere(Ref holder, Ref* slot, Ref value) 
   }
   const auto address = reinterpret_cast<uintptr_t>(slot);
   if (barrier_ == BarrierKind::kCardMarking) {
-    w.card_table_biased[address >> w.card_shift] = Card::kDirty;
+    // Relaxed atomic (a plain byte store): mutators may dirty one card together.
+    std::atomic_ref(w.card_table_biased[address >> w.card_shift])
+        .store(Card::kDirty, std::memory_order_relaxed);
   } else if (barrier_ == BarrierKind::kFieldLogging) {
     const uint64_t bit = uint64_t{1} << ((address >> 3) & 63);
     if (std::atomic_ref(w.unlogged_biased[address >> 9]).load(std::memory_order_relaxed) & bit) {
