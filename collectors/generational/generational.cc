@@ -676,32 +676,8 @@ class Generational final : public Collector {
   }
 
   void ReleaseEmptyBlocks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    for (auto& list : sweep_lists_) list.clear();
     for (auto& cursor : cursors_) cursor = PromotionCursor{};
-    for (uint32_t i = 0; i < old_.num_blocks();) {
-      const Block& block = old_[i];
-      const size_t first_word = marks_.BitOf(old_.BlockBegin(i)) / 64;
-      switch (block.state) {
-        case BlockState::kFree:
-        case BlockState::kLargeTail:
-          ++i;
-          break;
-        case BlockState::kSmall:
-          if (marks_.AnySetInWords(first_word, BlockSpace::kMarkWordsPerBlock)) {
-            sweep_lists_[block.size_class].push_back(i);
-          } else {
-            old_.Release(i);
-          }
-          ++i;
-          break;
-        case BlockState::kLargeHead: {
-          const uint32_t count = block.num_blocks;
-          if (!marks_.Test(first_word * 64)) old_.Release(i);
-          i += count;
-          break;
-        }
-      }
-    }
+    ReleaseUnmarkedBlocks(old_, marks_, sweep_lists_);
   }
 
   const GenerationalOptions options_;

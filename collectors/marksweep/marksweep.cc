@@ -234,31 +234,7 @@ class MarkSweep final : public Collector {
   }
 
   void ReleaseEmptyBlocks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    for (auto& list : sweep_lists_) list.clear();
-    for (uint32_t i = 0; i < blocks_.num_blocks();) {
-      const Block& block = blocks_[i];
-      const size_t first_word = marks_.BitOf(blocks_.BlockBegin(i)) / 64;
-      switch (block.state) {
-        case BlockState::kFree:
-        case BlockState::kLargeTail:
-          ++i;
-          break;
-        case BlockState::kSmall:
-          if (marks_.AnySetInWords(first_word, BlockSpace::kMarkWordsPerBlock)) {
-            sweep_lists_[block.size_class].push_back(i);
-          } else {
-            blocks_.Release(i);
-          }
-          ++i;
-          break;
-        case BlockState::kLargeHead: {
-          const uint32_t count = block.num_blocks;
-          if (!marks_.Test(first_word * 64)) blocks_.Release(i);
-          i += count;
-          break;
-        }
-      }
-    }
+    ReleaseUnmarkedBlocks(blocks_, marks_, sweep_lists_);
   }
 
   Runtime* runtime_ = nullptr;
