@@ -40,6 +40,7 @@
 #include "absl/strings/str_cat.h"
 #include "collectors/common/block_space.h"
 #include "collectors/common/bump_region.h"
+#include "collectors/common/prefetch_queue.h"
 #include "collectors/common/side_bitmap.h"
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
@@ -553,10 +554,14 @@ class Generational final : public Collector {
     // Old slots left pointing at an object that stayed in the nursery: the
     // remembered set after this collection.
     std::vector<Ref*> stayed;
-    auto forward = [&](Ref* slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto forward_now = [&](Ref* slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       if (!InNursery(*slot)) return;
       *slot = Promote(*slot);
       if (InNursery(*slot) && InOld(reinterpret_cast<uintptr_t>(slot))) stayed.push_back(slot);
+    };
+    PrefetchQueue pending(forward_now);
+    auto forward = [&](Ref* slot) {
+      if (InNursery(*slot)) pending.Push(slot);
     };
     {
       auto phase = stw.Phase(Phase::kRemset);
@@ -565,6 +570,7 @@ class Generational final : public Collector {
       std::vector<Ref*> slots;
       ForEachRememberedSlot(full, [&](Ref* slot) { slots.push_back(slot); });
       for (Ref* slot : slots) forward(slot);
+      pending.Drain();
       // The logged slots and objects are recorded again by their next store.
       if (!full) {
         for (Ref* slot : remset_slots_) ArmSlot(reinterpret_cast<uintptr_t>(slot));
@@ -579,14 +585,18 @@ class Generational final : public Collector {
     {
       auto phase = stw.Phase(Phase::kRootScan);
       ForEachRoot(*runtime_, forward);
+      pending.Drain();
     }
     {
       auto phase = stw.Phase(Phase::kPromote);
-      while (!worklist_.empty()) {
-        Ref object = worklist_.back();
-        worklist_.pop_back();
-        ForEachRefSlot(object, code_->TypeOf(object), forward);
-      }
+      do {
+        while (!worklist_.empty()) {
+          Ref object = worklist_.back();
+          worklist_.pop_back();
+          ForEachRefSlot(object, code_->TypeOf(object), forward);
+        }
+        pending.Drain();
+      } while (!worklist_.empty());
       phase.set_work(promoted_now_, promoted_objects_now_);
     }
     promoted_bytes_.fetch_add(promoted_now_, std::memory_order_relaxed);
