@@ -130,7 +130,18 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
   if (!runtime.ok()) return runtime.status();
   Runtime& rt = **runtime;
   (*workload)->Declare(rt.code(), rt.data());
-  if (absl::Status status = rt.Start(); !status.ok()) return status;
+  if (absl::Status status = rt.Start(); absl::IsResourceExhausted(status)) {
+    // A heap too small for the collector's layout (a nursery and an old space, say)
+    // is out of memory, as a heap too small for the workload's data is: a minimum-heap
+    // search bisects through both.
+    CellResult result;
+    result.status = CellStatus::kOutOfMemory;
+    result.error = std::string(status.message());
+    result.heap_bytes = rt.config().heap_bytes;
+    return result;
+  } else if (!status.ok()) {
+    return status;
+  }
 
   CellResult result;
   result.heap_bytes = rt.config().heap_bytes;  // page-aligned by Create

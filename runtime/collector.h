@@ -82,7 +82,9 @@ class Collector {
   // Called once by Runtime::Start on the starting thread, before any mutator exists.
   // `heap` is the heap segment, page-aligned and zero-filled: the collector's whole
   // budget, which it carves into its spaces (empty if traits().heap_segment is
-  // false). Returns an error if the collector cannot work in a heap of this size.
+  // false). A heap too small for the collector's layout is ResourceExhausted (the
+  // harness records the run as out of memory, and a minimum-heap search goes on
+  // past it); any other error stops the run.
   virtual absl::Status Init(Runtime& runtime, std::span<std::byte> heap) = 0;
 
   // Called once as the runtime is destroyed, after every mutator has detached and

@@ -167,7 +167,7 @@ class Generational final : public Collector {
     nursery = nursery / kBlockBytes * kBlockBytes;
     if (heap_begin_ % kBlockBytes != 0 || nursery < kBlockBytes ||
         budget < nursery + 2 * kBlockBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
+      return absl::ResourceExhaustedError(absl::StrCat(
           "generational needs a nursery of at least one ", kBlockBytes,
           "-byte block and an old space of at least two; got a budget of ", budget,
           " bytes and a nursery of ", nursery));

@@ -94,6 +94,18 @@ TEST(BinaryTreesTest, OutOfMemoryIsAResult) {
   EXPECT_NE(result->error.find("out of memory"), std::string::npos) << result->error;
 }
 
+TEST(BinaryTreesTest, AHeapTooSmallForTheCollectorsLayoutIsOutOfMemory) {
+  // generational needs a nursery block and two old blocks: 1 MiB with a nursery of
+  // nearly all of it leaves no old space. A minimum-heap search bisects through this.
+  absl::StatusOr<CellResult> result = RunCell({.collector = "generational:nursery=0.99",
+                                               .workload = "binary-trees",
+                                               .params = {.size = WorkloadSize::kSmall},
+                                               .heap_bytes = 1 * MiB});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->status, CellStatus::kOutOfMemory);
+  EXPECT_NE(result->error.find("old space"), std::string::npos) << result->error;
+}
+
 TEST(BinaryTreesTest, RecordsPausesOfEveryCollection) {
   absl::StatusOr<CellResult> result = RunCell({.collector = "marksweep",
                                                .workload = "binary-trees",
