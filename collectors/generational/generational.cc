@@ -52,6 +52,14 @@ namespace {
 
 constexpr size_t kBlockBytes = BlockSpace::kBlockBytes;
 
+// A young object's age (minor collections survived) lives in header GC bits 1-4.
+constexpr int kAgeShift = 1;
+constexpr uint64_t kAgeMask = uint64_t{0xF} << kAgeShift;
+constexpr int kMaxPromotionAge = 15;
+// With age > 1, each of the two survivor spaces is this share of the nursery (HotSpot's
+// SurvivorRatio=8 gives a tenth; an eighth leaves eden three quarters).
+constexpr size_t kSurvivorShare = 8;
+
 // How the remembered set is kept: which where-barrier the mutators run.
 enum class Remset : uint8_t { kFields, kObjects, kCards };
 
@@ -60,6 +68,7 @@ struct GenerationalOptions {
   double nursery_fraction = 0.25;       // nursery=F (a fraction of the budget, 0 < F < 1)
   Remset remset = Remset::kFields;
   size_t card_bytes = 512;
+  int promotion_age = 1;  // age=N: promoted at the N-th minor collection survived
   bool barrier = true;  // test_barrier=off: no barrier (the conformance negative test)
 };
 
@@ -102,6 +111,14 @@ absl::StatusOr<GenerationalOptions> ParseGenerationalOptions(const CollectorOpti
             " bytes, got '", value, "'"));
       }
       result.card_bytes = bytes;
+    } else if (key == "age") {
+      int age = 0;
+      if (!absl::SimpleAtoi(value, &age) || age < 1 || age > kMaxPromotionAge) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "generational: age must be a whole number from 1 to ", kMaxPromotionAge,
+            " (minor collections survived before promotion), got '", value, "'"));
+      }
+      result.promotion_age = age;
     } else if (key == "test_barrier") {
       if (value != "on" && value != "off") {
         return absl::InvalidArgumentError(
@@ -110,7 +127,7 @@ absl::StatusOr<GenerationalOptions> ParseGenerationalOptions(const CollectorOpti
       result.barrier = value == "on";
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
-          "generational: unknown option '", key, "'; valid: nursery, barrier, card"));
+          "generational: unknown option '", key, "'; valid: nursery, age, barrier, card"));
     }
   }
   return result;
@@ -121,16 +138,19 @@ const CollectorTraits& GenerationalTraits() {
       .name = "generational",
       .description =
           "generational: a bump-pointer nursery copied into a non-moving mark-sweep old "
-          "space on minor collections (promotion after one survival), full collections of "
-          "both; remembered set by barrier=field|object|card (card=bytes), nursery=MiB or "
-          "a fraction of the budget (0.25)",
+          "space on minor collections (promotion after age=N survivals, default 1; above 1 "
+          "survivors wait in two survivor spaces), full collections of both; remembered set "
+          "by barrier=field|object|card (card=bytes), nursery=MiB or a fraction of the "
+          "budget (0.25)",
       .moving = true,
       .concurrent = false,
       .reclaims = true,
       .barrier = BarrierKind::kFieldLogging,
       .fast_path = AllocFastPath::kBump,
-      .test_variants = {"generational", "generational:barrier=card",
-                        "generational:barrier=object"},
+      // The card and object variants also hold survivors back (age > 1), so that every
+      // barrier meets remembered slots whose targets wait in a survivor space.
+      .test_variants = {"generational", "generational:barrier=card:age=3",
+                        "generational:barrier=object:age=2"},
   };
   return traits;
 }
@@ -165,15 +185,22 @@ class Generational final : public Collector {
     size_t nursery = options_.nursery_bytes.value_or(
         static_cast<size_t>(options_.nursery_fraction * static_cast<double>(budget)));
     nursery = nursery / kBlockBytes * kBlockBytes;
-    if (heap_begin_ % kBlockBytes != 0 || nursery < kBlockBytes ||
+    const size_t survivor =
+        options_.promotion_age == 1
+            ? 0
+            : std::max(kBlockBytes, nursery / kSurvivorShare / kBlockBytes * kBlockBytes);
+    if (heap_begin_ % kBlockBytes != 0 || nursery < kBlockBytes + 2 * survivor ||
         budget < nursery + 2 * kBlockBytes) {
       return absl::ResourceExhaustedError(absl::StrCat(
           "generational needs a nursery of at least one ", kBlockBytes,
-          "-byte block and an old space of at least two; got a budget of ", budget,
-          " bytes and a nursery of ", nursery));
+          "-byte block (three with age > 1: eden and two survivor spaces) and an old space "
+          "of at least two; got a budget of ", budget, " bytes and a nursery of ", nursery));
     }
     old_begin_ = heap_begin_ + nursery;
-    nursery_.Reset(heap_begin_, old_begin_, heap_begin_);
+    eden_end_ = old_begin_ - 2 * survivor;
+    nursery_.Reset(heap_begin_, eden_end_, heap_begin_);
+    survivors_from_ = Survivors{eden_end_, eden_end_, eden_end_ + survivor};
+    survivors_to_ = Survivors{eden_end_ + survivor, eden_end_ + survivor, old_begin_};
     old_ = BlockSpace(old_begin_, heap_end_ - old_begin_);
     marks_ = SideBitmap(heap_begin_, budget, kGranuleBytes);
 
@@ -241,18 +268,24 @@ class Generational final : public Collector {
     return HeapUsage{
         .capacity_bytes = heap_end_ - heap_begin_,
         .in_use_bytes = live + promoted_bytes_.load(std::memory_order_relaxed) +
-                        large_bytes_.load(std::memory_order_relaxed) + nursery_.used(),
+                        large_bytes_.load(std::memory_order_relaxed) + nursery_.used() +
+                        survivor_bytes_.load(std::memory_order_relaxed),
         .live_bytes = live,
         .collections = collections_.load(std::memory_order_relaxed),
     };
   }
 
-  // In the nursery: allocated since the last collection. In the old space: allocated
-  // (marked by the last full collection, or promoted or made there since).
+  // In eden: allocated since the last collection. In a survivor space: copied there by
+  // a minor collection since (the to-space is empty unless the last minor collection
+  // ran out of old space half-way). In the old space: allocated (marked by the last
+  // full collection, or promoted or made there since).
   bool IsLiveObject(const Object* object) const override {
     const auto address = reinterpret_cast<uintptr_t>(object);
-    if (nursery_.Contains(address)) {
-      return address < nursery_.frontier() && address % kWordBytes == 0;
+    if (address % kWordBytes != 0) return false;
+    if (nursery_.Contains(address)) return address < nursery_.frontier();
+    if (address - eden_end_ < old_begin_ - eden_end_) {
+      return (address >= survivors_from_.begin && address < survivors_from_.top) ||
+             (address >= survivors_to_.begin && address < survivors_to_.top);
     }
     return old_.ObjectStartCell(address).has_value() && marks_.Test(marks_.BitOf(address));
   }
@@ -272,7 +305,10 @@ class Generational final : public Collector {
                              live_bytes_.load(std::memory_order_relaxed), bytes);
   }
 
-  bool InNursery(Ref ref) const { return nursery_.Contains(reinterpret_cast<uintptr_t>(ref)); }
+  // Eden or a survivor space: young.
+  bool InNursery(Ref ref) const {
+    return reinterpret_cast<uintptr_t>(ref) - heap_begin_ < old_begin_ - heap_begin_;
+  }
   bool InOld(uintptr_t address) const { return address - old_begin_ < heap_end_ - old_begin_; }
 
   // Moves a mutator's barrier logs into the remembered set.
@@ -390,18 +426,20 @@ class Generational final : public Collector {
       TakeLogs(m);
       m.ResetAllocBuffers();
     });
+    bool emptied = false;
     if (kind == CollectionKind::kMinor) {
-      Evacuate(stw, /*full=*/false);
-      if (nursery_.used() != 0) {
-        // The old space could not take every survivor: some stayed in the nursery.
+      emptied = Evacuate(stw, /*full=*/false);
+      if (!emptied) {
+        // The old space could not take every survivor: some stayed where they were.
         stw.Reclassify(PauseKind::kFull);
         kind = CollectionKind::kFull;
       }
     }
-    if (kind == CollectionKind::kFull) FullCollection(stw);
+    if (kind == CollectionKind::kFull) emptied = FullCollection(stw);
     collections_.fetch_add(1, std::memory_order_relaxed);
-    stw.VerifyHeapIfEnabled(/*check_live_bytes=*/kind == CollectionKind::kFull &&
-                            nursery_.used() == 0);
+    // After a full collection that emptied the nursery, everything allocated is
+    // marked: the verifier can check the live bytes too.
+    stw.VerifyHeapIfEnabled(/*check_live_bytes=*/kind == CollectionKind::kFull && emptied);
     return true;
   }
 
@@ -497,11 +535,26 @@ class Generational final : public Collector {
     }
   }
 
-  // Copies a nursery object into the old space, once; returns its new address.
-  Ref Promote(Ref ref) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // Copies a young object, once: into the to-survivor space if it is younger than the
+  // promotion age and fits there (never in a full collection), else into the old
+  // space. Returns its new address.
+  Ref Promote(Ref ref, bool full) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const uint64_t header = ref->header;
-    if ((header & kHeaderTag) == 0) return reinterpret_cast<Ref>(header);  // promoted already
+    if ((header & kHeaderTag) == 0) return reinterpret_cast<Ref>(header);  // copied already
     const size_t bytes = ObjectBytes(code_->type(static_cast<TypeId>(header >> kTypeShift)), ref);
+    const int age = static_cast<int>((header & kAgeMask) >> kAgeShift) + 1;
+    if (!full && age < options_.promotion_age &&
+        survivors_to_.limit - survivors_to_.top >= bytes) {
+      auto* copy = reinterpret_cast<Object*>(survivors_to_.top);
+      survivors_to_.top += bytes;
+      std::memcpy(copy, ref, bytes);
+      copy->header = (header & ~kAgeMask) | (static_cast<uint64_t>(age) << kAgeShift);
+      ref->header = reinterpret_cast<uint64_t>(copy);
+      worklist_.push_back(copy);
+      aged_now_ += bytes;
+      ++aged_objects_now_;
+      return copy;
+    }
     // The mutators' inline bump puts objects up to a chunk (32 KiB) in the nursery:
     // those above the largest size class take a block of their own.
     std::byte* memory =
@@ -516,6 +569,7 @@ class Generational final : public Collector {
     }
     std::memcpy(memory, ref, bytes);
     auto* copy = reinterpret_cast<Object*>(memory);
+    copy->header = header & ~kAgeMask;
     ref->header = reinterpret_cast<uint64_t>(copy);
     Arm(copy, bytes);
     worklist_.push_back(copy);
@@ -544,20 +598,34 @@ class Generational final : public Collector {
     unlogged_[(address - old_begin_) >> 9] |= uint64_t{1} << ((address >> 3) & 63);
   }
 
-  // Promotes every nursery object reachable from the roots and the remembered set
-  // (a full collection: only its live holders'), then empties the nursery and the
-  // remembered set.
-  void Evacuate(StopTheWorldScope& stw, bool full)
+  // Copies every young object reachable from the roots and the remembered set (a full
+  // collection: only its live holders') out of eden and the from-survivor space, into
+  // the to-survivor space or the old space (Promote), then empties both and swaps the
+  // survivor spaces. Returns false, with nothing emptied, if the old space could not
+  // take every object that had to go there.
+  bool Evacuate(StopTheWorldScope& stw, bool full)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, remset_mu_) {
     promoted_now_ = 0;
     promoted_objects_now_ = 0;
-    // Old slots left pointing at an object that stayed in the nursery: the
-    // remembered set after this collection.
-    std::vector<Ref*> stayed;
+    aged_now_ = 0;
+    aged_objects_now_ = 0;
+    // Old slots left pointing at a young object (copied to the to-survivor space, or
+    // left where it was for want of room): the remembered set after this collection.
+    std::vector<Ref*> still_young;
+    // Copies made by this collection: a slot visited twice (logged and on a dirty
+    // card, say) must not copy its target's copy again.
+    const uintptr_t copies_begin = survivors_to_.top;
     auto forward_now = [&](Ref* slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      if (!InNursery(*slot)) return;
-      *slot = Promote(*slot);
-      if (InNursery(*slot) && InOld(reinterpret_cast<uintptr_t>(slot))) stayed.push_back(slot);
+      Ref target = *slot;
+      if (!InNursery(target)) return;
+      const auto address = reinterpret_cast<uintptr_t>(target);
+      if (address - copies_begin >= survivors_to_.top - copies_begin) {
+        target = Promote(target, full);
+        *slot = target;
+      }
+      if (InNursery(target) && InOld(reinterpret_cast<uintptr_t>(slot))) {
+        still_young.push_back(slot);
+      }
     };
     PrefetchQueue pending(forward_now);
     auto forward = [&](Ref* slot) {
@@ -572,8 +640,12 @@ class Generational final : public Collector {
       for (Ref* slot : slots) forward(slot);
       pending.Drain();
       // The logged slots and objects are recorded again by their next store.
+      // (Every barrier keeps a list of slots: those a collection left pointing at young
+      // objects. Only the field barrier has bits to re-arm for them.)
       if (!full) {
-        for (Ref* slot : remset_slots_) ArmSlot(reinterpret_cast<uintptr_t>(slot));
+        if (options_.remset == Remset::kFields) {
+          for (Ref* slot : remset_slots_) ArmSlot(reinterpret_cast<uintptr_t>(slot));
+        }
         for (Ref holder : remset_objects_) holder->header |= kUnloggedBit;
       }
       for (Ref large : young_large_) Arm(large, ObjectBytes(code_->TypeOf(large), large));
@@ -597,15 +669,26 @@ class Generational final : public Collector {
         }
         pending.Drain();
       } while (!worklist_.empty());
-      phase.set_work(promoted_now_, promoted_objects_now_);
+      phase.set_work(promoted_now_ + aged_now_, promoted_objects_now_ + aged_objects_now_);
     }
     promoted_bytes_.fetch_add(promoted_now_, std::memory_order_relaxed);
-    if (!stayed.empty() || AnyNurseryMark()) {
-      remset_slots_ = std::move(stayed);
+    remset_slots_ = std::move(still_young);
+    if (AnyNurseryMark()) {
+      // Some objects stayed where they were: eden and the from-survivor space keep
+      // them, and stay full. What was copied to the to-survivor space is live too.
       ClearNurseryMarks();
-      return;  // the nursery keeps what stayed, and stays full
+      survivor_bytes_.store(survivors_from_.used() + survivors_to_.used(),
+                            std::memory_order_relaxed);
+      return false;
     }
-    nursery_.Reset(heap_begin_, old_begin_, heap_begin_);
+    nursery_.Reset(heap_begin_, eden_end_, heap_begin_);
+    survivors_from_.top = survivors_from_.begin;
+    // A full collection promotes everything, the copies a failed minor collection
+    // made in the to-survivor space included.
+    if (full) survivors_to_.top = survivors_to_.begin;
+    std::swap(survivors_from_, survivors_to_);
+    survivor_bytes_.store(survivors_from_.used(), std::memory_order_relaxed);
+    return true;
   }
 
   bool AnyNurseryMark() const {
@@ -614,8 +697,8 @@ class Generational final : public Collector {
   }
 
   // Marks the whole heap, releases what is dead in the old space, then empties the
-  // nursery into it (if it fits).
-  void FullCollection(StopTheWorldScope& stw) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, remset_mu_) {
+  // nursery into it (if it fits). Returns whether it did.
+  bool FullCollection(StopTheWorldScope& stw) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, remset_mu_) {
     PromotionNeed need;
     size_t live_bytes = 0;
     std::vector<Ref> stack;
@@ -665,14 +748,15 @@ class Generational final : public Collector {
       // cells later promotions may reuse.
       ClearNurseryMarks();
       PruneRememberedSet();
-      return;
+      return false;
     }
     ClearNurseryMarks();
-    Evacuate(stw, /*full=*/true);
+    const bool emptied = Evacuate(stw, /*full=*/true);
     promoted_bytes_.store(0, std::memory_order_relaxed);  // counted in live_bytes already
     if (options_.remset == Remset::kFields) {
       std::fill(unlogged_.begin(), unlogged_.end(), ~uint64_t{0});
     }
+    return emptied;
   }
 
   // Keeps the remembered slots and objects of live holders only (after a full mark).
@@ -696,7 +780,18 @@ class Generational final : public Collector {
   uintptr_t heap_begin_ = 0;
   uintptr_t old_begin_ = 0;
   uintptr_t heap_end_ = 0;
-  BumpRegion nursery_;
+  // A survivor space: objects copied there by a minor collection fill [begin, top).
+  struct Survivors {
+    uintptr_t begin = 0;
+    uintptr_t top = 0;
+    uintptr_t limit = 0;
+    size_t used() const { return top - begin; }
+  };
+
+  BumpRegion nursery_;    // eden: where mutators allocate
+  uintptr_t eden_end_ = 0;
+  Survivors survivors_from_;  // the survivors of the last minor collection (age > 1)
+  Survivors survivors_to_;    // empty between collections
   SideBitmap marks_;
   WhereBarrier where_;
   uint32_t card_shift_ = 9;
@@ -711,6 +806,8 @@ class Generational final : public Collector {
   std::vector<Ref> worklist_;                           // promoted, not yet scanned
   size_t promoted_now_ = 0;
   uint64_t promoted_objects_now_ = 0;
+  size_t aged_now_ = 0;  // copied to the to-survivor space
+  uint64_t aged_objects_now_ = 0;
 
   Mutex remset_mu_;  // mutators flush their logs concurrently
   std::vector<Ref*> remset_slots_ ABSL_GUARDED_BY(remset_mu_);
@@ -719,6 +816,7 @@ class Generational final : public Collector {
   std::atomic<size_t> live_bytes_{0};      // found by the last full collection
   std::atomic<size_t> promoted_bytes_{0};  // promoted since
   std::atomic<size_t> large_bytes_{0};     // made in the old space since
+  std::atomic<size_t> survivor_bytes_{0};  // in the survivor spaces
   std::atomic<uint64_t> collections_{0};
 };
 

@@ -2,7 +2,9 @@
 // pause of that kind, objects promoted out of the nursery), that its remembered set
 // is what keeps old-to-young paths alive (without the barrier the verifier finds the
 // young object lost), and that its options are checked.
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "runtime/collector.h"
@@ -91,6 +93,45 @@ TEST(GenerationalTest, MinorCollectionsPromoteAndArePausesOfTheirOwnKind) {
   EXPECT_TRUE(promote_phase);
 }
 
+// age=3: a survivor waits in the survivor spaces for two minor collections (moving
+// each time) and is promoted at the third; old objects do not move. An old object's
+// field is the only path to a second young object throughout: the remembered set must
+// keep the slot while its target waits, with no new store to log it again.
+TEST(GenerationalTest, SurvivorsArePromotedAtThePromotionAge) {
+  TestProgram p;
+  auto rt = MakeTestRuntime("generational:age=3", p, {.heap_bytes = 16 * MiB});
+  Mutator m(*rt);
+  FrameScope f(m, *p.frame);
+  f[1] = m.Allocate(*p.new_pair);
+  m.Collect();  // the pair is old now
+  f[0] = m.Allocate(*p.new_node);
+  f[0]->i64(1) = 7;
+  {
+    FrameScope g(m, *p.frame);
+    g[0] = m.Allocate(*p.new_node);
+    g[0]->i64(1) = 8;
+    m.Store(f[1], 0, g[0]);
+  }
+  std::vector<uintptr_t> addresses = {reinterpret_cast<uintptr_t>(f[0])};
+  for (int minor = 1; minor <= 4; ++minor) {
+    m.Collect(GcCause::kExplicit, CollectionKind::kMinor);
+    addresses.push_back(reinterpret_cast<uintptr_t>(f[0]));
+    ASSERT_EQ(f[0]->i64(1), 7);
+    ASSERT_NE(f[1]->ref(0), nullptr);
+    ASSERT_EQ(f[1]->ref(0)->i64(1), 8) << "after minor collection " << minor;
+  }
+  EXPECT_NE(addresses[1], addresses[0]) << "not copied to a survivor space";
+  EXPECT_NE(addresses[2], addresses[1]) << "not copied to the other survivor space";
+  EXPECT_NE(addresses[3], addresses[2]) << "not promoted";
+  EXPECT_EQ(addresses[4], addresses[3]) << "an old object moved";
+  // Both survivor spaces lie between eden and the old space, next to each other.
+  const uintptr_t survivor_a = std::min(addresses[1], addresses[2]);
+  const uintptr_t survivor_b = std::max(addresses[1], addresses[2]);
+  EXPECT_LT(survivor_a, survivor_b);
+  EXPECT_GT(addresses[3], survivor_b) << "promoted below the survivor spaces";
+  EXPECT_EQ(rt->collector().Usage().collections, 5u);
+}
+
 // Allocation alone, with a nursery an eighth of a small heap: minor collections
 // happen by themselves, and a full one when the old space fills with garbage.
 TEST(GenerationalTest, AllocationTriggersMinorThenFullCollections) {
@@ -119,6 +160,7 @@ TEST(GenerationalTest, AllocationTriggersMinorThenFullCollections) {
 TEST(GenerationalTest, BadOptionsNameWhatIsValid) {
   for (const char* spec : {"generational:barrier=dijkstra", "generational:nursery=0",
                            "generational:nursery=1.5", "generational:card=100",
+                           "generational:age=0", "generational:age=16",
                            "generational:colour=red"}) {
     absl::StatusOr<std::unique_ptr<Collector>> made = CollectorRegistry::Global().Create(spec);
     EXPECT_FALSE(made.ok()) << spec;
