@@ -2,8 +2,9 @@
 // mark-sweep old space, with a remembered set kept by one of the runtime's
 // where-barriers. See README.md for the design, its options and what it costs.
 //
-// Heap layout: the first `nursery` bytes of the heap segment are the nursery, handed
-// out to mutators in bump-pointer chunks; the rest is the old space, cut into 64 KiB
+// Heap layout: the first `nursery` bytes of the heap segment are the nursery: eden,
+// handed out to mutators in bump-pointer chunks, then (with age > 1) two survivor
+// spaces of an eighth of the nursery each; the rest is the old space, cut into 64 KiB
 // blocks of size-classed cells or runs of blocks for large objects (BlockSpace, as
 // marksweep). One side bitmap covers the whole heap: in the old space a set bit is an
 // allocated object (marked by the last full collection, or allocated black since:
@@ -12,10 +13,11 @@
 //
 // Minor collection (one pause): the roots are the stacks, globals and frame arenas,
 // plus the remembered set (the slots logged, the objects logged or the dirty cards,
-// and the large objects made in the old space since the last collection); every
-// nursery object they reach is copied into the old space (promotion after one
-// survival) and scanned there, Cheney-style. The nursery is then empty and its
-// chunks are handed out again.
+// the large objects made in the old space since the last collection, and the old
+// slots the last minor collection left pointing at survivors); every young object
+// they reach is copied, into the old space once it has survived `age` minor
+// collections (default 1) and into the to-survivor space before, and scanned there.
+// Eden and the from-survivor space are then empty, and the survivor spaces swap.
 //
 // Full collection (one pause): mark the whole heap from the roots (nursery objects
 // included, in place), release old blocks with nothing marked and queue the rest for
