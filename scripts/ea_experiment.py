@@ -115,6 +115,7 @@ def main():
     cells, sizes = load(folder)
     workloads = sorted({k[1] for k in cells})
     heaps = sorted({k[2] for k in cells}, key=float)
+    label = {h: f"{float(h):g}" for h in heaps}
     lines = []
     out = lines.append
 
@@ -126,7 +127,7 @@ def main():
     header = "| workload | removed by EA: bytes (objects) |"
     rule = "|---|---|"
     for heap_x in heaps:
-        header += f" generational, {heap_x}x, EA off | EA on |"
+        header += f" generational, {label[heap_x]}x, EA off | EA on |"
         rule += "---|---|"
     out(header)
     out(rule)
@@ -149,7 +150,7 @@ def main():
     header = "| collector |"
     rule = "|---|"
     for heap_x in heaps:
-        header += f" {heap_x}x, EA off | {heap_x}x, EA on |"
+        header += f" {label[heap_x]}x, EA off | {label[heap_x]}x, EA on |"
         rule += "---|---|"
     out(header)
     out(rule)
@@ -185,7 +186,7 @@ def main():
                  and results[(w, heap_x, "on")][1] is not None
                  and separated(results[(w, heap_x, "off")], results[(w, heap_x, "on")])
                  and results[(w, heap_x, "on")][0] > results[(w, heap_x, "off")][0]]
-        out(f"- At {heap_x}x: generational is faster than marksweep (interval above 1) on "
+        out(f"- At {label[heap_x]}x: generational is faster than marksweep (interval above 1) on "
             f"{len(faster['off'])} of {len(workloads)} workloads with escape analysis off"
             f"{' (' + ', '.join(faster['off']) + ')' if faster['off'] else ''} and on "
             f"{len(faster['on'])} with it on"
@@ -204,6 +205,8 @@ def main():
 def draw(folder, workloads, heaps, results):
     palette = colours(["generational", "marksweep"])
     colour = palette["generational"]
+    rgb = matplotlib.colors.to_rgb(colour)
+    tint = tuple(0.5 + 0.5 * c for c in rgb)
     fig, ax = plt.subplots(figsize=(max(8, 0.9 * len(workloads) + 2), 4.8))
     bars = [(heap_x, ea) for heap_x in heaps for ea in ("off", "on")]
     width = 0.8 / len(bars)
@@ -220,10 +223,15 @@ def draw(folder, workloads, heaps, results):
             ys.append(ratio)
             errs[0].append(ratio - (low if low is not None else ratio))
             errs[1].append((high if high is not None else ratio) - ratio)
+        # Escape analysis on: filled; the larger heap: hatched (and a lighter fill, so
+        # that its hatching shows).
+        fill = "white"
+        if ea == "on":
+            fill = colour if heap_x == heaps[0] else tint
         ax.bar(xs, [y - 1 for y in ys], width, bottom=1, yerr=errs, capsize=2,
-               color=colour if ea == "on" else "white", edgecolor=colour,
+               color=fill, edgecolor=colour,
                hatch=None if heap_x == heaps[0] else "//", ecolor="#444444",
-               label=f"{heap_x}x min heap, escape analysis {ea}")
+               label=f"{float(heap_x):g}x min heap, escape analysis {ea}")
     ax.axhline(1, color="#444444", linewidth=0.8)
     ax.set_yscale("log")
     ax.set_ylabel("generational speed-up over marksweep\n(marksweep wall / generational wall)")

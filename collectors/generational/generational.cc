@@ -573,7 +573,8 @@ class Generational final : public Collector {
     auto* copy = reinterpret_cast<Object*>(memory);
     copy->header = header & ~kAgeMask;
     ref->header = reinterpret_cast<uint64_t>(copy);
-    Arm(copy, bytes);
+    // The field barrier's bits are armed as the worklist scans the copy's slots.
+    if (options_.remset != Remset::kFields) Arm(copy);
     worklist_.push_back(copy);
     promoted_now_ += bytes;
     ++promoted_objects_now_;
@@ -582,13 +583,13 @@ class Generational final : public Collector {
 
   // Makes the barrier record the next store into an old object (a promoted one, or
   // one whose log entry a collection has just consumed).
-  void Arm(Ref object, size_t bytes) {
+  void Arm(Ref object) {
     switch (options_.remset) {
-      case Remset::kFields: {
-        const auto begin = reinterpret_cast<uintptr_t>(object);
-        for (uintptr_t a = begin + kWordBytes; a < begin + bytes; a += kWordBytes) ArmSlot(a);
+      case Remset::kFields:
+        // Pointer slots only: a byte array has none to log.
+        ForEachRefSlot(object, code_->TypeOf(object),
+                       [this](Ref* slot) { ArmSlot(reinterpret_cast<uintptr_t>(slot)); });
         return;
-      }
       case Remset::kObjects:
         object->header |= kUnloggedBit;
         return;
@@ -596,6 +597,7 @@ class Generational final : public Collector {
         return;
     }
   }
+  void ArmSlot(Ref* slot) { ArmSlot(reinterpret_cast<uintptr_t>(slot)); }
   void ArmSlot(uintptr_t address) {
     unlogged_[(address - old_begin_) >> 9] |= uint64_t{1} << ((address >> 3) & 63);
   }
@@ -650,7 +652,7 @@ class Generational final : public Collector {
         }
         for (Ref holder : remset_objects_) holder->header |= kUnloggedBit;
       }
-      for (Ref large : young_large_) Arm(large, ObjectBytes(code_->TypeOf(large), large));
+      for (Ref large : young_large_) Arm(large);
       remset_slots_.clear();
       remset_objects_.clear();
       young_large_.clear();
@@ -667,7 +669,14 @@ class Generational final : public Collector {
         while (!worklist_.empty()) {
           Ref object = worklist_.back();
           worklist_.pop_back();
-          ForEachRefSlot(object, code_->TypeOf(object), forward);
+          if (options_.remset == Remset::kFields && InOld(reinterpret_cast<uintptr_t>(object))) {
+            ForEachRefSlot(object, code_->TypeOf(object), [&](Ref* slot) {
+              ArmSlot(slot);
+              forward(slot);
+            });
+          } else {
+            ForEachRefSlot(object, code_->TypeOf(object), forward);
+          }
         }
         pending.Drain();
       } while (!worklist_.empty());
