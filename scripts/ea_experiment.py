@@ -195,11 +195,60 @@ def main():
             f"escape analysis on shrinks generational's advantage, intervals apart, on "
             f"{len(shrinks)}{' (' + ', '.join(shrinks) + ')' if shrinks else ''} and "
             f"grows it on {len(grows)}{' (' + ', '.join(grows) + ')' if grows else ''}.")
+    remset_cost(folder, cells, workloads, heaps, out)
     text = "\n".join(lines) + "\n"
     with open(os.path.join(folder, "ea-experiment.md"), "w") as f:
         f.write(text)
     sys.stdout.write(text)
     draw(folder, workloads, heaps, results)
+
+
+def remset_cost(folder, cells, workloads, heaps, out):
+    """What generational's remembered set costs at collection time: its remset phase
+    (gathering and forwarding the remembered slots) as a share of all its pause time,
+    per workload, at the smallest heap with escape analysis on; medians over runs."""
+    heap_x = heaps[0]
+    missing = [name for name in ("pauses.csv", "phases.csv")
+               if not os.path.exists(os.path.join(folder, name))]
+    if missing:
+        # The committed copy of a results folder keeps runs.csv alone.
+        out("")
+        out(f"(No remembered-set table: {' and '.join(missing)} are not in {folder}.)")
+        return
+    keys = {r["run_key"]: w for w in workloads
+            for r in ok(cells.get(("generational", w, heap_x, "on"), []))}
+    pause = {}
+    remset = {}
+    minors = {}
+    with open(os.path.join(folder, "pauses.csv"), newline="") as f:
+        for row in csv.DictReader(f):
+            if row["run_key"] in keys:
+                pause[row["run_key"]] = pause.get(row["run_key"], 0) + float(row["duration_us"])
+                if row["kind"] == "minor":
+                    minors[row["run_key"]] = minors.get(row["run_key"], 0) + 1
+    with open(os.path.join(folder, "phases.csv"), newline="") as f:
+        for row in csv.DictReader(f):
+            if row["run_key"] in keys and row["phase"] == "remset":
+                remset[row["run_key"]] = remset.get(row["run_key"], 0) + float(row["duration_us"])
+    out("")
+    out(f"generational's remembered set at collection time ({float(heap_x):g}x, escape "
+        "analysis on): the remset phase (gathering the logged slots and forwarding them) "
+        "as a share of all pause time, and its time per minor collection; medians over "
+        "runs.")
+    out("")
+    out("| workload | minor collections | remset share of pause time | remset µs per minor |")
+    out("|---|---|---|---|")
+    for workload in workloads:
+        runs = [k for k, w in keys.items() if w == workload and pause.get(k)]
+        if not runs:
+            out(f"| {workload} | — | — | — |")
+            continue
+        share = statistics.median(remset.get(k, 0) / pause[k] for k in runs)
+        count = statistics.median(minors.get(k, 0) for k in runs)
+        per_minor = statistics.median(remset.get(k, 0) / minors[k] for k in runs
+                                      if minors.get(k)) if any(minors.get(k) for k in runs) else None
+        out(f"| {workload} | {count:g} | {100 * share:.1f}% | "
+            f"{'—' if per_minor is None else f'{per_minor:.0f}'} |")
 
 
 def draw(folder, workloads, heaps, results):
