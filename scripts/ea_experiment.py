@@ -124,13 +124,14 @@ def main():
         "faster. Removed: the share of heap-allocated bytes (objects) that escape "
         "analysis moves into frame arenas.")
     out("")
-    header = "| workload | removed by EA: bytes (objects) |"
-    rule = "|---|---|"
-    for heap_x in heaps:
-        header += f" generational, {label[heap_x]}x, EA off | EA on |"
-        rule += "---|---|"
-    out(header)
-    out(rule)
+    def table_head(first_columns, per_heap):
+        """A Markdown header: the first columns, then two (EA off, on) per heap."""
+        out("| " + " | ".join(first_columns) + " |" +
+            "".join(f" {per_heap(label[h])} |" for h in heaps))
+        out("|" + "---|" * (len(first_columns) + 2 * len(heaps)))
+
+    table_head(["workload", "removed by EA: bytes (objects)"],
+               lambda x: f"generational, {x}x, EA off | EA on")
     results = {}
     for workload in workloads:
         share_bytes = removed_share(cells, workload, heaps[0], "heap_alloc_bytes")
@@ -147,13 +148,7 @@ def main():
     out("")
     out("Geometric mean over the workloads of each collector's speed-up over marksweep:")
     out("")
-    header = "| collector |"
-    rule = "|---|"
-    for heap_x in heaps:
-        header += f" {label[heap_x]}x, EA off | {label[heap_x]}x, EA on |"
-        rule += "---|---|"
-    out(header)
-    out(rule)
+    table_head(["collector"], lambda x: f"{x}x, EA off | {x}x, EA on")
     for collector in OTHERS:
         row = f"| {collector} |"
         for heap_x in heaps:
@@ -174,18 +169,15 @@ def main():
         slower = {ea: [w for w in workloads if results[(w, heap_x, ea)] is not None
                        and results[(w, heap_x, ea)][2] is not None
                        and results[(w, heap_x, ea)][2] < 1] for ea in ("off", "on")}
-        shrinks = [w for w in workloads
-                   if results[(w, heap_x, "off")] and results[(w, heap_x, "on")]
-                   and results[(w, heap_x, "off")][1] is not None
-                   and results[(w, heap_x, "on")][1] is not None
-                   and separated(results[(w, heap_x, "off")], results[(w, heap_x, "on")])
-                   and results[(w, heap_x, "on")][0] < results[(w, heap_x, "off")][0]]
-        grows = [w for w in workloads
-                 if results[(w, heap_x, "off")] and results[(w, heap_x, "on")]
-                 and results[(w, heap_x, "off")][1] is not None
-                 and results[(w, heap_x, "on")][1] is not None
-                 and separated(results[(w, heap_x, "off")], results[(w, heap_x, "on")])
-                 and results[(w, heap_x, "on")][0] > results[(w, heap_x, "off")][0]]
+        def moved(w):
+            """+1 (-1) if turning escape analysis on raised (lowered) generational's
+            speed-up with the two intervals apart, else 0."""
+            off, on = results[(w, heap_x, "off")], results[(w, heap_x, "on")]
+            if not off or not on or off[1] is None or on[1] is None or not separated(off, on):
+                return 0
+            return 1 if on[0] > off[0] else -1
+        shrinks = [w for w in workloads if moved(w) < 0]
+        grows = [w for w in workloads if moved(w) > 0]
         out(f"- At {label[heap_x]}x: generational is faster than marksweep (interval above 1) on "
             f"{len(faster['off'])} of {len(workloads)} workloads with escape analysis off"
             f"{' (' + ', '.join(faster['off']) + ')' if faster['off'] else ''} and on "
