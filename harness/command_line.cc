@@ -51,7 +51,8 @@ ABSL_FLAG(int, warmup, 0, "unmeasured iterations before the measured one, in eac
 ABSL_FLAG(std::string, size, "default", "workload size preset: small, default or large");
 ABSL_FLAG(uint64_t, seed, 1, "seed for the run order and the workloads");
 ABSL_FLAG(double, timeout, 600, "wall-clock limit of one run, in seconds");
-ABSL_FLAG(std::string, out, "", "results folder (default results/<UTC time>-<git commit>)");
+ABSL_FLAG(std::string, out, "",
+          "results folder (default results/<UTC time>-<git commit>, -2, -3... added if taken)");
 ABSL_FLAG(std::string, shard, "1/1", "run only the K-th of N shares of the runs: K/N");
 ABSL_FLAG(bool, verify, false, "verify the heap after every collection (slow)");
 ABSL_FLAG(bool, trace, false, "write a Chrome trace (trace.json) for every run");

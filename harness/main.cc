@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "harness/commands.h"
 #include "harness/compare.h"
 #include "harness/manifest.h"
+#include "harness/results_folder.h"
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
 #include "runtime/plugin_loader.h"
@@ -80,12 +82,6 @@ int List() {
   return kExitOk;
 }
 
-std::string DefaultOutDir() {
-  std::string stamp = UtcNow();  // 2026-11-25T18:00:00Z -> 20261125T180000Z
-  stamp.erase(std::remove_if(stamp.begin(), stamp.end(), [](char c) { return c == '-' || c == ':'; }),
-              stamp.end());
-  return absl::StrCat("results/", stamp, "-", GitCommit());
-}
 
 }  // namespace
 }  // namespace gclab
@@ -141,8 +137,23 @@ int main(int argc, char** argv) {
          "--reps=auto without --shard, or a fixed --reps with --shard");
   }
   options.rerun_noisy = absl::GetFlag(FLAGS_rerun_noisy);
-  options.out_dir = absl::GetFlag(FLAGS_out).empty() ? DefaultOutDir() : absl::GetFlag(FLAGS_out);
+  const bool default_out = absl::GetFlag(FLAGS_out).empty();
+  if (default_out) {
+    absl::StatusOr<std::string> claimed =
+        ClaimResultsFolder("results", DefaultResultsFolderName(std::time(nullptr)));
+    if (!claimed.ok()) Fail(absl::StrCat("results folder: ", claimed.status().message()));
+    options.out_dir = *claimed;
+  } else {
+    options.out_dir = absl::GetFlag(FLAGS_out);
+  }
   options.minheap_cache = absl::GetFlag(FLAGS_minheap_cache);
   options.command_line.assign(argv, argv + argc);
-  return RunMatrix(options);
+  const int status = RunMatrix(options);
+  if (default_out && status != kExitOk) {
+    // A folder this run claimed and never wrote to is not left behind (removing a
+    // folder that holds anything fails, and leaves it).
+    std::error_code ec;
+    std::filesystem::remove(options.out_dir, ec);
+  }
+  return status;
 }

@@ -9,10 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -29,6 +31,7 @@
 #include "harness/csv.h"
 #include "harness/latency_histogram.h"
 #include "harness/results.h"
+#include "harness/results_folder.h"
 #include "harness/results_reader.h"
 #include "harness/stats.h"
 #include "nlohmann/json.hpp"
@@ -561,6 +564,68 @@ std::vector<std::string> NoisyVerdicts(const std::string& out) {
 // The noise verdict can fail both ways: runs that share their CPU with a process
 // that spins are flagged, and the same runs on the same machine without it are not.
 // (gclab_harness_tests runs alone: RUN_SERIAL.)
+TEST(ResultsFolderTest, EachClaimOfOneNameGetsAFolderOfItsOwn) {
+  const std::string parent = TempDir("claims");
+  absl::StatusOr<std::string> first = ClaimResultsFolder(parent, "20261202T201500Z-abc");
+  absl::StatusOr<std::string> second = ClaimResultsFolder(parent, "20261202T201500Z-abc");
+  ASSERT_TRUE(first.ok() && second.ok()) << first.status() << second.status();
+  EXPECT_EQ(*first, parent + "/20261202T201500Z-abc");
+  EXPECT_EQ(*second, parent + "/20261202T201500Z-abc-2");
+  // Eight threads at once: eight folders, none shared.
+  std::vector<std::string> claimed(8);
+  std::vector<std::thread> threads;
+  for (std::string& path : claimed) {
+    threads.emplace_back([&] { path = *ClaimResultsFolder(parent, "same-second"); });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::sort(claimed.begin(), claimed.end());
+  EXPECT_EQ(std::unique(claimed.begin(), claimed.end()), claimed.end());
+  for (const std::string& path : claimed) EXPECT_TRUE(fs::is_directory(path)) << path;
+}
+
+// Two `gclab run`s without --out started in the same second (issue 22's bug: the
+// second was refused, "holds results of a different matrix"). The default names of
+// the next ten seconds are taken first, so that both runs meet a taken name whenever
+// they start; each must get a folder of its own and finish.
+TEST(ResultsFolderTest, TwoRunsStartedInTheSameSecondGetFoldersOfTheirOwn) {
+  const std::string dir = TempDir("same-second");
+  fs::create_directories(fs::path(dir) / "results");
+  const std::time_t now = std::time(nullptr);
+  std::vector<std::string> taken;
+  for (int s = 0; s < 10; ++s) {
+    const fs::path path = fs::path(dir) / "results" / DefaultResultsFolderName(now + s);
+    fs::create_directories(path);
+    std::ofstream(path / "someone-else's");
+    taken.push_back(path.filename().string());
+  }
+  // Both started at once, from one script, in `dir` (the default folder is relative).
+  std::vector<std::string> logs;
+  std::string script = absl::StrCat("cd '", dir, "' || exit 1\n");
+  for (const char* matrix : {"--heap-mb=16", "--heap-mb=32"}) {
+    logs.push_back(absl::StrCat(dir, "/run", logs.size(), ".log"));
+    absl::StrAppend(&script, "'", kGclab, "' run --collectors=marksweep --workloads=binary-trees ",
+                    "--size=small ", matrix, " > '", logs.back(), "' 2>&1 &\n",
+                    "pid", logs.size(), "=$!\n");
+  }
+  absl::StrAppend(&script, "wait $pid1 && wait $pid2\n");
+  const std::string script_path = dir + "/both.sh";
+  std::ofstream(script_path) << script;
+  ASSERT_EQ(std::system(("bash '" + script_path + "'").c_str()), 0)
+      << *ReadFile(logs[0]) << *ReadFile(logs[1]);
+  std::vector<std::string> folders;
+  for (const std::string& log : logs) {
+    const std::string text = *ReadFile(log);
+    const size_t at = text.find("results: results/");
+    ASSERT_NE(at, std::string::npos) << text;
+    folders.push_back(text.substr(at + 17, text.find('\n', at) - at - 17));
+    EXPECT_TRUE(fs::exists(fs::path(dir) / "results" / folders.back() / "runs.csv")) << text;
+  }
+  EXPECT_NE(folders[0], folders[1]);
+  for (const std::string& folder : folders) {
+    EXPECT_EQ(std::find(taken.begin(), taken.end(), folder), taken.end()) << folder;
+  }
+}
+
 TEST(NoiseTest, ACpuHogOnTheRunsCpuMakesItsRunsNoisy) {
   auto run = [&](const std::string& out) {
     const std::string command = absl::StrCat(
