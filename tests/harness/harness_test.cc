@@ -68,6 +68,7 @@ int Gclab(const std::vector<std::string>& args, std::string* output = nullptr) {
 pid_t StartGclab(const std::vector<std::string>& args, rlim_t file_size_limit = 0) {
   const pid_t pid = fork();
   if (pid == 0) {
+    setpgid(0, 0);  // a group of its own, for KillWithChildren
     std::vector<char*> argv = {const_cast<char*>(kGclab)};
     for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
@@ -81,6 +82,7 @@ pid_t StartGclab(const std::vector<std::string>& args, rlim_t file_size_limit = 
     execv(kGclab, argv.data());
     _exit(127);
   }
+  setpgid(pid, 0);  // also here, so that the group exists whichever of the two runs first
   return pid;
 }
 
@@ -90,24 +92,11 @@ int WaitFor(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// SIGKILL to `pid` and to its children (the run it is waiting for), as the OOM
-// killer or `kill -9` of a batch job would.
-void KillWithChildren(pid_t pid) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    const size_t close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    char state;
-    pid_t parent = 0;
-    rest >> state >> parent;
-    if (parent == pid) kill(std::stoi(entry.path().filename().string()), SIGKILL);
-  }
-  kill(pid, SIGKILL);
-}
+// SIGKILL to `pid` and to its children (the run it is waiting for) at once, as
+// `kill -9` of a batch job's process group would. One signal to the group, not one
+// per process: a gclab that outlived its child by a moment would record the kill as
+// that run's crash, which is a different (and correct) outcome from the one tested.
+void KillWithChildren(pid_t pid) { kill(-pid, SIGKILL); }
 
 // The temporary file or folder gclab is writing in `out` right now, or "".
 std::string BeingWritten(const std::string& out) {
