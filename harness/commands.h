@@ -8,6 +8,7 @@
 #ifndef GCLAB_HARNESS_COMMANDS_H_
 #define GCLAB_HARNESS_COMMANDS_H_
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -52,8 +53,11 @@ int RunOneCell(const std::string& spec_json);
 // Prints "gclab: <message>" as one line on stderr and returns `status`.
 int CommandError(absl::string_view message, int status = kExitUsage);
 
-// Reports the interrupt flag that SIGINT/SIGTERM set (installed by RunMatrix).
+// SIGINT and SIGTERM set a flag (from InstallInterruptHandlers on, which RunMatrix
+// calls) that the commands check between runs, so that no run is cut in half.
+void InstallInterruptHandlers();
 bool Interrupted();
+const std::atomic<bool>& InterruptFlag();
 
 }  // namespace gclab
 

@@ -108,4 +108,12 @@ std::vector<PlannedRun> RunsOfShard(const std::vector<PlannedRun>& order, Shard 
   return runs;
 }
 
+std::vector<std::string> KeysInFileOrder(size_t num_cells, int reps) {
+  std::vector<std::string> keys;
+  for (size_t cell = 0; cell < num_cells; ++cell) {
+    for (int rep = 1; rep <= reps; ++rep) keys.push_back(PlannedRun{int(cell), rep}.Key());
+  }
+  return keys;
+}
+
 }  // namespace gclab

@@ -76,6 +76,9 @@ struct PlannedRun {
 
 std::vector<Cell> ExpandCells(const MatrixSpec& spec);
 
+// Every key of the matrix in file order: cell-major, then repetition.
+std::vector<std::string> KeysInFileOrder(size_t num_cells, int reps);
+
 // Every (cell, rep) once: rep-major, each round shuffled.
 std::vector<PlannedRun> InterleavedOrder(size_t num_cells, int reps, uint64_t seed);
 

@@ -1,0 +1,46 @@
+// `gclab cell` (internal): one run of the matrix in this process, described by the
+// JSON the matrix wrote (run_in_child.h), its results written into runs/<key>.
+#include "absl/strings/str_cat.h"
+#include "harness/commands.h"
+#include "harness/results.h"
+#include "harness/run_cell.h"
+#include "harness/run_in_child.h"
+#include "nlohmann/json.hpp"
+
+namespace gclab {
+
+int RunOneCell(const std::string& spec_json) {
+  nlohmann::json json = nlohmann::json::parse(spec_json, nullptr, false);
+  if (json.is_discarded()) return CommandError("cell: --spec is not valid JSON");
+  RunIdentity run;
+  CellSpec spec;
+  std::string runs_dir;
+  RunFileOptions files;
+  try {
+    run = IdentityFromJson(json);
+    absl::StatusOr<WorkloadSize> size = ParseWorkloadSize(run.size);
+    if (!size.ok()) return CommandError(size.status().message());
+    spec.collector = run.collector;
+    spec.workload = run.workload;
+    spec.params = {.size = *size, .threads = run.threads, .seed = run.seed};
+    spec.heap_bytes = run.heap_bytes;
+    spec.escape_analysis = run.escape_analysis;
+    if (json.at("verify").get<bool>()) spec.verify_heap = true;
+    spec.warmup = json.at("warmup");
+    spec.instrument = json.at("instrument");
+    spec.hiccup_meter = json.at("hiccup_meter");
+    runs_dir = json.at("runs_dir");
+    files.trace = json.at("trace");
+    files.raw_latency = json.value("raw_latency", false);
+  } catch (const nlohmann::json::exception& e) {
+    return CommandError(absl::StrCat("cell: malformed --spec: ", e.what()));
+  }
+  absl::StatusOr<CellResult> result = RunCell(spec);
+  if (!result.ok()) return CommandError(result.status().message());
+  absl::Status written =
+      WriteRunFolder(runs_dir, run, &*result, result->status, result->error, files);
+  if (!written.ok()) return CommandError(written.message(), kExitResultsUnwritten);
+  return kExitOk;
+}
+
+}  // namespace gclab

@@ -1,0 +1,157 @@
+#include "harness/run_in_child.h"
+
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "harness/child_process.h"
+#include "harness/commands.h"
+#include "harness/csv.h"
+#include "runtime/plugin_loader.h"
+
+namespace gclab {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string SelfPath() {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "gclab" : self.string();
+}
+
+}  // namespace
+
+std::optional<RunRow> ReadRunRow(RunFiles& runs, const std::string& key) {
+  absl::StatusOr<std::string> text = runs.Read(key, "runs.csv");
+  if (!text.ok()) return std::nullopt;
+  absl::StatusOr<CsvTable> table = ParseCsv(*text);
+  if (!table.ok() || table->rows.size() != 1 || table->Column("status") < 0) return std::nullopt;
+  const std::vector<std::string>& row = table->rows[0];
+  RunRow run;
+  bool known = false;
+  for (int i = 0; i <= int(CellStatus::kTimeout); ++i) {
+    if (CellStatusName(CellStatus(i)) == row[table->Column("status")]) {
+      run.status = CellStatus(i);
+      known = true;
+    }
+  }
+  if (!known) return std::nullopt;
+  run.noisy = table->Column("noisy") >= 0 && row[table->Column("noisy")] == "1";
+  double wall = 0;
+  if (table->Column("wall_s") >= 0 && absl::SimpleAtod(row[table->Column("wall_s")], &wall)) {
+    run.wall_s = wall;
+  }
+  return run;
+}
+
+nlohmann::json CellJson(const MatrixSpec& spec, const Cell& cell, int rep,
+                        const std::string& key, size_t heap_bytes,
+                        std::optional<double> heap_x, const std::string& runs_dir) {
+  nlohmann::json json = {{"collector", cell.collector},
+                         {"workload", cell.workload},
+                         {"size", std::string(WorkloadSizeName(spec.size))},
+                         {"heap_bytes", heap_bytes},
+                         {"threads", cell.threads},
+                         {"escape_analysis", cell.escape_analysis},
+                         {"seed", spec.seed},
+                         {"warmup", spec.warmup},
+                         {"verify", spec.verify},
+                         {"trace", spec.trace},
+                         {"instrument", spec.instrument},
+                         {"hiccup_meter", spec.hiccup_meter},
+                         {"raw_latency", spec.raw_latency},
+                         {"key", key},
+                         {"cell", cell.index},
+                         {"rep", rep},
+                         {"runs_dir", runs_dir}};
+  if (heap_x) json["heap_x"] = *heap_x;
+  return json;
+}
+
+RunIdentity IdentityFromJson(const nlohmann::json& json) {
+  RunIdentity run;
+  run.key = json.at("key");
+  run.cell = json.at("cell");
+  run.rep = json.at("rep");
+  run.collector = json.at("collector");
+  run.workload = json.at("workload");
+  run.size = json.at("size");
+  run.heap_bytes = json.at("heap_bytes");
+  if (json.contains("heap_x")) run.heap_x = json.at("heap_x").get<double>();
+  run.threads = json.at("threads");
+  run.escape_analysis = json.at("escape_analysis");
+  run.seed = json.at("seed");
+  return run;
+}
+
+std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double timeout_seconds,
+                                     const std::string& out_dir, std::string* write_error) {
+  const RunIdentity run = IdentityFromJson(cell_json);
+  const fs::path runs_dir = fs::path(out_dir) / "runs";
+  const fs::path logs_dir = fs::path(out_dir) / "logs";
+  std::error_code ec;
+  fs::create_directories(logs_dir, ec);
+  const std::string stderr_path = (logs_dir / (run.key + ".stderr")).string();
+  fs::remove(stderr_path, ec);
+  std::vector<std::string> child_argv = {SelfPath(), "cell", "--spec=" + cell_json.dump()};
+  for (const LoadedPlugin& plugin : LoadedPlugins()) child_argv.push_back("--plugin=" + plugin.path);
+  const ChildOutcome outcome = RunChild(child_argv, timeout_seconds, stderr_path, InterruptFlag());
+  if (outcome.kind == ChildOutcome::Kind::kInterrupted) {
+    fs::remove(stderr_path, ec);
+    return std::nullopt;
+  }
+  // A run folder appears whole (it is renamed into place), so one that is there was
+  // written by this child, whatever happened to it afterwards (killed on its way
+  // out, say): its results stand and are not replaced by a failure.
+  RunFiles runs(out_dir);
+  if (std::optional<RunRow> row = ReadRunRow(runs, run.key)) {
+    fs::remove(stderr_path, ec);
+    return row->status;
+  }
+  const std::string last_line = LastLine(stderr_path);
+  CellStatus status = CellStatus::kCrash;
+  std::string error;
+  switch (outcome.kind) {
+    case ChildOutcome::Kind::kExited:
+      if (outcome.exit_code == kExitResultsUnwritten) {
+        absl::string_view why = last_line;
+        absl::ConsumePrefix(&why, "gclab: ");
+        *write_error = absl::StrCat("run ", run.key, " could not write its results: ",
+                                    why.empty() ? "(no message)" : why);
+        return std::nullopt;
+      }
+      error = outcome.exit_code == 0
+                  ? "the run exited without writing its results"
+                  : absl::StrCat("exit status ", outcome.exit_code, ": ", last_line);
+      break;
+    case ChildOutcome::Kind::kSignaled:
+      error = absl::StrCat("killed by ", strsignal(outcome.signal), ": ", last_line);
+      break;
+    case ChildOutcome::Kind::kTimedOut:
+      status = CellStatus::kTimeout;
+      error = absl::StrFormat("no result within the %gs time limit", timeout_seconds);
+      break;
+    case ChildOutcome::Kind::kNotStarted:
+      error = outcome.error;
+      break;
+    case ChildOutcome::Kind::kInterrupted:
+      break;
+  }
+  if (absl::StrContains(last_line, "heap verification failed")) {
+    status = CellStatus::kVerifyFailed;
+  }
+  if (absl::Status s = WriteRunFolder(runs_dir.string(), run, nullptr, status, error, {});
+      !s.ok()) {
+    *write_error = std::string(s.message());
+    return std::nullopt;
+  }
+  return status;
+}
+
+}  // namespace gclab
