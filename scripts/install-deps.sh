@@ -21,6 +21,7 @@ if [ "${1:-}" = test ]; then
     clang-14 libclang-rt-14-dev      # the libFuzzer targets (scripts/fuzz.sh)
     chromium                         # the report opened in a real browser (headless)
     golang-go                        # Go's compiler and runtime: the workloads' oracle (workloads/*/go)
+    slurm-wlm munge                  # a single-node Slurm cluster for scripts/slurm-array.sh's test
   )
 fi
 
