@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <set>
@@ -12,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "runtime/plugin_loader.h"
@@ -134,6 +136,27 @@ nlohmann::json HostContext() {
           {"memory_bytes", memory_bytes},
           {"kernel", absl::StrCat(name.sysname, " ", name.release, " ", name.machine)},
           {"hostname", name.nodename}};
+}
+
+std::optional<std::string> HostDifference(const nlohmann::json& shard_hosts) {
+  // Machine kind -> the shards that ran on it, in the order the list gives them.
+  std::vector<std::pair<std::string, std::vector<std::string>>> kinds;
+  for (const nlohmann::json& entry : shard_hosts) {
+    const nlohmann::json host = entry.value("host", nlohmann::json::object());
+    const std::string kind =
+        absl::StrCat(host.value("cores", 0), " cores of ", host.value("cpu_model", "unknown"));
+    auto it = std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == kind; });
+    if (it == kinds.end()) it = kinds.insert(kinds.end(), {kind, {}});
+    it->second.push_back(entry.value("shard", "?"));
+  }
+  if (kinds.size() < 2) return std::nullopt;
+  std::vector<std::string> parts;
+  for (const auto& [kind, shards] : kinds) {
+    parts.push_back(absl::StrCat(kind, " (shard", shards.size() > 1 ? "s " : " ",
+                                 absl::StrJoin(shards, ", "), ")"));
+  }
+  return absl::StrCat("the shards ran on ", kinds.size(), " kinds of machine: ",
+                      absl::StrJoin(parts, ", "));
 }
 
 }  // namespace gclab

@@ -6,6 +6,7 @@
 #ifndef GCLAB_HARNESS_MANIFEST_H_
 #define GCLAB_HARNESS_MANIFEST_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,11 @@ std::vector<std::string> PluginBuildWarnings();
 // plugin's collector, else "gclab-<commit>-<build type>".
 std::string CollectorBuildId(const std::string& collector_name);
 nlohmann::json HostContext();
+// `shard_hosts` is a merged manifest's list of {"folder", "shard", "host"}. When the
+// shards ran on machines with different CPU models or core counts, says how, for
+// example "the shards ran on 2 kinds of machine: 2 cores of Intel Xeon 8375C (shards
+// 1/3, 2/3), 4 cores of AMD EPYC 7R13 (shard 3/3)"; nullopt when they all agree.
+std::optional<std::string> HostDifference(const nlohmann::json& shard_hosts);
 // The current UTC time as 2026-11-25T18:00:00Z.
 std::string UtcNow();
 // The git commit gclab was built from (short), or "unknown".

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace gclab {
 
@@ -40,6 +41,40 @@ nlohmann::json MatrixSpec::ToJson() const {
 std::string Cell::Label() const {
   return absl::StrCat(collector, " ", workload, " heap=", heap.Label(), " t=", threads,
                       " ea=", escape_analysis ? "on" : "off");
+}
+
+nlohmann::json Cell::ToJson() const {
+  return {{"cell", index},
+          {"collector", collector},
+          {"workload", workload},
+          {"heap", heap.Label()},
+          {"threads", threads},
+          {"escape_analysis", escape_analysis ? "on" : "off"}};
+}
+
+absl::StatusOr<Cell> CellFromJson(const nlohmann::json& json) {
+  auto malformed = [&] {
+    return absl::InvalidArgumentError(absl::StrCat("malformed cell in the manifest: ", json.dump()));
+  };
+  if (!json.is_object()) return malformed();
+  try {
+    Cell cell;
+    cell.index = json.at("cell").get<int>();
+    cell.collector = json.at("collector").get<std::string>();
+    cell.workload = json.at("workload").get<std::string>();
+    cell.threads = json.at("threads").get<int>();
+    const std::string escape = json.at("escape_analysis").get<std::string>();
+    if (escape != "on" && escape != "off") return malformed();
+    cell.escape_analysis = escape == "on";
+    std::string heap = json.at("heap").get<std::string>();
+    absl::string_view number = heap;
+    cell.heap.relative = absl::ConsumeSuffix(&number, "x");
+    if (!cell.heap.relative && !absl::ConsumeSuffix(&number, "MiB")) return malformed();
+    if (!absl::SimpleAtod(number, &cell.heap.value)) return malformed();
+    return cell;
+  } catch (const nlohmann::json::exception&) {
+    return malformed();
+  }
 }
 
 std::string PlannedRun::Key() const { return absl::StrFormat("c%04d-r%d", cell, rep); }

@@ -66,7 +66,11 @@ struct Cell {
   bool escape_analysis = true;
 
   std::string Label() const;  // human-readable, for progress and summaries
+  nlohmann::json ToJson() const;  // as the manifest's "cells" lists it
 };
+
+// A cell as the manifest lists it (Cell::ToJson); an error names what is wrong.
+absl::StatusOr<Cell> CellFromJson(const nlohmann::json& json);
 
 struct PlannedRun {
   int cell = 0;

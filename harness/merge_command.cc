@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -12,6 +13,7 @@
 #include "harness/manifest.h"
 #include "harness/results.h"
 #include "harness/results_reader.h"
+#include "harness/summary.h"
 
 namespace gclab {
 namespace fs = std::filesystem;
@@ -22,6 +24,8 @@ int Merge(const std::string& out_dir, const std::vector<std::string>& inputs) {
     return CommandError(absl::StrCat("merge: --out ", out_dir, " already exists; choose a new folder"));
   }
   std::vector<ResultsManifest> manifests;
+  // Where each shard ran: a merged input brings its own list.
+  nlohmann::json shard_hosts = nlohmann::json::array();
   std::map<std::string, std::string> source_of;  // run key -> input folder
   for (const std::string& input : inputs) {
     absl::StatusOr<ResultsManifest> manifest = ReadResultsManifest(input);
@@ -29,6 +33,13 @@ int Merge(const std::string& out_dir, const std::vector<std::string>& inputs) {
     if (!manifests.empty() && manifest->json["matrix"] != manifests[0].json["matrix"]) {
       return CommandError(absl::StrCat("merge: ", input, " holds a different matrix from ", inputs[0],
                                 "; only shards or resumptions of one matrix can be merged"));
+    }
+    if (manifest->json.contains("shard_hosts")) {
+      for (const nlohmann::json& entry : manifest->json["shard_hosts"]) shard_hosts.push_back(entry);
+    } else {
+      shard_hosts.push_back({{"folder", input},
+                             {"shard", manifest->json.value("shard", "?")},
+                             {"host", manifest->json.value("host", nlohmann::json::object())}});
     }
     manifests.push_back(*std::move(manifest));
     const std::vector<std::string> keys =
@@ -77,6 +88,7 @@ int Merge(const std::string& out_dir, const std::vector<std::string>& inputs) {
   nlohmann::json manifest = manifests[0].json;
   manifest["shard"] = "merged";
   manifest["merged_from"] = inputs;
+  manifest["shard_hosts"] = shard_hosts;
   manifest["date_utc"] = UtcNow();
   absl::Status s = WriteFileAtomically((temporary / "manifest.json").string(), manifest.dump(2) + "\n");
   if (s.ok()) {
@@ -91,6 +103,16 @@ int Merge(const std::string& out_dir, const std::vector<std::string>& inputs) {
     fs::remove_all(temporary, ec);
     return CommandError(absl::StrCat("merge: ", s.message()), kExitFailed);
   }
+  if (std::optional<std::string> differ = HostDifference(shard_hosts)) {
+    std::fprintf(stderr, "gclab: warning: %s; their runs are not comparable with each other\n",
+                 differ->c_str());
+  }
+  std::vector<std::string> labels;
+  for (const nlohmann::json& cell_json : manifest["cells"]) {
+    absl::StatusOr<Cell> cell = CellFromJson(cell_json);
+    labels.push_back(cell.ok() ? cell->Label() : absl::StrCat("cell ", labels.size()));
+  }
+  PrintSummary(out_dir, labels);
   std::printf("merged %zu runs from %zu folders into %s\n", source_of.size(), inputs.size(),
               out_dir.c_str());
   return kExitOk;

@@ -49,14 +49,7 @@ AutoRepsVerdict JudgeCell(RunFiles& runs, int cell, int reps_done,
 absl::Status WriteManifest(const RunOptions& options, const std::vector<Cell>& cells,
                            const nlohmann::json& heaps_resolved) {
   nlohmann::json cells_json = nlohmann::json::array();
-  for (const Cell& cell : cells) {
-    cells_json.push_back({{"cell", cell.index},
-                          {"collector", cell.collector},
-                          {"workload", cell.workload},
-                          {"heap", cell.heap.Label()},
-                          {"threads", cell.threads},
-                          {"escape_analysis", cell.escape_analysis ? "on" : "off"}});
-  }
+  for (const Cell& cell : cells) cells_json.push_back(cell.ToJson());
   nlohmann::json manifest = {{"schema_version", kSchemaVersion},
                              {"command_line", options.command_line},
                              {"matrix", options.spec.ToJson()},
@@ -240,7 +233,7 @@ int RunMatrix(const RunOptions& options) {
                  "command again to resume.\n", options.out_dir.c_str());
     return kExitInterrupted;
   }
-  PrintSummary(options.out_dir, cells);
+  PrintSummary(options.out_dir, CellLabels(cells));
   if (!capped_cells.empty()) {
     std::printf("--reps=auto: %zu cells ran --max-reps=%d times without their interval "
                 "narrowing to %g%%: %s\n",

@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "harness/csv.h"
+#include "harness/manifest.h"
 #include "harness/results.h"
+#include "harness/results_reader.h"
 #include "harness/stats.h"
 #include "harness/units.h"
 
@@ -26,7 +29,13 @@ std::string MedianText(const std::string& column, const MedianInterval& m) {
 
 }  // namespace
 
-void PrintSummary(const std::string& out_dir, const std::vector<Cell>& cells) {
+std::vector<std::string> CellLabels(const std::vector<Cell>& cells) {
+  std::vector<std::string> labels;
+  for (const Cell& cell : cells) labels.push_back(cell.Label());
+  return labels;
+}
+
+void PrintSummary(const std::string& out_dir, const std::vector<std::string>& cell_labels) {
   absl::StatusOr<std::string> text = ReadFile((fs::path(out_dir) / "runs.csv").string());
   if (!text.ok()) return;
   absl::StatusOr<CsvTable> table = ParseCsv(*text);
@@ -42,11 +51,11 @@ void PrintSummary(const std::string& out_dir, const std::vector<Cell>& cells) {
               "host floor (hiccup max)");
   double lowest_confidence = 1;
   int noisy_total = 0;
-  for (const Cell& cell : cells) {
+  for (size_t cell = 0; cell < cell_labels.size(); ++cell) {
     std::vector<std::vector<double>> values(metrics.size());
     int runs = 0, ok = 0, noisy = 0;
     for (const auto& row : table->rows) {
-      if (row[cell_col] != absl::StrCat(cell.index)) continue;
+      if (row[cell_col] != absl::StrCat(cell)) continue;
       ++runs;
       if (row[status_col] != "ok") continue;
       ++ok;
@@ -68,7 +77,7 @@ void PrintSummary(const std::string& out_dir, const std::vector<Cell>& cells) {
       }
       absl::StrAppend(&columns, absl::StrFormat(" %*s", m == 0 ? 32 : 24, value));
     }
-    std::printf("%-52s %3d/%-2d %6s%s\n", cell.Label().c_str(), ok, runs,
+    std::printf("%-52s %3d/%-2d %6s%s\n", cell_labels[cell].c_str(), ok, runs,
                 noisy > 0 ? absl::StrCat(noisy, " !").c_str() : "0", columns.c_str());
   }
   std::printf("intervals: distribution-free confidence intervals of the median, relative to "
@@ -79,6 +88,13 @@ void PrintSummary(const std::string& out_dir, const std::vector<Cell>& cells) {
                 "noisy_because says how); they are included above. gclab run --rerun-noisy "
                 "with the same flags repeats them\n",
                 noisy_total);
+  }
+  if (absl::StatusOr<ResultsManifest> manifest = ReadResultsManifest(out_dir);
+      manifest.ok() && manifest->json.contains("shard_hosts")) {
+    if (std::optional<std::string> differ = HostDifference(manifest->json["shard_hosts"])) {
+      std::printf("hosts: %s; runs from different machines are not comparable\n",
+                  differ->c_str());
+    }
   }
 }
 

@@ -489,6 +489,30 @@ TEST(HarnessTest, ShardsMergeIntoTheWholeMatrix) {
       << output;
   EXPECT_EQ(ColumnOf(Table(merged + "/runs.csv"), "run_key"),
             ColumnOf(Table(whole + "/runs.csv"), "run_key"));
+  // The merged manifest says where each shard ran; one machine, no warning.
+  const auto merged_manifest = nlohmann::json::parse(*ReadFile(merged + "/manifest.json"));
+  ASSERT_EQ(merged_manifest["shard_hosts"].size(), 3u);
+  EXPECT_EQ(merged_manifest["shard_hosts"][2]["shard"], "3/3");
+  EXPECT_EQ(merged_manifest["shard_hosts"][2]["host"]["hostname"],
+            nlohmann::json::parse(*ReadFile(shards[2] + "/manifest.json"))["host"]["hostname"]);
+  EXPECT_EQ(output.find("kinds of machine"), std::string::npos) << output;
+  EXPECT_NE(output.find("fault-none heap=64MiB t=1 ea=on"), std::string::npos) << output;
+
+  // A shard that ran on another kind of machine: one warning line, and the summary
+  // says so.
+  const std::string elsewhere = TempDir("shard3-elsewhere");
+  fs::copy(shards[2], elsewhere, fs::copy_options::recursive);
+  auto other = nlohmann::json::parse(*ReadFile(elsewhere + "/manifest.json"));
+  other["host"]["cpu_model"] = "Another CPU";
+  other["host"]["cores"] = 64;
+  ASSERT_TRUE(WriteFileAtomically(elsewhere + "/manifest.json", other.dump()).ok());
+  const std::string mixed = TempDir("merged-mixed");
+  ASSERT_EQ(Gclab({"merge", "--out=" + mixed, shards[0], shards[1], elsewhere}, &output), 0)
+      << output;
+  EXPECT_NE(output.find("gclab: warning: the shards ran on 2 kinds of machine: "), std::string::npos)
+      << output;
+  EXPECT_NE(output.find("64 cores of Another CPU (shard 3/3)"), std::string::npos) << output;
+  EXPECT_NE(output.find("hosts: the shards ran on 2 kinds of machine"), std::string::npos) << output;
   // Overlapping, foreign and other-schema folders are refused, leaving nothing.
   const std::string refused = TempDir("refused");
   EXPECT_EQ(Gclab({"merge", "--out=" + refused, shards[0], shards[0]}, &output), 2);
