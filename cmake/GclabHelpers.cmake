@@ -2,16 +2,16 @@
 #
 # Collectors and workloads register themselves from static initialisers. A static
 # library would let the linker drop those objects, so each one is an OBJECT library
-# whose objects are linked into every executable through gclab_plugins.
+# whose objects are linked into every executable through gclab_builtin_collectors.
 
-add_library(gclab_plugins INTERFACE)
+add_library(gclab_builtin_collectors INTERFACE)
 
 # gclab_add_collector(NAME SOURCES...): builds collectors/<NAME> into gclab.
 function(gclab_add_collector name)
   set(target gclab_collector_${name})
   add_library(${target} OBJECT ${ARGN})
   target_link_libraries(${target} PUBLIC gclab_collectors_common)
-  target_link_libraries(gclab_plugins INTERFACE ${target} $<TARGET_OBJECTS:${target}>)
+  target_link_libraries(gclab_builtin_collectors INTERFACE ${target} $<TARGET_OBJECTS:${target}>)
   set_property(GLOBAL APPEND PROPERTY GCLAB_COLLECTOR_NAMES ${name})
 endfunction()
 
@@ -32,6 +32,6 @@ function(gclab_add_workload name)
   set(target gclab_workload_${name})
   add_library(${target} OBJECT ${ARGN})
   target_link_libraries(${target} PUBLIC gclab_workload_api)
-  target_link_libraries(gclab_plugins INTERFACE ${target} $<TARGET_OBJECTS:${target}>)
+  target_link_libraries(gclab_builtin_collectors INTERFACE ${target} $<TARGET_OBJECTS:${target}>)
   set_property(GLOBAL APPEND PROPERTY GCLAB_WORKLOAD_NAMES ${name})
 endfunction()

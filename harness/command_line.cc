@@ -68,7 +68,7 @@ ABSL_FLAG(bool, quick, false,
 ABSL_FLAG(int, jobs, 0, "conformance: worker processes at once (default: one per core)");
 ABSL_FLAG(double, stress_seconds, 10,
           "conformance: how long the randomised graph stress runs on each collector");
-ABSL_FLAG(std::string, spec, "", "internal: the run that `gclab cell` performs, as JSON");
+ABSL_FLAG(std::string, spec, "", "internal: the run that `gclab run-once` performs, as JSON");
 ABSL_FLAG(std::vector<std::string>, plugin, {},
           "comma list of collector plugins (shared libraries) to load first");
 
@@ -111,7 +111,7 @@ const std::map<std::string, Command>& Commands() {
         "included: everything the in-tree collectors face, a stress pass too",
         {"plugin", "collectors", "quick", "jobs", "stress_seconds"},
         ""}},
-      {"cell",
+      {"run-once",
        {"internal: one run in this process (used by run and minheap)", {"spec", "plugin"}, "",
         true}},
   };

@@ -3,7 +3,7 @@
 // The gclab commands other than `list`, callable from main.cc and from tests. Each
 // returns the process exit status: 0 done, 1 the work failed (for example a results
 // folder could not be written: the disk is full), 2 bad input (one line on stderr
-// said why), 130 interrupted. A `gclab cell` that cannot write its run's results
+// said why), 130 interrupted. A `gclab run-once` that cannot write its run's results
 // exits 4, so that the matrix stops instead of recording the run as failed.
 #ifndef GCLAB_HARNESS_COMMANDS_H_
 #define GCLAB_HARNESS_COMMANDS_H_
@@ -47,8 +47,8 @@ int MinHeap(const MinHeapOptions& options);
 // `gclab merge`: joins result folders of one matrix (shards, resumed runs) into out_dir.
 int Merge(const std::string& out_dir, const std::vector<std::string>& inputs);
 
-// `gclab cell` (internal): one run in this process, as described by `spec_json`.
-int RunOneCell(const std::string& spec_json);
+// `gclab run-once` (internal): one run in this process, as described by `spec_json`.
+int RunOnceCommand(const std::string& spec_json);
 
 // Prints "gclab: <message>" as one line on stderr and returns `status`.
 int CommandError(absl::string_view message, int status = kExitUsage);

@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
     }
   }
   if (command == "list") return List();
-  if (command == "cell") return RunOneCell(absl::GetFlag(FLAGS_spec));
+  if (command == "run-once") return RunOnceCommand(absl::GetFlag(FLAGS_spec));
   if (command == "merge") {
     if (absl::GetFlag(FLAGS_out).empty()) Fail("merge: --out is required; valid: --out=DIR");
     return Merge(absl::GetFlag(FLAGS_out), parsed->operands);

@@ -57,20 +57,20 @@ absl::StatusOr<size_t> MeasureMinHeap(const MatrixSpec& spec, const MinHeapKey& 
     if (Interrupted()) return absl::CancelledError("interrupted");
     const std::string probe_key = absl::StrCat("probe-", ++probes);
     std::string write_error;
-    std::optional<CellStatus> status = RunInChild(
-        CellJson(probe_spec, cell, 1, probe_key, bytes, std::nullopt,
+    std::optional<RunStatus> status = RunInChild(
+        RunSpecJson(probe_spec, cell, 1, probe_key, bytes, std::nullopt,
                  (scratch / "runs").string()),
         spec.timeout_seconds, scratch.string(), &write_error);
     if (!write_error.empty()) return absl::UnavailableError(write_error);
     if (!status) return absl::CancelledError("interrupted");
     std::fprintf(stderr, "gclab: minheap %s %s: %.2f MiB %s\n", key.collector.c_str(),
                  key.workload.c_str(), bytes / double(MiB),
-                 std::string(CellStatusName(*status)).c_str());
-    if (*status == CellStatus::kOk) return true;
-    if (*status == CellStatus::kOutOfMemory || *status == CellStatus::kTimeout) return false;
+                 std::string(RunStatusName(*status)).c_str());
+    if (*status == RunStatus::kOk) return true;
+    if (*status == RunStatus::kOutOfMemory || *status == RunStatus::kTimeout) return false;
     return absl::InternalError(absl::StrCat(
         "minheap probe of ", key.collector, " on ", key.workload, " at ", bytes,
-        " bytes ended with status ", CellStatusName(*status), "; see ", scratch.string()));
+        " bytes ended with status ", RunStatusName(*status), "; see ", scratch.string()));
   };
   absl::StatusOr<size_t> result =
       BisectMinHeap(std::max<size_t>(4 * MiB, (*workload)->LiveBytesEstimate()), probe);

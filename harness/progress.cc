@@ -27,16 +27,16 @@ void Progress::Starting(const std::string& key, const std::string& label) {
                Eta().c_str());
 }
 
-void Progress::Finished(const std::string& key, const std::string& label, CellStatus status,
+void Progress::Finished(const std::string& key, const std::string& label, RunStatus status,
                         double seconds) {
   ++done_;
   ++finished_here_;
   if (tty_) {
     std::fprintf(stderr, "\r\033[K");
-    if (status == CellStatus::kOk) return;
+    if (status == RunStatus::kOk) return;
   }
   std::fprintf(stderr, "gclab: [%zu/%zu] %s %s: %s (%.1fs)\n", done_, total_, key.c_str(),
-               label.c_str(), std::string(CellStatusName(status)).c_str(), seconds);
+               label.c_str(), std::string(RunStatusName(status)).c_str(), seconds);
 }
 
 std::string Progress::Eta() const {

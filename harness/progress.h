@@ -19,7 +19,7 @@ class Progress {
   // `done` of the `total` runs were finished before this process started.
   Progress(size_t total, size_t done);
   void Starting(const std::string& key, const std::string& label);
-  void Finished(const std::string& key, const std::string& label, CellStatus status,
+  void Finished(const std::string& key, const std::string& label, RunStatus status,
                 double seconds);
 
  private:

@@ -65,8 +65,8 @@ std::string Us(int64_t nanos) { return Fixed(nanos / 1e3, 3); }
 std::string Ms(int64_t nanos) { return Fixed(nanos / 1e6, 6); }
 
 // The values of one runs.csv row, by column name.
-std::map<std::string, std::string> RunValues(const RunIdentity& run, const CellResult* r,
-                                             CellStatus status, const std::string& error) {
+std::map<std::string, std::string> RunValues(const RunIdentity& run, const RunResult* r,
+                                             RunStatus status, const std::string& error) {
   std::map<std::string, std::string> v;
   v["run_key"] = run.key;
   v["cell"] = absl::StrCat(run.cell);
@@ -79,7 +79,7 @@ std::map<std::string, std::string> RunValues(const RunIdentity& run, const CellR
   v["threads"] = absl::StrCat(run.threads);
   v["escape_analysis"] = run.escape_analysis ? "on" : "off";
   v["seed"] = absl::StrCat(run.seed);
-  v["status"] = std::string(CellStatusName(status));
+  v["status"] = std::string(RunStatusName(status));
   v["error"] = error;
   if (r == nullptr) return v;  // the metric columns stay empty
 
@@ -110,7 +110,7 @@ std::map<std::string, std::string> RunValues(const RunIdentity& run, const CellR
   v["ops_per_s"] = Fixed(wall_s > 0 ? r->ops / wall_s : 0, 1);
   v["heap_alloc_bytes"] = absl::StrCat(r->heap_bytes_allocated);
   v["heap_alloc_objects"] = absl::StrCat(r->heap_objects_allocated);
-  if (status == CellStatus::kOk) v["checksum"] = absl::StrFormat("%016x", r->checksum);
+  if (status == RunStatus::kOk) v["checksum"] = absl::StrFormat("%016x", r->checksum);
   v["stack_alloc_bytes"] = absl::StrCat(r->stack_bytes_allocated);
   v["heap_alloc_mb_per_s"] = Fixed(wall_s > 0 ? r->heap_bytes_allocated / 1e6 / wall_s : 0, 3);
   v["stack_alloc_mb_per_s"] = Fixed(wall_s > 0 ? r->stack_bytes_allocated / 1e6 / wall_s : 0, 3);
@@ -164,7 +164,7 @@ std::map<std::string, std::string> RunValues(const RunIdentity& run, const CellR
   return v;
 }
 
-std::string PausesCsv(const RunIdentity& run, const CellResult& r) {
+std::string PausesCsv(const RunIdentity& run, const RunResult& r) {
   std::string out = Header(PauseColumns());
   for (const PauseRecord& p : r.pauses) {
     absl::StrAppend(&out, run.key, ",", p.cycle, ",", PauseKindName(p.kind), ",",
@@ -175,7 +175,7 @@ std::string PausesCsv(const RunIdentity& run, const CellResult& r) {
   return out;
 }
 
-std::string PhasesCsv(const RunIdentity& run, const CellResult& r) {
+std::string PhasesCsv(const RunIdentity& run, const RunResult& r) {
   std::string out = Header(PhaseColumns());
   for (const PhaseRecord& p : r.phases) {
     absl::StrAppend(&out, run.key, ",", p.cycle, ",", PhaseName(p.phase), ",",
@@ -187,7 +187,7 @@ std::string PhasesCsv(const RunIdentity& run, const CellResult& r) {
 }
 
 // The batch latencies as histograms, simple and metered (harness/latency_histogram.h).
-std::string LatencyCsv(const RunIdentity& run, const CellResult& r) {
+std::string LatencyCsv(const RunIdentity& run, const RunResult& r) {
   std::string out = Header(LatencyColumns());
   LatencyHistogram simple;
   for (const auto& thread : r.batch_nanos) simple.RecordAll(thread);
@@ -205,7 +205,7 @@ std::string LatencyCsv(const RunIdentity& run, const CellResult& r) {
 }
 
 // Every batch time, as measured (--latency=raw).
-std::string BatchesCsv(const RunIdentity& run, const CellResult& r) {
+std::string BatchesCsv(const RunIdentity& run, const RunResult& r) {
   std::string out = Header(BatchColumns());
   for (size_t t = 0; t < r.batch_nanos.size(); ++t) {
     for (size_t i = 0; i < r.batch_nanos[t].size(); ++i) {
@@ -217,7 +217,7 @@ std::string BatchesCsv(const RunIdentity& run, const CellResult& r) {
 
 // Chrome trace-event JSON (opens in Perfetto and chrome://tracing): pauses on one
 // track, phases on the track of the thread that did them.
-std::string TraceJson(const RunIdentity& run, const CellResult& r) {
+std::string TraceJson(const RunIdentity& run, const RunResult& r) {
   std::string out = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n";
   absl::StrAppend(&out, "{\"ph\":\"M\",\"pid\":1,\"tid\":0,\"name\":\"process_name\","
                         "\"args\":{\"name\":\"",
@@ -330,7 +330,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 }
 
 absl::Status WriteRunFolder(const std::string& runs_dir, const RunIdentity& run,
-                            const CellResult* result, CellStatus status,
+                            const RunResult* result, RunStatus status,
                             const std::string& error, const RunFileOptions& options) {
   const fs::path final_dir = fs::path(runs_dir) / run.key;
   const fs::path temporary = fs::path(runs_dir) / absl::StrCat(".tmp-", run.key, "-", getpid());

@@ -29,7 +29,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "harness/run_cell.h"
+#include "harness/run_once.h"
 
 namespace gclab {
 
@@ -68,7 +68,7 @@ struct RunFileOptions {
 // Writes runs/<key>/ for a run that finished in this process (`result`), or for one
 // the harness saw fail (`result` null: `status` and `error` say how).
 absl::Status WriteRunFolder(const std::string& runs_dir, const RunIdentity& run,
-                            const CellResult* result, CellStatus status,
+                            const RunResult* result, RunStatus status,
                             const std::string& error, const RunFileOptions& options);
 
 // Rebuilds the top-level CSV files of `out_dir` from the runs with a folder in

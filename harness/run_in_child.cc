@@ -35,9 +35,9 @@ std::optional<RunRow> ReadRunRow(RunFiles& runs, const std::string& key) {
   const std::vector<std::string>& row = table->rows[0];
   RunRow run;
   bool known = false;
-  for (int i = 0; i <= int(CellStatus::kTimeout); ++i) {
-    if (CellStatusName(CellStatus(i)) == row[table->Column("status")]) {
-      run.status = CellStatus(i);
+  for (int i = 0; i <= int(RunStatus::kTimeout); ++i) {
+    if (RunStatusName(RunStatus(i)) == row[table->Column("status")]) {
+      run.status = RunStatus(i);
       known = true;
     }
   }
@@ -50,7 +50,7 @@ std::optional<RunRow> ReadRunRow(RunFiles& runs, const std::string& key) {
   return run;
 }
 
-nlohmann::json CellJson(const MatrixSpec& spec, const Cell& cell, int rep,
+nlohmann::json RunSpecJson(const MatrixSpec& spec, const Cell& cell, int rep,
                         const std::string& key, size_t heap_bytes,
                         std::optional<double> heap_x, const std::string& runs_dir) {
   nlohmann::json json = {{"collector", cell.collector},
@@ -90,7 +90,7 @@ RunIdentity IdentityFromJson(const nlohmann::json& json) {
   return run;
 }
 
-std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double timeout_seconds,
+std::optional<RunStatus> RunInChild(const nlohmann::json& cell_json, double timeout_seconds,
                                      const std::string& out_dir, std::string* write_error) {
   const RunIdentity run = IdentityFromJson(cell_json);
   const fs::path runs_dir = fs::path(out_dir) / "runs";
@@ -99,7 +99,7 @@ std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double tim
   fs::create_directories(logs_dir, ec);
   const std::string stderr_path = (logs_dir / (run.key + ".stderr")).string();
   fs::remove(stderr_path, ec);
-  std::vector<std::string> child_argv = {SelfPath(), "cell", "--spec=" + cell_json.dump()};
+  std::vector<std::string> child_argv = {SelfPath(), "run-once", "--spec=" + cell_json.dump()};
   for (const LoadedPlugin& plugin : LoadedPlugins()) child_argv.push_back("--plugin=" + plugin.path);
   const ChildOutcome outcome = RunChild(child_argv, timeout_seconds, stderr_path, InterruptFlag());
   if (outcome.kind == ChildOutcome::Kind::kInterrupted) {
@@ -115,7 +115,7 @@ std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double tim
     return row->status;
   }
   const std::string last_line = LastLine(stderr_path);
-  CellStatus status = CellStatus::kCrash;
+  RunStatus status = RunStatus::kCrash;
   std::string error;
   switch (outcome.kind) {
     case ChildOutcome::Kind::kExited:
@@ -134,7 +134,7 @@ std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double tim
       error = absl::StrCat("killed by ", strsignal(outcome.signal), ": ", last_line);
       break;
     case ChildOutcome::Kind::kTimedOut:
-      status = CellStatus::kTimeout;
+      status = RunStatus::kTimeout;
       error = absl::StrFormat("no result within the %gs time limit", timeout_seconds);
       break;
     case ChildOutcome::Kind::kNotStarted:
@@ -144,7 +144,7 @@ std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double tim
       break;
   }
   if (absl::StrContains(last_line, "heap verification failed")) {
-    status = CellStatus::kVerifyFailed;
+    status = RunStatus::kVerifyFailed;
   }
   if (absl::Status s = WriteRunFolder(runs_dir.string(), run, nullptr, status, error, {});
       !s.ok()) {

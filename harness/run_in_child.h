@@ -1,6 +1,6 @@
 // File: harness/run_in_child.h
 //
-// One run of the matrix in a child process (`gclab cell`), and what a finished run's
+// One run of the matrix in a child process (`gclab run-once`), and what a finished run's
 // folder says about it. The matrix never runs a workload in its own process: a crash,
 // a hang or an out-of-memory kill ends only the child, and becomes that run's status.
 #ifndef GCLAB_HARNESS_RUN_IN_CHILD_H_
@@ -17,7 +17,7 @@ namespace gclab {
 
 // The fields of a run folder's runs.csv that the matrix itself acts on.
 struct RunRow {
-  CellStatus status = CellStatus::kCrash;
+  RunStatus status = RunStatus::kCrash;
   bool noisy = false;
   std::optional<double> wall_s;
 };
@@ -25,8 +25,8 @@ struct RunRow {
 // What runs/<key> says, or nullopt if it is absent or unreadable.
 std::optional<RunRow> ReadRunRow(RunFiles& runs, const std::string& key);
 
-// The `gclab cell --spec` of one repetition of `cell`.
-nlohmann::json CellJson(const MatrixSpec& spec, const Cell& cell, int rep,
+// The `gclab run-once --spec` of one repetition of `cell`.
+nlohmann::json RunSpecJson(const MatrixSpec& spec, const Cell& cell, int rep,
                         const std::string& key, size_t heap_bytes,
                         std::optional<double> heap_x, const std::string& runs_dir);
 RunIdentity IdentityFromJson(const nlohmann::json& json);
@@ -34,7 +34,7 @@ RunIdentity IdentityFromJson(const nlohmann::json& json);
 // Runs one cell in a child process and makes sure runs/<key> describes what
 // happened. Returns the status, or nullopt if interrupted or if the results could
 // not be written (then *write_error says why; runs/<key> is absent either way).
-std::optional<CellStatus> RunInChild(const nlohmann::json& cell_json, double timeout_seconds,
+std::optional<RunStatus> RunInChild(const nlohmann::json& cell_json, double timeout_seconds,
                                      const std::string& out_dir, std::string* write_error);
 
 }  // namespace gclab

@@ -37,7 +37,7 @@ AutoRepsVerdict JudgeCell(RunFiles& runs, int cell, int reps_done,
   for (int rep = 1; rep <= reps_done; ++rep) {
     std::optional<RunRow> row = ReadRunRow(runs, PlannedRun{cell, rep}.Key());
     if (!row) continue;
-    if (row->status != CellStatus::kOk) return AutoRepsVerdict::kFailed;
+    if (row->status != RunStatus::kOk) return AutoRepsVerdict::kFailed;
     if (!row->noisy && row->wall_s) walls.push_back(*row->wall_s);
   }
   if (walls.size() < 2) return AutoRepsVerdict::kContinue;
@@ -160,8 +160,8 @@ int RunMatrix(const RunOptions& options) {
       const int64_t start = MonotonicNanos();
       std::optional<double> heap_x;
       if (cell.heap.relative) heap_x = cell.heap.value;
-      std::optional<CellStatus> status = RunInChild(
-          CellJson(spec, cell, run.rep, run.Key(), heap_bytes[run.cell], heap_x,
+      std::optional<RunStatus> status = RunInChild(
+          RunSpecJson(spec, cell, run.rep, run.Key(), heap_bytes[run.cell], heap_x,
                    runs_dir.string()),
           spec.timeout_seconds, options.out_dir, &write_error);
       if (!status) {

@@ -5,7 +5,7 @@
 #include <tuple>
 
 #include "gtest/gtest.h"
-#include "harness/run_cell.h"
+#include "harness/run_once.h"
 #include "runtime/collector.h"
 #include "tests/testing/test_program.h"
 #include "workloads/workload.h"
@@ -22,15 +22,15 @@ TEST_P(EveryWorkloadTest, PassesItsChecksumWithVerification) {
   const bool reclaims = CollectorRegistry::Global().FindSpec(collector)->traits.reclaims;
   // A tight heap (4x the live estimate) so collectors collect, and verify, often.
   const size_t live = (*WorkloadRegistry::Global().Create(workload, params))->LiveBytesEstimate();
-  CellSpec spec{.collector = collector,
+  RunSpec spec{.collector = collector,
                 .workload = workload,
                 .params = params,
                 .heap_bytes = reclaims ? std::max<size_t>(4 * live, 4 * MiB) : 512 * MiB,
                 .escape_analysis = escape_analysis,
                 .verify_heap = true};
-  absl::StatusOr<CellResult> result = RunCell(spec);
+  absl::StatusOr<RunResult> result = RunOnce(spec);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->status, CellStatus::kOk) << result->error;
+  EXPECT_EQ(result->status, RunStatus::kOk) << result->error;
   EXPECT_GT(result->ops, 0u);
   EXPECT_GT(result->heap_bytes_allocated + result->stack_bytes_allocated, 0u);
   if (reclaims) {
@@ -60,15 +60,15 @@ TEST_P(WorkloadThreadsTest, PassesItsChecksumOnSeveralThreads) {
   const WorkloadParams params{.size = WorkloadSize::kSmall, .threads = threads};
   const bool reclaims = CollectorRegistry::Global().FindSpec(collector)->traits.reclaims;
   const size_t live = (*WorkloadRegistry::Global().Create(workload, params))->LiveBytesEstimate();
-  absl::StatusOr<CellResult> result =
-      RunCell({.collector = collector,
+  absl::StatusOr<RunResult> result =
+      RunOnce({.collector = collector,
                .workload = workload,
                .params = params,
                .heap_bytes = reclaims ? std::max<size_t>(4 * live, 4 * MiB) : 512 * MiB,
                .verify_heap = true,
                .warmup = 1});
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->status, CellStatus::kOk) << result->error;
+  EXPECT_EQ(result->status, RunStatus::kOk) << result->error;
   EXPECT_GT(result->ops, 0u);
   ASSERT_EQ(result->batch_nanos.size(), static_cast<size_t>(threads));
   for (const auto& batches : result->batch_nanos) EXPECT_FALSE(batches.empty());
@@ -85,34 +85,34 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(BinaryTreesTest, OutOfMemoryIsAResult) {
   // The default size keeps ~16 MB live; give it 2 MiB.
-  absl::StatusOr<CellResult> result = RunCell({.collector = "marksweep",
+  absl::StatusOr<RunResult> result = RunOnce({.collector = "marksweep",
                                                .workload = "binary-trees",
                                                .params = {.size = WorkloadSize::kDefault},
                                                .heap_bytes = 2 * MiB});
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->status, CellStatus::kOutOfMemory);
+  EXPECT_EQ(result->status, RunStatus::kOutOfMemory);
   EXPECT_NE(result->error.find("out of memory"), std::string::npos) << result->error;
 }
 
 TEST(BinaryTreesTest, AHeapTooSmallForTheCollectorsLayoutIsOutOfMemory) {
   // generational needs a nursery block and two old blocks: 1 MiB with a nursery of
   // nearly all of it leaves no old space. A minimum-heap search bisects through this.
-  absl::StatusOr<CellResult> result = RunCell({.collector = "generational:nursery=0.99",
+  absl::StatusOr<RunResult> result = RunOnce({.collector = "generational:nursery=0.99",
                                                .workload = "binary-trees",
                                                .params = {.size = WorkloadSize::kSmall},
                                                .heap_bytes = 1 * MiB});
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->status, CellStatus::kOutOfMemory);
+  EXPECT_EQ(result->status, RunStatus::kOutOfMemory);
   EXPECT_NE(result->error.find("old space"), std::string::npos) << result->error;
 }
 
 TEST(BinaryTreesTest, RecordsPausesOfEveryCollection) {
-  absl::StatusOr<CellResult> result = RunCell({.collector = "marksweep",
+  absl::StatusOr<RunResult> result = RunOnce({.collector = "marksweep",
                                                .workload = "binary-trees",
                                                .params = {.size = WorkloadSize::kSmall},
                                                .heap_bytes = 8 * MiB});
   ASSERT_TRUE(result.ok()) << result.status();
-  ASSERT_EQ(result->status, CellStatus::kOk) << result->error;
+  ASSERT_EQ(result->status, RunStatus::kOk) << result->error;
   EXPECT_GT(result->collections, 0u);
   EXPECT_EQ(result->pauses.size(), result->collections);
   EXPECT_GT(result->max_pause_nanos(), 0);

@@ -1,19 +1,19 @@
-// `gclab cell` (internal): one run of the matrix in this process, described by the
+// `gclab run-once` (internal): one run of the matrix in this process, described by the
 // JSON the matrix wrote (run_in_child.h), its results written into runs/<key>.
 #include "absl/strings/str_cat.h"
 #include "harness/commands.h"
 #include "harness/results.h"
-#include "harness/run_cell.h"
+#include "harness/run_once.h"
 #include "harness/run_in_child.h"
 #include "nlohmann/json.hpp"
 
 namespace gclab {
 
-int RunOneCell(const std::string& spec_json) {
+int RunOnceCommand(const std::string& spec_json) {
   nlohmann::json json = nlohmann::json::parse(spec_json, nullptr, false);
-  if (json.is_discarded()) return CommandError("cell: --spec is not valid JSON");
+  if (json.is_discarded()) return CommandError("run-once: --spec is not valid JSON");
   RunIdentity run;
-  CellSpec spec;
+  RunSpec spec;
   std::string runs_dir;
   RunFileOptions files;
   try {
@@ -33,9 +33,9 @@ int RunOneCell(const std::string& spec_json) {
     files.trace = json.at("trace");
     files.raw_latency = json.value("raw_latency", false);
   } catch (const nlohmann::json::exception& e) {
-    return CommandError(absl::StrCat("cell: malformed --spec: ", e.what()));
+    return CommandError(absl::StrCat("run-once: malformed --spec: ", e.what()));
   }
-  absl::StatusOr<CellResult> result = RunCell(spec);
+  absl::StatusOr<RunResult> result = RunOnce(spec);
   if (!result.ok()) return CommandError(result.status().message());
   absl::Status written =
       WriteRunFolder(runs_dir, run, &*result, result->status, result->error, files);

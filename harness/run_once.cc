@@ -1,4 +1,4 @@
-#include "harness/run_cell.h"
+#include "harness/run_once.h"
 
 #include <sys/resource.h>
 
@@ -14,22 +14,22 @@
 
 namespace gclab {
 
-absl::string_view CellStatusName(CellStatus status) {
+absl::string_view RunStatusName(RunStatus status) {
 #define GCLAB_NAME_CASE(name, text) \
-  case CellStatus::name:            \
+  case RunStatus::name:            \
     return text;
   switch (status) { GCLAB_FOR_EACH_RUN_STATUS(GCLAB_NAME_CASE) }
 #undef GCLAB_NAME_CASE
   return "?";
 }
 
-int64_t CellResult::total_pause_nanos() const {
+int64_t RunResult::total_pause_nanos() const {
   int64_t total = 0;
   for (const PauseRecord& pause : pauses) total += pause.duration();
   return total;
 }
 
-int64_t CellResult::max_pause_nanos() const {
+int64_t RunResult::max_pause_nanos() const {
   int64_t max = 0;
   for (const PauseRecord& pause : pauses) max = std::max(max, pause.duration());
   return max;
@@ -100,7 +100,7 @@ absl::Status RunIteration(Runtime& rt, Workload& workload, Mutator& main,
 
 }  // namespace
 
-absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
+absl::StatusOr<RunResult> RunOnce(const RunSpec& spec) {
   if (spec.params.threads < 1 || spec.params.threads > 256) {
     return absl::InvalidArgumentError(absl::StrCat(
         "thread count ", spec.params.threads, " is out of range; valid: 1 to 256"));
@@ -134,8 +134,8 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
     // A heap too small for the collector's layout (a nursery and an old space, say)
     // is out of memory, as a heap too small for the workload's data is: a minimum-heap
     // search bisects through both.
-    CellResult result;
-    result.status = CellStatus::kOutOfMemory;
+    RunResult result;
+    result.status = RunStatus::kOutOfMemory;
     result.error = std::string(status.message());
     result.heap_bytes = rt.config().heap_bytes;
     return result;
@@ -143,7 +143,7 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
     return status;
   }
 
-  CellResult result;
+  RunResult result;
   result.heap_bytes = rt.config().heap_bytes;  // page-aligned by Create
   ThreadTotals totals;
   totals.batches.resize(spec.params.threads);
@@ -192,12 +192,12 @@ absl::StatusOr<CellResult> RunCell(const CellSpec& spec) {
       result.batch_nanos = std::move(totals.batches);
     }
     if (absl::IsResourceExhausted(outcome)) {
-      result.status = CellStatus::kOutOfMemory;
+      result.status = RunStatus::kOutOfMemory;
       result.error = std::string(outcome.message());
     } else if (!outcome.ok()) {
       return outcome;
     } else if (absl::Status verified = (*workload)->Verify(main); !verified.ok()) {
-      result.status = CellStatus::kChecksumFailed;
+      result.status = RunStatus::kChecksumFailed;
       result.error = std::string(verified.message());
     } else {
       result.checksum = (*workload)->Checksum();

@@ -1,4 +1,4 @@
-// File: harness/run_cell.h
+// File: harness/run_once.h
 //
 // Runs one run of a benchmark matrix (one collector, one workload, one heap size, one
 // thread count, one escape-analysis setting) in this process, on a fresh runtime, and
@@ -6,8 +6,8 @@
 // harness_end: set-up, warm-up iterations and one full collection happen first, then
 // the event log is cleared, then the measured iteration runs the workload's fixed
 // amount of work.
-#ifndef GCLAB_HARNESS_RUN_CELL_H_
-#define GCLAB_HARNESS_RUN_CELL_H_
+#ifndef GCLAB_HARNESS_RUN_ONCE_H_
+#define GCLAB_HARNESS_RUN_ONCE_H_
 
 #include <cstdint>
 #include <optional>
@@ -23,7 +23,7 @@
 
 namespace gclab {
 
-struct CellSpec {
+struct RunSpec {
   std::string collector;  // name[:key=value...]
   std::string workload;
   WorkloadParams params;
@@ -46,12 +46,12 @@ struct CellSpec {
   V(kTimeout, "timeout")
 
 #define GCLAB_ENUM_ENTRY(name, text) name,
-enum class CellStatus { GCLAB_FOR_EACH_RUN_STATUS(GCLAB_ENUM_ENTRY) };
+enum class RunStatus { GCLAB_FOR_EACH_RUN_STATUS(GCLAB_ENUM_ENTRY) };
 #undef GCLAB_ENUM_ENTRY
-absl::string_view CellStatusName(CellStatus status);
+absl::string_view RunStatusName(RunStatus status);
 
-struct CellResult {
-  CellStatus status = CellStatus::kOk;
+struct RunResult {
+  RunStatus status = RunStatus::kOk;
   std::string error;  // detail when status != kOk
   int64_t start_nanos = 0;  // MonotonicNanos() at the start of the measured iteration
   int64_t wall_nanos = 0;
@@ -78,8 +78,8 @@ struct CellResult {
 
 // Fails (without running anything) on unknown names or an impossible configuration;
 // out-of-memory and checksum failures are results, not errors.
-absl::StatusOr<CellResult> RunCell(const CellSpec& spec);
+absl::StatusOr<RunResult> RunOnce(const RunSpec& spec);
 
 }  // namespace gclab
 
-#endif  // GCLAB_HARNESS_RUN_CELL_H_
+#endif  // GCLAB_HARNESS_RUN_ONCE_H_
