@@ -25,29 +25,16 @@ std::string SelfPath() {
   return ec ? "gclab" : self.string();
 }
 
+std::optional<RunStatus> ReadStatusFile(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return std::nullopt;
+  return ParseRunStatus(absl::StripAsciiWhitespace(*text));
+}
+
 }  // namespace
 
-std::optional<RunRow> ReadRunRow(RunFiles& runs, const std::string& key) {
-  absl::StatusOr<std::string> text = runs.Read(key, "runs.csv");
-  if (!text.ok()) return std::nullopt;
-  absl::StatusOr<CsvTable> table = ParseCsv(*text);
-  if (!table.ok() || table->rows.size() != 1 || table->Column("status") < 0) return std::nullopt;
-  const std::vector<std::string>& row = table->rows[0];
-  RunRow run;
-  bool known = false;
-  for (int i = 0; i <= int(RunStatus::kTimeout); ++i) {
-    if (RunStatusName(RunStatus(i)) == row[table->Column("status")]) {
-      run.status = RunStatus(i);
-      known = true;
-    }
-  }
-  if (!known) return std::nullopt;
-  run.noisy = table->Column("noisy") >= 0 && row[table->Column("noisy")] == "1";
-  double wall = 0;
-  if (table->Column("wall_s") >= 0 && absl::SimpleAtod(row[table->Column("wall_s")], &wall)) {
-    run.wall_s = wall;
-  }
-  return run;
+std::string StatusFilePath(const std::string& runs_dir, const std::string& key) {
+  return (fs::path(runs_dir).parent_path() / "logs" / (key + ".status")).string();
 }
 
 nlohmann::json RunSpecJson(const MatrixSpec& spec, const Cell& cell, int rep,
@@ -69,7 +56,8 @@ nlohmann::json RunSpecJson(const MatrixSpec& spec, const Cell& cell, int rep,
                          {"key", key},
                          {"cell", cell.index},
                          {"rep", rep},
-                         {"runs_dir", runs_dir}};
+                         {"runs_dir", runs_dir},
+                         {"status_file", StatusFilePath(runs_dir, key)}};
   if (heap_x) json["heap_x"] = *heap_x;
   return json;
 }
@@ -101,31 +89,38 @@ std::optional<RunStatus> RunInChild(const nlohmann::json& cell_json, double time
   fs::remove(stderr_path, ec);
   std::vector<std::string> child_argv = {SelfPath(), "run-once", "--spec=" + cell_json.dump()};
   for (const LoadedPlugin& plugin : LoadedPlugins()) child_argv.push_back("--plugin=" + plugin.path);
+  const std::string status_path = StatusFilePath(runs_dir.string(), run.key);
+  fs::remove(status_path, ec);
   const ChildOutcome outcome = RunChild(child_argv, timeout_seconds, stderr_path, InterruptFlag());
   if (outcome.kind == ChildOutcome::Kind::kInterrupted) {
     fs::remove(stderr_path, ec);
+    fs::remove(status_path, ec);
     return std::nullopt;
   }
-  // A run folder appears whole (it is renamed into place), so one that is there was
-  // written by this child, whatever happened to it afterwards (killed on its way
-  // out, say): its results stand and are not replaced by a failure.
-  RunFiles runs(out_dir);
-  if (std::optional<RunRow> row = ReadRunRow(runs, run.key)) {
-    fs::remove(stderr_path, ec);
-    return row->status;
-  }
   const std::string last_line = LastLine(stderr_path);
+  if (outcome.kind == ChildOutcome::Kind::kExited && outcome.exit_code == kExitResultsUnwritten) {
+    fs::remove(status_path, ec);
+    absl::string_view why = last_line;
+    absl::ConsumePrefix(&why, "gclab: ");
+    *write_error = absl::StrCat("run ", run.key, " could not write its results: ",
+                                why.empty() ? "(no message)" : why);
+    return std::nullopt;
+  }
+  // What the child said of its run: it writes the status file before it renames its
+  // run folder into place, and before it aborts on a failed heap verification.
+  const std::optional<RunStatus> told = ReadStatusFile(status_path);
+  fs::remove(status_path, ec);
+  // A run folder appears whole, so one that is there was written by this child,
+  // whatever happened to it afterwards (killed on its way out, say): its results
+  // stand and are not replaced by a failure.
+  if (fs::exists(runs_dir / run.key)) {
+    fs::remove(stderr_path, ec);
+    return told.value_or(RunStatus::kCrash);
+  }
   RunStatus status = RunStatus::kCrash;
   std::string error;
   switch (outcome.kind) {
     case ChildOutcome::Kind::kExited:
-      if (outcome.exit_code == kExitResultsUnwritten) {
-        absl::string_view why = last_line;
-        absl::ConsumePrefix(&why, "gclab: ");
-        *write_error = absl::StrCat("run ", run.key, " could not write its results: ",
-                                    why.empty() ? "(no message)" : why);
-        return std::nullopt;
-      }
       error = outcome.exit_code == 0
                   ? "the run exited without writing its results"
                   : absl::StrCat("exit status ", outcome.exit_code, ": ", last_line);
@@ -143,9 +138,8 @@ std::optional<RunStatus> RunInChild(const nlohmann::json& cell_json, double time
     case ChildOutcome::Kind::kInterrupted:
       break;
   }
-  if (absl::StrContains(last_line, "heap verification failed")) {
-    status = RunStatus::kVerifyFailed;
-  }
+  // Told "ok" (or any status) and then no folder: the child died while writing it.
+  if (told == RunStatus::kVerifyFailed) status = RunStatus::kVerifyFailed;
   if (absl::Status s = WriteRunFolder(runs_dir.string(), run, nullptr, status, error, {});
       !s.ok()) {
     *write_error = std::string(s.message());

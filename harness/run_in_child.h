@@ -15,15 +15,9 @@
 
 namespace gclab {
 
-// The fields of a run folder's runs.csv that the matrix itself acts on.
-struct RunRow {
-  RunStatus status = RunStatus::kCrash;
-  bool noisy = false;
-  std::optional<double> wall_s;
-};
-
-// What runs/<key> says, or nullopt if it is absent or unreadable.
-std::optional<RunRow> ReadRunRow(RunFiles& runs, const std::string& key);
+// Where the child tells its run's status (one word, RunStatusName): logs/<key>.status
+// beside `runs_dir`. The only way a status goes from the child to the matrix.
+std::string StatusFilePath(const std::string& runs_dir, const std::string& key);
 
 // The `gclab run-once --spec` of one repetition of `cell`.
 nlohmann::json RunSpecJson(const MatrixSpec& spec, const Cell& cell, int rep,
@@ -32,7 +26,8 @@ nlohmann::json RunSpecJson(const MatrixSpec& spec, const Cell& cell, int rep,
 RunIdentity IdentityFromJson(const nlohmann::json& json);
 
 // Runs one cell in a child process and makes sure runs/<key> describes what
-// happened. Returns the status, or nullopt if interrupted or if the results could
+// happened: the child's status file says how the run ended, or else how the child
+// ended does (crash, timeout); the text of its messages never decides. Returns the status, or nullopt if interrupted or if the results could
 // not be written (then *write_error says why; runs/<key> is absent either way).
 std::optional<RunStatus> RunInChild(const nlohmann::json& cell_json, double timeout_seconds,
                                      const std::string& out_dir, std::string* write_error);

@@ -8,9 +8,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "harness/commands.h"
+#include "harness/csv.h"
 #include "harness/manifest.h"
 #include "harness/minheap_search.h"
 #include "harness/progress.h"
@@ -25,6 +27,32 @@ namespace gclab {
 namespace fs = std::filesystem;
 
 namespace {
+
+// The fields of a finished run's row that the matrix itself acts on (--reps=auto,
+// --rerun-noisy).
+struct RunRow {
+  RunStatus status = RunStatus::kCrash;
+  bool noisy = false;
+  std::optional<double> wall_s;
+};
+
+std::optional<RunRow> ReadRunRow(RunFiles& runs, const std::string& key) {
+  absl::StatusOr<std::string> text = runs.Read(key, "runs.csv");
+  if (!text.ok()) return std::nullopt;
+  absl::StatusOr<CsvTable> table = ParseCsv(*text);
+  if (!table.ok() || table->rows.size() != 1 || table->Column("status") < 0) return std::nullopt;
+  const std::vector<std::string>& row = table->rows[0];
+  const std::optional<RunStatus> status = ParseRunStatus(row[table->Column("status")]);
+  if (!status) return std::nullopt;
+  RunRow run;
+  run.status = *status;
+  run.noisy = table->Column("noisy") >= 0 && row[table->Column("noisy")] == "1";
+  double wall = 0;
+  if (table->Column("wall_s") >= 0 && absl::SimpleAtod(row[table->Column("wall_s")], &wall)) {
+    run.wall_s = wall;
+  }
+  return run;
+}
 
 enum class AutoRepsVerdict { kContinue, kConverged, kFailed };
 

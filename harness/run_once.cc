@@ -23,6 +23,14 @@ absl::string_view RunStatusName(RunStatus status) {
   return "?";
 }
 
+std::optional<RunStatus> ParseRunStatus(absl::string_view name) {
+#define GCLAB_PARSE_CASE(name_, text) \
+  if (name == text) return RunStatus::name_;
+  GCLAB_FOR_EACH_RUN_STATUS(GCLAB_PARSE_CASE)
+#undef GCLAB_PARSE_CASE
+  return std::nullopt;
+}
+
 int64_t RunResult::total_pause_nanos() const {
   int64_t total = 0;
   for (const PauseRecord& pause : pauses) total += pause.duration();

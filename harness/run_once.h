@@ -49,6 +49,7 @@ struct RunSpec {
 enum class RunStatus { GCLAB_FOR_EACH_RUN_STATUS(GCLAB_ENUM_ENTRY) };
 #undef GCLAB_ENUM_ENTRY
 absl::string_view RunStatusName(RunStatus status);
+std::optional<RunStatus> ParseRunStatus(absl::string_view name);
 
 struct RunResult {
   RunStatus status = RunStatus::kOk;

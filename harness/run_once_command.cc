@@ -8,6 +8,18 @@
 #include "nlohmann/json.hpp"
 
 namespace gclab {
+namespace {
+
+// Where this run tells its status (run_in_child.h); set once, before the run starts.
+std::string status_file;
+
+bool TellStatus(RunStatus status) {
+  return WriteFileAtomically(status_file, std::string(RunStatusName(status)) + "\n").ok();
+}
+
+void TellVerificationFailed() { TellStatus(RunStatus::kVerifyFailed); }
+
+}  // namespace
 
 int RunOnceCommand(const std::string& spec_json) {
   nlohmann::json json = nlohmann::json::parse(spec_json, nullptr, false);
@@ -30,13 +42,20 @@ int RunOnceCommand(const std::string& spec_json) {
     spec.instrument = json.at("instrument");
     spec.hiccup_meter = json.at("hiccup_meter");
     runs_dir = json.at("runs_dir");
+    status_file = json.at("status_file");
     files.trace = json.at("trace");
     files.raw_latency = json.value("raw_latency", false);
   } catch (const nlohmann::json::exception& e) {
     return CommandError(absl::StrCat("run-once: malformed --spec: ", e.what()));
   }
+  SetHeapVerificationFailureHook(TellVerificationFailed);
   absl::StatusOr<RunResult> result = RunOnce(spec);
   if (!result.ok()) return CommandError(result.status().message());
+  // The status first: once the folder is in place the run is done, whatever happens
+  // to this process next.
+  if (!TellStatus(result->status)) {
+    return CommandError(absl::StrCat("cannot write ", status_file), kExitResultsUnwritten);
+  }
   absl::Status written =
       WriteRunFolder(runs_dir, run, &*result, result->status, result->error, files);
   if (!written.ok()) return CommandError(written.message(), kExitResultsUnwritten);

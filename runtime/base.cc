@@ -1,5 +1,6 @@
 #include "runtime/base.h"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 
@@ -10,6 +11,19 @@ void FatalError(absl::string_view message) {
                message.data());
   std::fflush(stderr);
   std::abort();
+}
+
+namespace {
+std::atomic<HeapVerificationFailureHook> heap_verification_failure_hook{nullptr};
+}  // namespace
+
+void SetHeapVerificationFailureHook(HeapVerificationFailureHook hook) {
+  heap_verification_failure_hook.store(hook);
+}
+
+void HeapVerificationFailed(absl::string_view message) {
+  if (HeapVerificationFailureHook hook = heap_verification_failure_hook.load()) hook();
+  FatalError(message);
 }
 
 }  // namespace gclab

@@ -40,6 +40,14 @@ inline constexpr size_t GiB = size_t{1} << 30;
 // programming errors only; anything a user can cause is reported as a Status.
 [[noreturn]] void FatalError(absl::string_view message);
 
+// A heap verification failed: FatalError(message), after the hook, if one is set.
+// The process that performs a harness's run (gclab run-once) sets a hook that records
+// the outcome where the harness looks for it, so that a verification failure is told
+// by that record, never by the message's text.
+using HeapVerificationFailureHook = void (*)();
+void SetHeapVerificationFailureHook(HeapVerificationFailureHook hook);
+[[noreturn]] void HeapVerificationFailed(absl::string_view message);
+
 constexpr size_t AlignUp(size_t n, size_t alignment) {
   return (n + alignment - 1) & ~(alignment - 1);
 }

@@ -313,7 +313,7 @@ void StopTheWorldScope::VerifyHeapIfEnabled(bool check_live_bytes) {
   auto phase = Phase(gclab::Phase::kVerify);
   absl::Status status = runtime_.VerifyHeap(check_live_bytes);
   if (!status.ok()) {
-    FatalError(absl::StrCat("heap verification failed after collection ", record_.cycle,
+    HeapVerificationFailed(absl::StrCat("heap verification failed after collection ", record_.cycle,
                             " by ", runtime_.collector().traits().name, ": ",
                             status.message()));
   }

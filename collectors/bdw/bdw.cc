@@ -317,7 +317,7 @@ class Bdw final : public Collector {
     absl::Status status = runtime_->VerifyHeap(/*check_live_bytes=*/false);
     runtime_->safepoints().ResumeTheWorld(&mutator);
     if (!status.ok()) {
-      FatalError(absl::StrCat("heap verification failed after libgc collection ", gc_no,
+      HeapVerificationFailed(absl::StrCat("heap verification failed after libgc collection ", gc_no,
                               ": ", status.message()));
     }
   }

@@ -14,7 +14,10 @@ namespace {
 
 class FaultWorkload : public Workload {
  public:
-  enum class Fault { kNone, kCrash, kKilled, kHang, kDeadlock, kOutOfMemory, kChecksum, kCorruptHeap };
+  enum class Fault {
+    kNone, kCrash, kKilled, kHang, kDeadlock, kOutOfMemory, kChecksum, kCorruptHeap,
+    kMessageLikeAVerificationFailure
+  };
   explicit FaultWorkload(Fault fault) : fault_(fault) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
@@ -66,6 +69,10 @@ class FaultWorkload : public Workload {
           m.Store(node, 0, f[0]);
           f[0] = node;
         }
+      case Fault::kMessageLikeAVerificationFailure:
+        // The words of a failed verification, then a crash: still a crash, because a
+        // status is told by the child's status file, not by its messages.
+        FatalError("heap verification failed (not really: a crash that says so)");
       case Fault::kCorruptHeap: {
         // A pointer into the middle of an object, behind the barrier's back.
         Ref target = reinterpret_cast<Ref>(reinterpret_cast<char*>(f[0]) + 8);
@@ -106,6 +113,9 @@ GCLAB_REGISTER_WORKLOAD("fault-deadlock", "test: a mutator never reaches a safep
 GCLAB_REGISTER_WORKLOAD("fault-oom", "test: keeps everything live", "", "", Make<Fault::kOutOfMemory>);
 GCLAB_REGISTER_WORKLOAD("fault-checksum", "test: fails its checksum", "", "", Make<Fault::kChecksum>);
 GCLAB_REGISTER_WORKLOAD("fault-corrupt", "test: corrupts the heap", "", "", Make<Fault::kCorruptHeap>);
+GCLAB_REGISTER_WORKLOAD("fault-says-verify-failed",
+                        "test: crashes with the message of a failed heap verification", "", "",
+                        Make<Fault::kMessageLikeAVerificationFailure>);
 
 }  // namespace
 }  // namespace gclab

@@ -159,7 +159,8 @@ TEST(HarnessTest, EveryFailureIsAStatusAndTheMatrixGoesOn) {
   std::string output;
   const int status = Gclab({"run", "--collectors=marksweep",
                             "--workloads=fault-none,fault-crash,fault-killed,fault-hang,"
-                            "fault-deadlock,fault-oom,fault-checksum,fault-corrupt",
+                            "fault-deadlock,fault-oom,fault-checksum,fault-corrupt,"
+                            "fault-says-verify-failed",
                             "--heap-mb=8", "--timeout=3", "--verify", "--out=" + out},
                            &output);
   ASSERT_EQ(status, 0) << output;
@@ -169,7 +170,7 @@ TEST(HarnessTest, EveryFailureIsAStatusAndTheMatrixGoesOn) {
     by_workload[row[runs.Column("workload")]] = {row[runs.Column("status")],
                                                  row[runs.Column("error")]};
   }
-  ASSERT_EQ(by_workload.size(), 8u) << output;
+  ASSERT_EQ(by_workload.size(), 9u) << output;
   EXPECT_EQ(by_workload["fault-none"].first, "ok");
   EXPECT_EQ(by_workload["fault-crash"].first, "crash");
   EXPECT_FALSE(by_workload["fault-crash"].second.empty());
@@ -191,6 +192,8 @@ TEST(HarnessTest, EveryFailureIsAStatusAndTheMatrixGoesOn) {
   EXPECT_NE(by_workload["fault-corrupt"].second.find("heap verification failed"),
             std::string::npos)
       << by_workload["fault-corrupt"].second;
+  EXPECT_EQ(by_workload["fault-says-verify-failed"].first, "crash")
+      << by_workload["fault-says-verify-failed"].second;
   // The ok run has its metrics; the failed ones have a status and no numbers.
   for (const auto& row : runs.rows) {
     const bool ok = row[runs.Column("status")] == "ok";
