@@ -27,16 +27,6 @@ const std::vector<std::string>& DefaultMetrics() {
   return *metrics;
 }
 
-// The runs.csv columns that hold a number per run.
-bool IsMetric(const std::string& column) {
-  static const auto* identity = new std::set<std::string>{
-      "run_key", "cell", "rep", "collector", "workload", "size", "heap_bytes", "heap_x",
-      "threads", "escape_analysis", "seed", "status", "error", "noisy", "noisy_because"};
-  const std::vector<std::string>& columns = RunColumns();
-  return !identity->contains(column) &&
-         std::find(columns.begin(), columns.end(), column) != columns.end();
-}
-
 struct Runs {
   std::string folder;
   CsvTable table;
@@ -125,10 +115,10 @@ int Compare(const CompareOptions& options) {
   }
   std::vector<std::string> metrics = options.metrics.empty() ? DefaultMetrics() : options.metrics;
   for (const std::string& metric : metrics) {
-    if (!IsMetric(metric)) {
+    if (!IsRunMetric(metric)) {
       std::vector<std::string> valid;
       for (const std::string& column : RunColumns()) {
-        if (IsMetric(column)) valid.push_back(column);
+        if (IsRunMetric(column)) valid.push_back(column);
       }
       return CommandError(absl::StrCat("compare: --metrics: '", metric,
                                        "' is not a runs.csv metric; valid: ",

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -12,48 +13,23 @@
 #include <map>
 #include <sstream>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "harness/latency_histogram.h"
 #include "harness/stats.h"
+#include "nlohmann/json.hpp"
 
 namespace gclab {
 namespace fs = std::filesystem;
 
 namespace {
 
-constexpr char kRunsFile[] = "runs.csv";
-constexpr char kPausesFile[] = "pauses.csv";
-constexpr char kPhasesFile[] = "phases.csv";
-constexpr char kLatencyFile[] = "latency.csv";
-constexpr char kBatchesFile[] = "batches.csv";
 constexpr char kTraceFile[] = "trace.json";
 
-const std::vector<std::string>& PauseColumns() {
-  static const auto* columns = new std::vector<std::string>{
-      "run_key", "cycle", "kind", "cause", "start_ms", "duration_us", "ttsp_us",
-      "heap_before_bytes", "heap_after_bytes"};
-  return *columns;
-}
-
-const std::vector<std::string>& PhaseColumns() {
-  static const auto* columns = new std::vector<std::string>{
-      "run_key", "cycle", "phase", "in_pause", "thread", "start_ms", "duration_us", "cpu_us",
-      "bytes", "objects"};
-  return *columns;
-}
-
-const std::vector<std::string>& LatencyColumns() {
-  static const auto* columns =
-      new std::vector<std::string>{"run_key", "kind", "lower_ns", "upper_ns", "count"};
-  return *columns;
-}
-
-const std::vector<std::string>& BatchColumns() {
-  static const auto* columns =
-      new std::vector<std::string>{"run_key", "thread", "batch", "duration_us"};
-  return *columns;
+const std::vector<std::string>& ColumnsOf(const char* file_name) {
+  return *ColumnsOfResultFile(file_name);
 }
 
 std::string Header(const std::vector<std::string>& columns) {
@@ -165,7 +141,7 @@ std::map<std::string, std::string> RunValues(const RunIdentity& run, const RunRe
 }
 
 std::string PausesCsv(const RunIdentity& run, const RunResult& r) {
-  std::string out = Header(PauseColumns());
+  std::string out = Header(ColumnsOf(kPausesFile));
   for (const PauseRecord& p : r.pauses) {
     absl::StrAppend(&out, run.key, ",", p.cycle, ",", PauseKindName(p.kind), ",",
                     GcCauseName(p.cause), ",", Ms(p.t_request - r.start_nanos), ",",
@@ -176,7 +152,7 @@ std::string PausesCsv(const RunIdentity& run, const RunResult& r) {
 }
 
 std::string PhasesCsv(const RunIdentity& run, const RunResult& r) {
-  std::string out = Header(PhaseColumns());
+  std::string out = Header(ColumnsOf(kPhasesFile));
   for (const PhaseRecord& p : r.phases) {
     absl::StrAppend(&out, run.key, ",", p.cycle, ",", PhaseName(p.phase), ",",
                     p.in_pause ? 1 : 0, ",", p.thread, ",", Ms(p.t_begin - r.start_nanos), ",",
@@ -188,7 +164,7 @@ std::string PhasesCsv(const RunIdentity& run, const RunResult& r) {
 
 // The batch latencies as histograms, simple and metered (harness/latency_histogram.h).
 std::string LatencyCsv(const RunIdentity& run, const RunResult& r) {
-  std::string out = Header(LatencyColumns());
+  std::string out = Header(ColumnsOf(kLatencyFile));
   LatencyHistogram simple;
   for (const auto& thread : r.batch_nanos) simple.RecordAll(thread);
   LatencyHistogram metered;
@@ -206,7 +182,7 @@ std::string LatencyCsv(const RunIdentity& run, const RunResult& r) {
 
 // Every batch time, as measured (--latency=raw).
 std::string BatchesCsv(const RunIdentity& run, const RunResult& r) {
-  std::string out = Header(BatchColumns());
+  std::string out = Header(ColumnsOf(kBatchesFile));
   for (size_t t = 0; t < r.batch_nanos.size(); ++t) {
     for (size_t i = 0; i < r.batch_nanos[t].size(); ++i) {
       absl::StrAppend(&out, run.key, ",", t, ",", i, ",", Us(r.batch_nanos[t][i]), "\n");
@@ -218,28 +194,28 @@ std::string BatchesCsv(const RunIdentity& run, const RunResult& r) {
 // Chrome trace-event JSON (opens in Perfetto and chrome://tracing): pauses on one
 // track, phases on the track of the thread that did them.
 std::string TraceJson(const RunIdentity& run, const RunResult& r) {
-  std::string out = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n";
-  absl::StrAppend(&out, "{\"ph\":\"M\",\"pid\":1,\"tid\":0,\"name\":\"process_name\","
-                        "\"args\":{\"name\":\"",
-                  run.key, " ", run.collector, " ", run.workload, "\"}}");
-  absl::StrAppend(&out, ",\n{\"ph\":\"M\",\"pid\":1,\"tid\":0,\"name\":\"thread_name\","
-                        "\"args\":{\"name\":\"stop-the-world pauses\"}}");
-  auto us = [&](int64_t t) { return Fixed((t - r.start_nanos) / 1e3, 3); };
+  // Microseconds to the nanosecond, as the trace format counts them.
+  auto us = [](int64_t nanos) { return std::round(static_cast<double>(nanos)) / 1e3; };
+  nlohmann::json events = nlohmann::json::array();
+  events.push_back({{"ph", "M"}, {"pid", 1}, {"tid", 0}, {"name", "process_name"},
+                    {"args", {{"name", absl::StrCat(run.key, " ", run.collector, " ", run.workload)}}}});
+  events.push_back({{"ph", "M"}, {"pid", 1}, {"tid", 0}, {"name", "thread_name"},
+                    {"args", {{"name", "stop-the-world pauses"}}}});
   for (const PauseRecord& p : r.pauses) {
-    absl::StrAppend(&out, ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":0,\"name\":\"pause (",
-                    PauseKindName(p.kind), ")\",\"ts\":", us(p.t_request),
-                    ",\"dur\":", Fixed(p.duration() / 1e3, 3), ",\"args\":{\"cycle\":", p.cycle,
-                    ",\"cause\":\"", GcCauseName(p.cause), "\",\"ttsp_us\":",
-                    Fixed(p.time_to_safepoint() / 1e3, 3), "}}");
+    events.push_back({{"ph", "X"}, {"pid", 1}, {"tid", 0},
+                      {"name", absl::StrCat("pause (", PauseKindName(p.kind), ")")},
+                      {"ts", us(p.t_request - r.start_nanos)}, {"dur", us(p.duration())},
+                      {"args", {{"cycle", p.cycle},
+                                {"cause", std::string(GcCauseName(p.cause))},
+                                {"ttsp_us", us(p.time_to_safepoint())}}}});
   }
   for (const PhaseRecord& p : r.phases) {
-    absl::StrAppend(&out, ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":", p.thread, ",\"name\":\"",
-                    PhaseName(p.phase), "\",\"ts\":", us(p.t_begin),
-                    ",\"dur\":", Fixed((p.t_end - p.t_begin) / 1e3, 3),
-                    ",\"args\":{\"cycle\":", p.cycle, "}}");
+    events.push_back({{"ph", "X"}, {"pid", 1}, {"tid", p.thread},
+                      {"name", std::string(PhaseName(p.phase))},
+                      {"ts", us(p.t_begin - r.start_nanos)}, {"dur", us(p.t_end - p.t_begin)},
+                      {"args", {{"cycle", p.cycle}}}});
   }
-  absl::StrAppend(&out, "\n]}\n");
-  return out;
+  return nlohmann::json{{"displayTimeUnit", "ms"}, {"traceEvents", events}}.dump() + "\n";
 }
 
 absl::Status ErrnoError(absl::string_view what, const std::string& path) {
@@ -253,41 +229,6 @@ std::string DataLines(const std::string& contents) {
 }
 
 }  // namespace
-
-const std::vector<std::string>& RunColumns() {
-  static const auto* columns = new std::vector<std::string>{
-      "run_key", "cell", "rep", "collector", "workload", "size", "heap_bytes", "heap_x",
-      "threads", "escape_analysis", "seed", "status", "error", "wall_s", "mutator_cpu_s",
-      "gc_cpu_s", "ops", "ops_per_s", "checksum", "heap_alloc_bytes", "heap_alloc_objects",
-      "stack_alloc_bytes",
-      "heap_alloc_mb_per_s", "stack_alloc_mb_per_s", "collections", "pauses",
-      "pause_total_ms", "pause_p50_us", "pause_p90_us", "pause_p99_us", "pause_p999_us",
-      "pause_max_us", "ttsp_p99_us", "ttsp_max_us", "mmu_1ms", "mmu_10ms", "mmu_100ms",
-      "mmu_1s", "latency_batches", "latency_p50_us", "latency_p99_us", "latency_p999_us",
-      "latency_max_us", "latency_metered_p50_us", "latency_metered_p99_us",
-      "latency_metered_p999_us", "latency_metered_max_us", "peak_heap_in_use_bytes",
-      "peak_rss_bytes", "process_cpu_s", "cpu_per_wall", "voluntary_switches",
-      "involuntary_switches", "page_faults", "mutator_wait_s", "other_cpu_s", "steal_s",
-      "loadavg_1m", "hiccup_p50_us", "hiccup_p99_us", "hiccup_p999_us", "hiccup_max_us",
-      "noisy", "noisy_because"};
-  return *columns;
-}
-
-const std::vector<std::string>& ResultFileNames() {
-  static const auto* names =
-      new std::vector<std::string>{kRunsFile, kPausesFile, kPhasesFile, kLatencyFile,
-                                   kBatchesFile};
-  return *names;
-}
-
-const std::vector<std::string>* ColumnsOfResultFile(const std::string& file_name) {
-  if (file_name == kRunsFile) return &RunColumns();
-  if (file_name == kPausesFile) return &PauseColumns();
-  if (file_name == kPhasesFile) return &PhaseColumns();
-  if (file_name == kLatencyFile) return &LatencyColumns();
-  if (file_name == kBatchesFile) return &BatchColumns();
-  return nullptr;
-}
 
 std::string CsvField(const std::string& value) {
   if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
@@ -340,6 +281,12 @@ absl::Status WriteRunFolder(const std::string& runs_dir, const RunIdentity& run,
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", temporary.string(), ": ", ec.message()));
 
   const std::map<std::string, std::string> values = RunValues(run, result, status, error);
+  for (const auto& [column, value] : values) {
+    // A value under a name the schema does not have would never reach the file.
+    if (!absl::c_linear_search(RunColumns(), column)) {
+      FatalError(absl::StrCat("runs.csv has no column ", column, " (harness/results_schema.h)"));
+    }
+  }
   std::vector<std::string> row;
   for (const std::string& column : RunColumns()) {
     auto it = values.find(column);
@@ -347,11 +294,11 @@ absl::Status WriteRunFolder(const std::string& runs_dir, const RunIdentity& run,
   }
   std::vector<std::pair<std::string, std::string>> files = {
       {kRunsFile, absl::StrCat(Header(RunColumns()), absl::StrJoin(row, ","), "\n")},
-      {kPausesFile, result ? PausesCsv(run, *result) : Header(PauseColumns())},
-      {kPhasesFile, result ? PhasesCsv(run, *result) : Header(PhaseColumns())},
-      {kLatencyFile, result ? LatencyCsv(run, *result) : Header(LatencyColumns())},
+      {kPausesFile, result ? PausesCsv(run, *result) : Header(ColumnsOf(kPausesFile))},
+      {kPhasesFile, result ? PhasesCsv(run, *result) : Header(ColumnsOf(kPhasesFile))},
+      {kLatencyFile, result ? LatencyCsv(run, *result) : Header(ColumnsOf(kLatencyFile))},
       {kBatchesFile, result && options.raw_latency ? BatchesCsv(run, *result)
-                                                   : Header(BatchColumns())}};
+                                                   : Header(ColumnsOf(kBatchesFile))}};
   if (options.trace && result != nullptr) files.emplace_back(kTraceFile, TraceJson(run, *result));
   for (const auto& [name, contents] : files) {
     if (absl::Status s = WriteFileAtomically((temporary / name).string(), contents); !s.ok()) {

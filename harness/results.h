@@ -29,12 +29,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "harness/results_schema.h"
 #include "harness/run_once.h"
 
 namespace gclab {
-
-// Bumped whenever a column or file changes meaning.
-inline constexpr int kSchemaVersion = 6;
 
 // Who a run is: the cell's axes and the repetition.
 struct RunIdentity {
@@ -51,13 +49,6 @@ struct RunIdentity {
   uint64_t seed = 0;
 };
 
-// The columns of runs.csv, in order.
-const std::vector<std::string>& RunColumns();
-
-// The CSV files of every run folder and of the results folder, in file order, and
-// the columns of each (null for any other name).
-const std::vector<std::string>& ResultFileNames();
-const std::vector<std::string>* ColumnsOfResultFile(const std::string& file_name);
 
 // What a run writes beyond the files every run has.
 struct RunFileOptions {
