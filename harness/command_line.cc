@@ -8,6 +8,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/reflection.h"
+#include "harness/flags.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -18,119 +19,22 @@
 #include "runtime/object.h"
 #include "workloads/workload.h"
 
-ABSL_FLAG(std::vector<std::string>, collectors, {"marksweep"},
-          "comma list of collectors, each name[:key=value...]");
-ABSL_FLAG(std::vector<std::string>, workloads, {"binary-trees"}, "comma list of workloads");
-ABSL_FLAG(std::vector<std::string>, heap_mb, {},
-          "comma list of heap sizes in MiB (default 64 unless --heap-x is given)");
-ABSL_FLAG(std::vector<std::string>, heap_x, {},
-          "comma list of heap sizes as multiples of the minimum heap of each collector "
-          "for each workload");
-ABSL_FLAG(std::vector<std::string>, threads, {"1"}, "comma list of mutator thread counts");
-ABSL_FLAG(std::vector<std::string>, escape_analysis, {"on"},
-          "comma list of on/off: whether non-escaping sites allocate in frame arenas");
-ABSL_FLAG(std::string, reps, "1",
-          "repetitions of every cell, each its own process; or auto: repeat each cell until "
-          "its median wall time is known to --until-ci (see --max-reps)");
-ABSL_FLAG(std::string, until_ci, "",
-          "with --reps=auto: the width of the 95% interval of each cell's median wall time "
-          "to reach, in percent of the median (default 5)");
-ABSL_FLAG(std::string, max_reps, "",
-          "with --reps=auto: the most repetitions of any cell (default 30)");
-ABSL_FLAG(bool, rerun_noisy, false,
-          "run again the runs of the results folder that were flagged noisy");
-ABSL_FLAG(bool, hiccup_meter, true,
-          "run a hiccup meter (a thread that sleeps 1 ms and records how late it wakes) "
-          "during each measured iteration");
-ABSL_FLAG(std::string, baseline, "", "compare: the baseline collector (A)");
-ABSL_FLAG(std::string, candidate, "", "compare: the collector compared with it (B)");
-ABSL_FLAG(std::vector<std::string>, metrics, {},
-          "compare: runs.csv columns to compare (default wall_s,gc_cpu_s,pause_max_us,"
-          "latency_p999_us)");
-ABSL_FLAG(int, warmup, 0, "unmeasured iterations before the measured one, in each process");
-ABSL_FLAG(std::string, size, "default", "workload size preset: small, default or large");
-ABSL_FLAG(uint64_t, seed, 1, "seed for the run order and the workloads");
-ABSL_FLAG(double, timeout, 600, "wall-clock limit of one run, in seconds");
-ABSL_FLAG(std::string, out, "",
-          "results folder (default results/<UTC time>-<git commit>, -2, -3... added if taken)");
-ABSL_FLAG(std::string, shard, "1/1", "run only the K-th of N shares of the runs: K/N");
-ABSL_FLAG(bool, verify, false, "verify the heap after every collection (slow)");
-ABSL_FLAG(bool, trace, false, "write a Chrome trace (trace.json) for every run");
-ABSL_FLAG(bool, instrument, true, "record pauses, phases and batch latencies");
-ABSL_FLAG(std::string, latency, "histogram",
-          "how batch latencies are stored: histogram (log-linear, within 1%) or raw (the "
-          "histograms and every batch time in batches.csv)");
-ABSL_FLAG(std::string, minheap_cache, "results/minheap.csv", "minimum-heap cache file");
-ABSL_FLAG(bool, refresh, false, "minheap: measure again even if cached");
-ABSL_FLAG(bool, quick, false,
-          "conformance: the conformance tests alone, in one pass (without the workloads, "
-          "channels, graph stress and stress pass)");
-ABSL_FLAG(int, jobs, 0, "conformance: worker processes at once (default: one per core)");
-ABSL_FLAG(double, stress_seconds, 10,
-          "conformance: how long the randomised graph stress runs on each collector");
-ABSL_FLAG(std::string, spec, "", "internal: the run that `gclab run-once` performs, as JSON");
-ABSL_FLAG(std::vector<std::string>, plugin, {},
-          "comma list of collector plugins (shared libraries) to load first");
-
 namespace gclab {
 namespace {
 
-struct Command {
-  std::string summary;
-  std::vector<std::string> flags;
-  std::string arguments;
-  bool internal = false;
-};
-
-const std::map<std::string, Command>& Commands() {
-  static const auto* commands = new std::map<std::string, Command>{
-      {"list",
-       {"registered collectors (with traits) and workloads (with parameters)", {"plugin"}, ""}},
-      {"run",
-       {"runs a matrix of collectors x workloads x heap sizes x threads x escape analysis",
-        {"collectors", "workloads", "heap_mb", "heap_x", "threads", "escape_analysis", "reps",
-         "until_ci", "max_reps", "warmup", "size", "seed", "timeout", "out", "shard", "verify",
-         "trace", "instrument", "latency", "hiccup_meter", "rerun_noisy", "minheap_cache", "plugin"},
-        ""}},
-      {"compare",
-       {"whether two collectors (in one results folder) or two results folders differ, cell "
-        "by cell: medians, ratio with a 95% interval, Mann-Whitney p-value",
-        {"baseline", "candidate", "metrics"},
-        " FOLDER [FOLDER]"}},
-      {"minheap",
-       {"finds (by bisection) and caches the minimum heap of each combination",
-        {"collectors", "workloads", "threads", "escape_analysis", "size", "seed", "timeout",
-         "minheap_cache", "refresh", "plugin"},
-        ""}},
-      {"merge",
-       {"joins result folders of one matrix (shards, resumed runs) into --out",
-        {"out"},
-        " FOLDER..."}},
-      {"conformance",
-       {"runs the collector conformance suite (gclab-conformance) on collectors, plugins' "
-        "included: everything the in-tree collectors face, a stress pass too",
-        {"plugin", "collectors", "quick", "jobs", "stress_seconds"},
-        ""}},
-      {"run-once",
-       {"internal: one run in this process (used by run and minheap)", {"spec", "plugin"}, "",
-        true}},
-  };
-  return *commands;
-}
-
 std::string CommandNames() {
   std::vector<std::string> names;
-  for (const auto& [name, command] : Commands()) {
-    if (!command.internal) names.push_back(name);
+  for (const CommandSpec& command : Commands()) {
+    if (!command.internal) names.push_back(command.name);
   }
   return absl::StrJoin(names, ", ");
 }
 
 std::string Dashed(absl::string_view flag) { return absl::StrReplaceAll(flag, {{"_", "-"}}); }
 
-std::string FlagNames(const Command& command) {
+std::string FlagNames(const CommandSpec& command) {
   std::vector<std::string> valid;
-  for (const std::string& flag : command.flags) valid.push_back("--" + Dashed(flag));
+  for (const absl::CommandLineFlag* flag : command.flags) valid.push_back("--" + Dashed(flag->Name()));
   return valid.empty() ? "(none)" : absl::StrJoin(valid, ", ");
 }
 
@@ -191,19 +95,20 @@ std::string HelpText(const std::string& name) {
   if (name.empty()) {
     std::string text = "gclab: a research harness for garbage collectors\n\nusage: gclab COMMAND "
                        "[flags]   (gclab COMMAND --help for its flags)\n\n";
-    for (const auto& [command, info] : Commands()) {
-      if (!info.internal) absl::StrAppendFormat(&text, "  %-12s %s\n", command, info.summary);
+    for (const CommandSpec& command : Commands()) {
+      if (!command.internal) {
+        absl::StrAppendFormat(&text, "  %-12s %s\n", command.name, command.summary);
+      }
     }
     return text;
   }
-  const Command& command = Commands().at(name);
+  const CommandSpec& command = *FindCommand(name);
   std::string text = absl::StrFormat("usage: gclab %s%s%s\n  %s\n", name,
                                      command.flags.empty() ? "" : " [flags]", command.arguments,
                                      command.summary);
-  for (const std::string& flag : command.flags) {
-    absl::CommandLineFlag* f = absl::FindCommandLineFlag(flag);
-    absl::StrAppendFormat(&text, "  --%-16s %s (default: %s)\n", Dashed(flag), f->Help(),
-                          f->DefaultValue().empty() ? "none" : f->DefaultValue());
+  for (const absl::CommandLineFlag* flag : command.flags) {
+    absl::StrAppendFormat(&text, "  --%-16s %s (default: %s)\n", Dashed(flag->Name()),
+                          flag->Help(), flag->DefaultValue().empty() ? "none" : flag->DefaultValue());
   }
   return text;
 }
@@ -216,11 +121,13 @@ absl::StatusOr<ParsedCommand> ParseCommandLine(const std::vector<std::string>& a
       break;
     }
   }
-  auto command = Commands().find(parsed.name);
-  if (!parsed.name.empty() && command == Commands().end()) {
+  parsed.argv.push_back("gclab");
+  parsed.argv.insert(parsed.argv.end(), args.begin(), args.end());
+  const CommandSpec* command = FindCommand(parsed.name);
+  if (!parsed.name.empty() && command == nullptr) {
     return Invalid(absl::StrCat("unknown command '", parsed.name, "'; valid: ", CommandNames()));
   }
-  std::vector<std::pair<absl::CommandLineFlag*, std::string>> values;
+  std::vector<std::pair<const absl::CommandLineFlag*, std::string>> values;
   bool seen_command = false, only_operands = false;
   for (const std::string& arg : args) {
     if (only_operands || !arg.starts_with("-")) {
@@ -243,11 +150,15 @@ absl::StatusOr<ParsedCommand> ParseCommandLine(const std::vector<std::string>& a
       parsed.help = true;
       continue;
     }
-    if (command == Commands().end()) continue;  // no command yet: reported below
-    const std::vector<std::string>& allowed = command->second.flags;
-    auto takes = [&](const std::string& flag) {
-      return std::find(allowed.begin(), allowed.end(), flag) != allowed.end();
+    if (command == nullptr) continue;  // no command yet: reported below
+    // The command's own flag of that name, or null.
+    auto flag_named = [&](const std::string& flag) -> const absl::CommandLineFlag* {
+      for (const absl::CommandLineFlag* f : command->flags) {
+        if (f->Name() == flag) return f;
+      }
+      return nullptr;
     };
+    auto takes = [&](const std::string& flag) { return flag_named(flag) != nullptr; };
     std::string flag_name = name;
     std::string value;
     if (equals != std::string::npos) {
@@ -258,13 +169,12 @@ absl::StatusOr<ParsedCommand> ParseCommandLine(const std::vector<std::string>& a
       flag_name = name.substr(2);
       value = "false";
     }
-    absl::CommandLineFlag* flag =
-        takes(flag_name) ? absl::FindCommandLineFlag(flag_name) : nullptr;
+    const absl::CommandLineFlag* flag = flag_named(flag_name);
     if (start != 2 || flag == nullptr ||
         (flag_name != name && (equals != std::string::npos || !flag->IsOfType<bool>()))) {
       return Invalid(absl::StrCat("unknown flag ", arg.substr(0, std::min(equals, arg.size())),
                                   " for 'gclab ", parsed.name,
-                                  "'; valid: ", FlagNames(command->second)));
+                                  "'; valid: ", FlagNames(*command)));
     }
     if (value.empty() && flag->IsOfType<std::vector<std::string>>()) {
       return Invalid(absl::StrCat("--", Dashed(flag_name), ": empty list; valid: --",
@@ -280,14 +190,15 @@ absl::StatusOr<ParsedCommand> ParseCommandLine(const std::vector<std::string>& a
     return Invalid(absl::StrCat("expected a command; valid: ", CommandNames()));
   }
   if (!parsed.operands.empty() &&
-      (command == Commands().end() || command->second.arguments.empty())) {
+      (command == nullptr || command->arguments.empty())) {
     return Invalid(absl::StrCat("'gclab", parsed.name.empty() ? "" : " ", parsed.name,
                                 "' takes no arguments, got '",
                                 parsed.operands[0], "'"));
   }
   for (const auto& [flag, value] : values) {
     std::string error;
-    if (!flag->ParseFrom(value, &error)) {
+    // The table holds flags read-only; setting one is the parser's job alone.
+    if (!const_cast<absl::CommandLineFlag*>(flag)->ParseFrom(value, &error)) {
       return Invalid(absl::StrCat("--", Dashed(flag->Name()), ": '", value,
                                   "' is not valid (", error, ")"));
     }
@@ -317,8 +228,9 @@ absl::StatusOr<MatrixSpec> MatrixFromFlags(bool heaps) {
   absl::StatusOr<std::vector<int>> threads = ParseList<int>(
       "threads", absl::GetFlag(FLAGS_threads), [](const std::string& t) -> absl::StatusOr<int> {
         int n = 0;
-        if (!absl::SimpleAtoi(t, &n) || n < 1 || n > 256) {
-          return Invalid(absl::StrCat("--threads: '", t, "' is not a thread count; valid: 1 to 256"));
+        if (!absl::SimpleAtoi(t, &n) || n < 1 || n > kMaxThreads) {
+          return Invalid(absl::StrCat("--threads: '", t, "' is not a thread count; valid: 1 to ",
+                                      kMaxThreads));
         }
         return n;
       });
@@ -353,9 +265,10 @@ absl::StatusOr<MatrixSpec> MatrixFromFlags(bool heaps) {
     heap_settings = ParseList<HeapSetting>(
         "heap-x", heap_x, [](const std::string& t) -> absl::StatusOr<HeapSetting> {
           double x = 0;
-          if (!absl::SimpleAtod(t, &x) || !(x >= 1 && x <= 1000)) {
+          if (!absl::SimpleAtod(t, &x) || !(x >= 1 && x <= kMaxHeapMultiple)) {
             return Invalid(absl::StrCat("--heap-x: '", t,
-                                        "' is not a heap multiple; valid: a number from 1 to 1000"));
+                                        "' is not a heap multiple; valid: a number from 1 to ",
+                                        kMaxHeapMultiple));
           }
           return HeapSetting{true, x};
         });
@@ -411,8 +324,9 @@ absl::StatusOr<MatrixSpec> MatrixFromFlags(bool heaps) {
     }
   }
   spec.warmup = absl::GetFlag(FLAGS_warmup);
-  if (spec.warmup < 0 || spec.warmup > 1000) {
-    return Invalid(absl::StrCat("--warmup: ", spec.warmup, " is out of range; valid: 0 to 1000"));
+  if (spec.warmup < 0 || spec.warmup > kMaxWarmup) {
+    return Invalid(absl::StrCat("--warmup: ", spec.warmup, " is out of range; valid: 0 to ",
+                                kMaxWarmup));
   }
   spec.verify = absl::GetFlag(FLAGS_verify);
   spec.trace = absl::GetFlag(FLAGS_trace);

@@ -14,22 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "absl/flags/declare.h"
+#include "absl/flags/commandlineflag.h"
+#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
 #include "harness/matrix.h"
-
-ABSL_DECLARE_FLAG(std::vector<std::string>, collectors);
-ABSL_DECLARE_FLAG(std::vector<std::string>, workloads);
-ABSL_DECLARE_FLAG(std::string, out);
-ABSL_DECLARE_FLAG(std::string, shard);
-ABSL_DECLARE_FLAG(std::string, minheap_cache);
-ABSL_DECLARE_FLAG(bool, refresh);
-ABSL_DECLARE_FLAG(std::string, spec);
-ABSL_DECLARE_FLAG(std::vector<std::string>, plugin);
-ABSL_DECLARE_FLAG(bool, rerun_noisy);
-ABSL_DECLARE_FLAG(std::string, baseline);
-ABSL_DECLARE_FLAG(std::string, candidate);
-ABSL_DECLARE_FLAG(std::vector<std::string>, metrics);
 
 namespace gclab {
 
@@ -37,7 +25,25 @@ struct ParsedCommand {
   std::string name;                   // "run", "list", ...; empty with --help alone
   bool help = false;                  // --help was given: print HelpText(name)
   std::vector<std::string> operands;  // the arguments that are not flags
+  std::vector<std::string> argv;      // the whole command line, "gclab" first
 };
+
+// One gclab command: its name, its line in `gclab --help`, the flags it takes (the
+// flags themselves, so that a name cannot be misspelt), what follows the flags in its
+// usage line, and what does the work (returning the exit status, commands.h).
+struct CommandSpec {
+  std::string name;
+  std::string summary;
+  std::vector<const absl::CommandLineFlag*> flags;
+  std::string arguments;  // e.g. " FOLDER...", or empty: no operands
+  int (*handler)(const ParsedCommand&);
+  bool internal = false;  // not listed in `gclab --help`
+};
+
+// Every command, in the order `gclab --help` lists them (harness/command_table.cc):
+// the one table that the parser, the help text and main.cc use.
+const std::vector<CommandSpec>& Commands();
+const CommandSpec* FindCommand(absl::string_view name);  // null if there is none
 
 // Parses `args` (the program name left out) and sets the flags given.
 absl::StatusOr<ParsedCommand> ParseCommandLine(const std::vector<std::string>& args);

@@ -29,7 +29,12 @@ struct HeapSetting {
   std::string Label() const;  // "64MiB" or "2x"
 };
 
+// The limits of the matrix's axes: the parser, the run itself and the results
+// reader check against these.
 inline constexpr int kMaxReps = 10000;
+inline constexpr int kMaxThreads = 256;
+inline constexpr int kMaxWarmup = 1000;
+inline constexpr double kMaxHeapMultiple = 1000;
 inline constexpr double kDefaultAutoRepsCiPercent = 5;
 inline constexpr int kDefaultAutoRepsCap = 30;
 

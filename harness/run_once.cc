@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "harness/matrix.h"
 #include "runtime/clock.h"
 #include "runtime/out_of_memory.h"
 #include "runtime/runtime.h"
@@ -109,13 +110,13 @@ absl::Status RunIteration(Runtime& rt, Workload& workload, Mutator& main,
 }  // namespace
 
 absl::StatusOr<RunResult> RunOnce(const RunSpec& spec) {
-  if (spec.params.threads < 1 || spec.params.threads > 256) {
+  if (spec.params.threads < 1 || spec.params.threads > kMaxThreads) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "thread count ", spec.params.threads, " is out of range; valid: 1 to 256"));
+        "thread count ", spec.params.threads, " is out of range; valid: 1 to ", kMaxThreads));
   }
-  if (spec.warmup < 0 || spec.warmup > 1000) {
+  if (spec.warmup < 0 || spec.warmup > kMaxWarmup) {
     return absl::InvalidArgumentError(
-        absl::StrCat("warm-up count ", spec.warmup, " is out of range; valid: 0 to 1000"));
+        absl::StrCat("warm-up count ", spec.warmup, " is out of range; valid: 0 to ", kMaxWarmup));
   }
   absl::StatusOr<std::unique_ptr<Collector>> collector =
       CollectorRegistry::Global().Create(spec.collector);

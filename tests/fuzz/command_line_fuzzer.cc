@@ -11,19 +11,20 @@
 #include "absl/flags/reflection.h"
 #include "absl/strings/str_split.h"
 #include "harness/command_line.h"
+#include "harness/flags.h"
 
 namespace {
 
 // Every flag back to its default before the next input (absl::FlagSaver does the
 // same but logs each restore).
 void ResetFlags() {
-  for (const char* name : {"collectors", "workloads", "heap_mb", "heap_x", "threads",
-                           "escape_analysis", "reps", "warmup", "size", "seed", "timeout", "out",
-                           "shard", "verify", "trace", "instrument", "minheap_cache", "refresh",
-                           "spec", "plugin"}) {
-    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
-    std::string error;
-    if (flag == nullptr || !flag->ParseFrom(flag->DefaultValue(), &error)) std::abort();
+  for (const gclab::CommandSpec& command : gclab::Commands()) {
+    for (const absl::CommandLineFlag* flag : command.flags) {
+      std::string error;
+      if (!const_cast<absl::CommandLineFlag*>(flag)->ParseFrom(flag->DefaultValue(), &error)) {
+        std::abort();
+      }
+    }
   }
 }
 
