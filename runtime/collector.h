@@ -93,10 +93,16 @@ class Collector {
   virtual void Shutdown() {}
 
   // Called on a new mutator's thread as it attaches, world running, before it runs
-  // any program code. Sets the mutator's fast path and barrier. Must not collect.
-  virtual void AttachMutator(Mutator& mutator) = 0;
-  // Called on the mutator's thread as it detaches, world running. Must not collect.
-  virtual void DetachMutator(Mutator& mutator) = 0;
+  // any program code. The runtime has already set the mutator's fast path and
+  // barrier from traits(); a collector whose options or phase change them (a barrier
+  // chosen by an option, one that is on only while marking) sets them here, and
+  // gives the mutator its per-mutator state (Mutator::set_collector_state). Must not
+  // collect.
+  virtual void AttachMutator(Mutator&) {}
+  // Called on the mutator's thread as it detaches, world running; afterwards the
+  // runtime destroys the mutator's collector state and empties its allocation
+  // buffers. Must not collect.
+  virtual void DetachMutator(Mutator&) {}
 
   // Called on a mutator's thread when its allocation fast path fails (buffer empty,
   // or the object is too large for the fast path), world running. Returns memory for
@@ -125,9 +131,9 @@ class Collector {
   // For the heap verifier, with the world stopped (or no mutator running): is
   // `object` (an address the runtime's InHeap accepts) the start of an object that
   // this collector holds live? A reachable object for which this is false is a lost
-  // object. The verifier may ask at any stop, not only right after a collection: an
-  // object allocated since the last collection is live (ConformanceTest.
-  // VerifierAcceptsObjectsAllocatedSinceTheLastCollection).
+  // object. The verifier may ask at any stop, not only right after a collection, so
+  // it must return true for every object allocated since the last collection too
+  // (ConformanceTest.VerifierAcceptsObjectsAllocatedSinceTheLastCollection).
   virtual bool IsLiveObject(const Object* object) const = 0;
 };
 

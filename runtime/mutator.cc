@@ -57,6 +57,10 @@ Mutator::Mutator(Runtime& runtime)
   stack_top_ = stack_base_;
   stack_limit_ = stack_base_ + runtime.config().stack_bytes;
   runtime.safepoints().Register(*this);
+  // The traits' fast path and barrier; a collector whose options or phase change
+  // them sets its own in AttachMutator.
+  set_fast_path(collector_->traits().fast_path);
+  set_barrier(collector_->traits().barrier);
   collector_->AttachMutator(*this);
   Poll();
 }
@@ -66,6 +70,8 @@ Mutator::~Mutator() {
   // Still registered and running, so no collection can run until Unregister
   // removes this mutator: the collector never sees it half detached.
   collector_->DetachMutator(*this);
+  collector_state_.reset();
+  ResetAllocBuffers();
   runtime_.safepoints().Unregister(*this);
   runtime_.ReleaseStack(index_);
 }

@@ -30,6 +30,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <span>
 
 #include "absl/strings/string_view.h"
@@ -113,6 +114,11 @@ enum class MutatorState : uint8_t {
   kStopping,  // the thread that is stopping the world
 };
 
+// What a collector keeps for each mutator derives from this (Mutator::collector_state).
+struct PerMutatorState {
+  virtual ~PerMutatorState() = default;
+};
+
 class Mutator {
  public:
   static constexpr size_t kWriteBarrierLogEntries = 256;
@@ -188,8 +194,17 @@ class Mutator {
     wb_next_ = wb_log_;
     slot_next_ = slot_log_;
   }
-  void* collector_state() const { return collector_state_; }
-  void set_collector_state(void* state) { collector_state_ = state; }
+  // The collector's own state for this mutator (a subclass of PerMutatorState), set
+  // in AttachMutator; the mutator owns it and destroys it after DetachMutator.
+  template <typename State>
+  State& collector_state() const {
+    GCLAB_DCHECK(dynamic_cast<State*>(collector_state_.get()) != nullptr,
+                 "collector_state<State>() of a mutator whose state is another type");
+    return static_cast<State&>(*collector_state_);
+  }
+  void set_collector_state(std::unique_ptr<PerMutatorState> state) {
+    collector_state_ = std::move(state);
+  }
 
  private:
   friend class Safepoints;
@@ -243,7 +258,7 @@ class Mutator {
   // While blocked, fast_path_ is kNone and poll_word_ always traps (see
   // Safepoints::EnterBlocking); the collector's choice waits here.
   AllocFastPath fast_path_outside_blocking_ = AllocFastPath::kBump;
-  void* collector_state_ = nullptr;
+  std::unique_ptr<PerMutatorState> collector_state_;
   Ref wb_log_[kWriteBarrierLogEntries];
   Ref** slot_next_;
   Ref* slot_log_[kWriteBarrierLogEntries];

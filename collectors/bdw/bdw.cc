@@ -32,7 +32,7 @@ struct Options {
   bool incremental = false;
 };
 
-struct MutatorState {
+struct MutatorState : PerMutatorState {
   bool registered_here = false;  // we registered the thread, so we unregister it
   // Bytes this mutator may still request before the budget is checked again (see
   // AllocateSlow).
@@ -40,7 +40,7 @@ struct MutatorState {
 };
 
 MutatorState& StateOf(Mutator& mutator) {
-  return *static_cast<MutatorState*>(mutator.collector_state());
+  return mutator.collector_state<MutatorState>();
 }
 
 const CollectorTraits& BdwTraits() {
@@ -116,22 +116,18 @@ class Bdw final : public Collector {
   }
 
   void AttachMutator(Mutator& mutator) override {
-    mutator.set_fast_path(AllocFastPath::kNone);
-    mutator.set_barrier(BarrierKind::kNone);
-    auto* state = new MutatorState;
+    auto state = std::make_unique<MutatorState>();
     GC_stack_base stack_base;
     if (GC_get_stack_base(&stack_base) == GC_SUCCESS) {
       state->registered_here = GC_register_my_thread(&stack_base) == GC_SUCCESS;
     }
-    mutator.set_collector_state(state);
+    mutator.set_collector_state(std::move(state));
     mutators_[mutator.index()].store(&mutator, std::memory_order_release);
   }
 
   void DetachMutator(Mutator& mutator) override {
     mutators_[mutator.index()].store(nullptr, std::memory_order_release);
-    std::unique_ptr<MutatorState> state(&StateOf(mutator));
-    mutator.set_collector_state(nullptr);
-    if (state->registered_here) GC_unregister_my_thread();
+    if (StateOf(mutator).registered_here) GC_unregister_my_thread();
   }
 
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {

@@ -166,8 +166,7 @@ absl::Status Concurrent::Init(Runtime& runtime, std::span<std::byte> heap) {
 // --- Mutators ---
 
 void Concurrent::AttachMutator(Mutator& mutator) {
-  mutator.set_collector_state(new MutatorGcState);
-  mutator.set_fast_path(AllocFastPath::kSizeClassBump);
+  mutator.set_collector_state(std::make_unique<MutatorGcState>());
   // Safe without a lock: marking_ changes only in pauses, and no pause can begin
   // before this mutator, registered and running, reaches its first poll.
   mutator.set_barrier(marking_.load(std::memory_order_relaxed) ? EffectiveBarrier()
@@ -179,9 +178,6 @@ void Concurrent::DetachMutator(Mutator& mutator) {
   StateOf(mutator).allocated.Publish(allocated_since_);
   StateOf(mutator).black.Publish(black_bytes_);
   pool_.Give(StateOf(mutator).grey);
-  delete &StateOf(mutator);
-  mutator.set_collector_state(nullptr);
-  mutator.ResetAllocBuffers();
 }
 
 void Concurrent::FlushWriteBarrier(Mutator& mutator) {

@@ -93,7 +93,7 @@ class Concurrent final : public Collector {
     // Cells [0, handed_out_end) were handed out in `epoch` (for IsLiveObject).
     uint32_t handed_out_end = 0;
   };
-  struct MutatorGcState {
+  struct MutatorGcState : PerMutatorState {
     SweepCursor sweep[kNumSizeClasses];
     int64_t assist_credit = 0;  // bytes of marking done ahead of allocation
     size_t last_handout = 0;    // bytes of the last run or large object handed out
@@ -177,7 +177,7 @@ class Concurrent final : public Collector {
     return options_.no_barrier_for_test ? BarrierKind::kNone : options_.barrier;
   }
   static MutatorGcState& StateOf(Mutator& mutator) {
-    return *static_cast<MutatorGcState*>(mutator.collector_state());
+    return mutator.collector_state<MutatorGcState>();
   }
   void ResumeWorkerAfterPause() ABSL_LOCKS_EXCLUDED(cycle_mu_);
 

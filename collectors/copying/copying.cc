@@ -21,6 +21,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collectors/common/bump_region.h"
+#include "collectors/common/stop_the_world_collector.h"
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
 #include "runtime/poison.h"
@@ -47,7 +48,7 @@ const CollectorTraits& CopyingTraits() {
   return traits;
 }
 
-class Copying final : public Collector {
+class Copying final : public StopTheWorldCollector {
  public:
   const CollectorTraits& traits() const override { return CopyingTraits(); }
 
@@ -73,34 +74,14 @@ class Copying final : public Collector {
     return absl::OkStatus();
   }
 
-  void AttachMutator(Mutator& mutator) override {
-    mutator.set_fast_path(AllocFastPath::kBump);
-    mutator.set_barrier(BarrierKind::kNone);
-  }
-  void DetachMutator(Mutator& mutator) override { mutator.ResetAllocBuffers(); }
-
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
     const size_t rounded = AlignUp(bytes, kWordBytes);
-    return AllocateOrCollect(
-        [&] { return current_.Allocate(mutator, rounded); },
-        [&] { return CollectUnlessAnotherDid(mutator, GcCause::kHeapFull); },
-        [&] {
-          return OutOfMemoryStatus("copying", 2 * space_bytes_,
-                                   live_bytes_.load(std::memory_order_relaxed), bytes);
-        });
-  }
-
-  void Collect(Mutator& mutator, GcCause cause, CollectionKind) override {
-    CollectUnlessAnotherDid(mutator, cause);
+    return AllocateOrCollectFull(mutator, bytes,
+        [&] { return current_.Allocate(mutator, rounded); });
   }
 
  private:
-  // A whole collection in one pause; false (and nothing done) if another thread
-  // stopped the world first and collected instead.
-  bool CollectUnlessAnotherDid(Mutator& mutator, GcCause cause) {
-    StopTheWorldScope stw(mutator, PauseKind::kFull, cause);
-    if (!stw.stopped()) return false;
-    stw.StartCycle();
+  void CollectInPause(Mutator&, StopTheWorldScope& stw) override {
     runtime_->safepoints().ForEachMutator([](Mutator& m) { m.ResetAllocBuffers(); });
     const size_t to_index = NextSpace(current_index_);
     const uintptr_t to_begin = SpaceBegin(to_index);
@@ -115,8 +96,6 @@ class Copying final : public Collector {
       RetireRange(reinterpret_cast<void*>(from_begin), space_bytes_,
                   reinterpret_cast<void*>(SpaceBegin(NextSpace(to_index))));
     }
-    stw.VerifyHeapIfEnabled(/*check_live_bytes=*/true);
-    return true;
   }
 
  public:

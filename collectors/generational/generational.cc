@@ -225,14 +225,12 @@ class Generational final : public Collector {
   }
 
   void AttachMutator(Mutator& mutator) override {
-    mutator.set_fast_path(AllocFastPath::kBump);
     mutator.set_where_barrier(where_);
     mutator.set_barrier(options_.barrier ? BarrierKindOf(options_.remset) : BarrierKind::kNone);
   }
 
   void DetachMutator(Mutator& mutator) override {
     FlushWriteBarrier(mutator);
-    mutator.ResetAllocBuffers();
   }
 
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {

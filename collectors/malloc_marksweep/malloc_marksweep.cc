@@ -27,6 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "collectors/common/mark_stack.h"
 #include "collectors/malloc_marksweep/object_allocator.h"
+#include "collectors/common/stop_the_world_collector.h"
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
 #include "runtime/runtime.h"
@@ -38,7 +39,7 @@ namespace {
 constexpr uint64_t kMarkBit = uint64_t{1} << 1;  // one of the header's GC bits
 constexpr size_t kAllowanceBytes = 256 * KiB;
 
-struct MutatorState {
+struct MutatorState : PerMutatorState {
   ObjectAllocator::Cache cache;
   std::deque<Ref> objects;  // every object this mutator allocated that is not freed
   size_t allowance = 0;     // budget reserved and not yet used
@@ -49,7 +50,7 @@ struct MutatorState {
 };
 
 MutatorState& StateOf(Mutator& mutator) {
-  return *static_cast<MutatorState*>(mutator.collector_state());
+  return mutator.collector_state<MutatorState>();
 }
 
 const CollectorTraits& MallocMarkSweepTraits() {
@@ -68,7 +69,7 @@ const CollectorTraits& MallocMarkSweepTraits() {
   return traits;
 }
 
-class MallocMarkSweep final : public Collector {
+class MallocMarkSweep final : public StopTheWorldCollector {
  public:
   ~MallocMarkSweep() override {
     // Mutators are gone; free what is left through a cache of our own.
@@ -88,24 +89,21 @@ class MallocMarkSweep final : public Collector {
   }
 
   void AttachMutator(Mutator& mutator) override {
-    mutator.set_fast_path(AllocFastPath::kNone);
-    mutator.set_barrier(BarrierKind::kNone);
-    auto* state = new MutatorState;
+    auto state = std::make_unique<MutatorState>();
     state->cache = allocator_.CreateCache();
-    mutator.set_collector_state(state);
+    mutator.set_collector_state(std::move(state));
   }
 
   void DetachMutator(Mutator& mutator) override {
-    std::unique_ptr<MutatorState> state(&StateOf(mutator));
-    mutator.set_collector_state(nullptr);
-    reserved_bytes_.fetch_sub(state->allowance, std::memory_order_relaxed);
-    allocator_.DestroyCache(state->cache);
+    MutatorState& state = StateOf(mutator);
+    reserved_bytes_.fetch_sub(state.allowance, std::memory_order_relaxed);
+    allocator_.DestroyCache(state.cache);
     MutexLock lock(&orphans_mu_);
-    orphans_.insert(orphans_.end(), state->objects.begin(), state->objects.end());
+    orphans_.insert(orphans_.end(), state.objects.begin(), state.objects.end());
   }
 
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
-    return AllocateOrCollect(
+    return AllocateOrCollectFull(mutator, bytes,
         [&]() -> std::byte* {
           MutatorState& state = StateOf(mutator);
           if (bytes != state.last_bytes) {
@@ -119,16 +117,7 @@ class MallocMarkSweep final : public Collector {
           state.allowance -= usable;
           state.objects.push_back(static_cast<Ref>(memory));
           return static_cast<std::byte*>(memory);
-        },
-        [&] { return CollectUnlessAnotherDid(mutator, GcCause::kHeapFull); },
-        [&] {
-          return OutOfMemoryStatus("malloc-marksweep", budget_bytes_,
-                                   live_bytes_.load(std::memory_order_relaxed), bytes);
         });
-  }
-
-  void Collect(Mutator& mutator, GcCause cause, CollectionKind) override {
-    CollectUnlessAnotherDid(mutator, cause);
   }
 
   HeapUsage Usage() const override {
@@ -179,12 +168,7 @@ class MallocMarkSweep final : public Collector {
     return ObjectBytes(runtime_->code().TypeOf(object), object);
   }
 
-  // A whole collection in one pause; false (and nothing done) if another thread
-  // stopped the world first and collected instead.
-  bool CollectUnlessAnotherDid(Mutator& mutator, GcCause cause) {
-    StopTheWorldScope stw(mutator, PauseKind::kFull, cause);
-    if (!stw.stopped()) return false;
-    stw.StartCycle();
+  void CollectInPause(Mutator& mutator, StopTheWorldScope& stw) override {
     size_t live_bytes = 0;
     {
       auto phase = stw.Phase(Phase::kRootScan);
@@ -210,8 +194,6 @@ class MallocMarkSweep final : public Collector {
     }
     live_bytes_.store(live_bytes, std::memory_order_relaxed);
     collections_.fetch_add(1, std::memory_order_relaxed);
-    stw.VerifyHeapIfEnabled(/*check_live_bytes=*/true);
-    return true;
   }
 
   void MarkRef(Ref ref) {

@@ -27,6 +27,7 @@
 #include "collectors/common/byte_count.h"
 #include "collectors/common/mark_stack.h"
 #include "collectors/common/side_bitmap.h"
+#include "collectors/common/stop_the_world_collector.h"
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
 #include "runtime/runtime.h"
@@ -37,9 +38,15 @@ namespace {
 
 constexpr size_t kBlockBytes = BlockSpace::kBlockBytes;
 
-struct MutatorState {
+struct MutatorState : PerMutatorState {
   SweepCursor sweep[kNumSizeClasses];
   LocalByteCount handed_out;  // this mutator's share of handed_out_ not yet added
+
+  // A collection starts: the sweep cursors and the unpublished count start again.
+  void Clear() {
+    for (SweepCursor& cursor : sweep) cursor = SweepCursor{};
+    handed_out = LocalByteCount{};
+  }
 };
 
 const CollectorTraits& MarkSweepTraits() {
@@ -57,7 +64,7 @@ const CollectorTraits& MarkSweepTraits() {
   return traits;
 }
 
-class MarkSweep final : public Collector {
+class MarkSweep final : public StopTheWorldCollector {
  public:
   const CollectorTraits& traits() const override { return MarkSweepTraits(); }
 
@@ -77,44 +84,24 @@ class MarkSweep final : public Collector {
   }
 
   void AttachMutator(Mutator& mutator) override {
-    mutator.set_fast_path(AllocFastPath::kSizeClassBump);
-    mutator.set_barrier(BarrierKind::kNone);
-    mutator.set_collector_state(new MutatorState);
+    mutator.set_collector_state(std::make_unique<MutatorState>());
   }
 
   void DetachMutator(Mutator& mutator) override {
-    auto* state = static_cast<MutatorState*>(mutator.collector_state());
-    state->handed_out.Publish(handed_out_);
-    delete state;
-    mutator.set_collector_state(nullptr);
-    mutator.ResetAllocBuffers();
+    mutator.collector_state<MutatorState>().handed_out.Publish(handed_out_);
   }
 
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
-    return AllocateOrCollect(
+    return AllocateOrCollectFull(mutator, bytes,
         [&] {
           return bytes > kMaxSmallObjectBytes ? AllocateLarge(mutator, bytes)
                                               : AllocateSmall(mutator, SizeClassOf(bytes));
-        },
-        [&] { return CollectUnlessAnotherDid(mutator, GcCause::kHeapFull); },
-        [&] {
-          return OutOfMemoryStatus("marksweep", heap_end_ - heap_begin_,
-                                   live_bytes_.load(std::memory_order_relaxed), bytes);
         });
   }
 
-  void Collect(Mutator& mutator, GcCause cause, CollectionKind) override {
-    CollectUnlessAnotherDid(mutator, cause);
-  }
-
  private:
-  // A whole collection in one pause; false (and nothing done) if another thread
-  // stopped the world first and collected instead.
-  bool CollectUnlessAnotherDid(Mutator& mutator, GcCause cause) {
-    StopTheWorldScope stw(mutator, PauseKind::kFull, cause);
-    if (!stw.stopped()) return false;
+  void CollectInPause(Mutator&, StopTheWorldScope& stw) override {
     MutexLock lock(&mu_);
-    stw.StartCycle();
     size_t live_bytes = 0;
     {
       auto phase = stw.Phase(Phase::kRootScan);
@@ -122,7 +109,7 @@ class MarkSweep final : public Collector {
       std::fill(handed_out_cells_.begin(), handed_out_cells_.end(), 0);
       runtime_->safepoints().ForEachMutator([](Mutator& m) {
         m.ResetAllocBuffers();
-        *static_cast<MutatorState*>(m.collector_state()) = MutatorState{};
+        m.collector_state<MutatorState>().Clear();
       });
       ForEachRoot(*runtime_, [this](Ref* slot) { MarkRef(*slot); });
     }
@@ -138,8 +125,6 @@ class MarkSweep final : public Collector {
     live_bytes_.store(live_bytes, std::memory_order_relaxed);
     handed_out_.Reset();  // and every mutator's share was dropped with its state
     collections_.fetch_add(1, std::memory_order_relaxed);
-    stw.VerifyHeapIfEnabled(/*check_live_bytes=*/true);
-    return true;
   }
 
  public:
@@ -167,14 +152,14 @@ class MarkSweep final : public Collector {
   // --- Allocation ---
 
   std::byte* HandOut(Mutator& mutator, size_t size_class, uintptr_t begin, uintptr_t end) {
-    static_cast<MutatorState*>(mutator.collector_state())->handed_out.Add(end - begin, handed_out_);
+    mutator.collector_state<MutatorState>().handed_out.Add(end - begin, handed_out_);
     mutator.alloc_buffer(size_class) =
         AllocBuffer{begin + kSizeClassBytes[size_class], end};
     return reinterpret_cast<std::byte*>(begin);
   }
 
   std::byte* AllocateSmall(Mutator& mutator, size_t size_class) {
-    auto& cursor = static_cast<MutatorState*>(mutator.collector_state())->sweep[size_class];
+    auto& cursor = mutator.collector_state<MutatorState>().sweep[size_class];
     const size_t cell = kSizeClassBytes[size_class];
     const uint32_t cells_per_block = static_cast<uint32_t>(kBlockBytes / cell);
     for (;;) {
@@ -218,8 +203,7 @@ class MarkSweep final : public Collector {
     }
     auto* memory = reinterpret_cast<std::byte*>(blocks_.BlockBegin(*first));
     handed_out_cells_[*first] = 1;
-    static_cast<MutatorState*>(mutator.collector_state())
-        ->handed_out.Add(size_t{count} * kBlockBytes, handed_out_);
+    mutator.collector_state<MutatorState>().handed_out.Add(size_t{count} * kBlockBytes, handed_out_);
     return memory;
   }
 

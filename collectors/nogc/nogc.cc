@@ -38,12 +38,6 @@ class NoGc final : public Collector {
     return absl::OkStatus();
   }
 
-  void AttachMutator(Mutator& mutator) override {
-    mutator.set_fast_path(AllocFastPath::kBump);
-    mutator.set_barrier(BarrierKind::kNone);
-  }
-  void DetachMutator(Mutator& mutator) override { mutator.ResetAllocBuffers(); }
-
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
     std::byte* memory = region_.Allocate(mutator, AlignUp(bytes, kWordBytes));
     if (memory == nullptr) {

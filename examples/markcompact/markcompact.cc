@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "collectors/common/mark_stack.h"
 #include "collectors/common/side_bitmap.h"
+#include "collectors/common/stop_the_world_collector.h"
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
 #include "runtime/runtime.h"
@@ -40,12 +41,12 @@ struct Chunk {
   uintptr_t end;  // how far objects were placed
 };
 
-struct MutatorState {
+struct MutatorState : PerMutatorState {
   uintptr_t chunk_begin = 0;  // the chunk buffer(0) bumps through
 };
 
 MutatorState& StateOf(Mutator& mutator) {
-  return *static_cast<MutatorState*>(mutator.collector_state());
+  return mutator.collector_state<MutatorState>();
 }
 
 const CollectorTraits& MarkCompactTraits() {
@@ -63,7 +64,7 @@ const CollectorTraits& MarkCompactTraits() {
   return traits;
 }
 
-class MarkCompact final : public Collector {
+class MarkCompact final : public StopTheWorldCollector {
  public:
   const CollectorTraits& traits() const override { return MarkCompactTraits(); }
 
@@ -78,31 +79,18 @@ class MarkCompact final : public Collector {
   }
 
   void AttachMutator(Mutator& mutator) override {
-    mutator.set_fast_path(AllocFastPath::kBump);
-    mutator.set_barrier(BarrierKind::kNone);
-    mutator.set_collector_state(new MutatorState);
+    mutator.set_collector_state(std::make_unique<MutatorState>());
   }
 
   void DetachMutator(Mutator& mutator) override {
     MutexLock lock(&mu_);
     RetireChunk(mutator);
-    delete &StateOf(mutator);
-    mutator.set_collector_state(nullptr);
   }
 
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
     const size_t rounded = AlignUp(bytes, kWordBytes);
-    return AllocateOrCollect(
-        [&] { return TakeChunk(mutator, rounded); },
-        [&] { return CollectUnlessAnotherDid(mutator, GcCause::kHeapFull); },
-        [&] {
-          return OutOfMemoryStatus("markcompact", end_ - begin_,
-                                   live_bytes_.load(std::memory_order_relaxed), bytes);
-        });
-  }
-
-  void Collect(Mutator& mutator, GcCause cause, CollectionKind) override {
-    CollectUnlessAnotherDid(mutator, cause);
+    return AllocateOrCollectFull(mutator, bytes,
+        [&] { return TakeChunk(mutator, rounded); });
   }
 
   HeapUsage Usage() const override {
@@ -170,17 +158,8 @@ class MarkCompact final : public Collector {
     return reinterpret_cast<std::byte*>(chunk);
   }
 
-  bool CollectUnlessAnotherDid(Mutator& mutator, GcCause cause) {
-    StopTheWorldScope stw(mutator, PauseKind::kFull, cause);
-    if (!stw.stopped()) return false;
-    Compact(stw);
-    stw.VerifyHeapIfEnabled(/*check_live_bytes=*/true);
-    return true;
-  }
-
-  void Compact(StopTheWorldScope& stw) {
+  void CollectInPause(Mutator&, StopTheWorldScope& stw) override {
     MutexLock lock(&mu_);
-    stw.StartCycle();
     runtime_->safepoints().ForEachMutator([&](Mutator& m) { RetireChunk(m); });
     std::sort(filled_.begin(), filled_.end(),
               [](const Chunk& a, const Chunk& b) { return a.begin < b.begin; });
