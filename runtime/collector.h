@@ -37,6 +37,8 @@ namespace gclab {
 class Runtime;
 
 // What the runtime, the harness and the tests may rely on about a collector.
+// A collector's traits state only what differs from these defaults (a stop-the-world,
+// non-moving, reclaiming collector with bump allocation and no barrier).
 struct CollectorTraits {
   std::string name;
   std::string description;

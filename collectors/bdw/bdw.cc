@@ -51,10 +51,6 @@ const CollectorTraits& BdwTraits() {
           absl::StrCat(GC_VERSION_MAJOR, ".", GC_VERSION_MINOR, ".", GC_VERSION_MICRO) +
           "): its own heap, stop-the-world by signals, gclab's frames and globals as roots "
           "(incremental=off|on)",
-      .moving = false,
-      .concurrent = false,
-      .reclaims = true,
-      .barrier = BarrierKind::kNone,
       .fast_path = AllocFastPath::kNone,
       .heap_segment = false,
       .conservative = true,

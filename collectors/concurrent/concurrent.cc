@@ -61,9 +61,7 @@ const CollectorTraits& ConcurrentTraits() {
                      "write barrier (barrier=hybrid|dijkstra|yuasa), Go's pacer against "
                      "the budget (gogc=off; gogc=100 for Go's default goal), mark "
                      "assists, lazy sweeping",
-      .moving = false,
       .concurrent = true,
-      .reclaims = true,
       .barrier = BarrierKind::kHybrid,
       .fast_path = AllocFastPath::kSizeClassBump,
       .test_variants = {"concurrent:barrier=dijkstra", "concurrent:barrier=hybrid",

@@ -39,10 +39,6 @@ const CollectorTraits& CopyingTraits() {
       .description = "stop-the-world semispace copying (Cheney): two halves of the budget, "
                      "bump allocation, breadth-first evacuation",
       .moving = true,
-      .concurrent = false,
-      .reclaims = true,
-      .barrier = BarrierKind::kNone,
-      .fast_path = AllocFastPath::kBump,
       .poisons_from_space = true,
   };
   return traits;

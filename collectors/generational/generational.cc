@@ -145,10 +145,7 @@ const CollectorTraits& GenerationalTraits() {
           "by barrier=field|object|card (card=bytes), nursery=MiB or a fraction of the "
           "budget (0.25)",
       .moving = true,
-      .concurrent = false,
-      .reclaims = true,
       .barrier = BarrierKind::kFieldLogging,
-      .fast_path = AllocFastPath::kBump,
       // The card and object variants also hold survivors back (age > 1), so that every
       // barrier meets remembered slots whose targets wait in a survivor space.
       .test_variants = {"generational", "generational:barrier=card:age=3",

@@ -59,10 +59,6 @@ const CollectorTraits& MallocMarkSweepTraits() {
       .description =
           "stop-the-world mark-sweep over jemalloc: one malloc per object from an arena "
           "of its own, mark bit in the header, eager sweep that frees the dead",
-      .moving = false,
-      .concurrent = false,
-      .reclaims = true,
-      .barrier = BarrierKind::kNone,
       .fast_path = AllocFastPath::kNone,
       .heap_segment = false,
   };

@@ -55,10 +55,6 @@ const CollectorTraits& MarkSweepTraits() {
       .description =
           "stop-the-world mark-sweep: size-segregated 64 KiB blocks, side mark bitmap, "
           "explicit mark stack, lazy sweeping",
-      .moving = false,
-      .concurrent = false,
-      .reclaims = true,
-      .barrier = BarrierKind::kNone,
       .fast_path = AllocFastPath::kSizeClassBump,
   };
   return traits;

@@ -19,11 +19,7 @@ const CollectorTraits& NoGcTraits() {
   static const CollectorTraits traits{
       .name = "nogc",
       .description = "bump allocation, never collects: the lower bound on collector cost",
-      .moving = false,
-      .concurrent = false,
       .reclaims = false,
-      .barrier = BarrierKind::kNone,
-      .fast_path = AllocFastPath::kBump,
   };
   return traits;
 }

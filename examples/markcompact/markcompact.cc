@@ -56,10 +56,6 @@ const CollectorTraits& MarkCompactTraits() {
                      "bitmap, forwarding table, order-preserving compaction (an example "
                      "plugin)",
       .moving = true,
-      .concurrent = false,
-      .reclaims = true,
-      .barrier = BarrierKind::kNone,
-      .fast_path = AllocFastPath::kBump,
   };
   return traits;
 }
