@@ -8,18 +8,16 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "harness/commands.h"
-#include "harness/csv.h"
+#include "harness/finished_runs.h"
 #include "harness/manifest.h"
 #include "harness/minheap_search.h"
 #include "harness/progress.h"
 #include "harness/results.h"
 #include "harness/results_reader.h"
 #include "harness/run_in_child.h"
-#include "harness/stats.h"
 #include "harness/summary.h"
 #include "runtime/clock.h"
 
@@ -27,52 +25,6 @@ namespace gclab {
 namespace fs = std::filesystem;
 
 namespace {
-
-// The fields of a finished run's row that the matrix itself acts on (--reps=auto,
-// --rerun-noisy).
-struct RunRow {
-  RunStatus status = RunStatus::kCrash;
-  bool noisy = false;
-  std::optional<double> wall_s;
-};
-
-std::optional<RunRow> ReadRunRow(RunFiles& runs, const std::string& key) {
-  absl::StatusOr<std::string> text = runs.Read(key, "runs.csv");
-  if (!text.ok()) return std::nullopt;
-  absl::StatusOr<CsvTable> table = ParseCsv(*text);
-  if (!table.ok() || table->rows.size() != 1 || table->Column("status") < 0) return std::nullopt;
-  const std::vector<std::string>& row = table->rows[0];
-  const std::optional<RunStatus> status = ParseRunStatus(row[table->Column("status")]);
-  if (!status) return std::nullopt;
-  RunRow run;
-  run.status = *status;
-  run.noisy = table->Column("noisy") >= 0 && row[table->Column("noisy")] == "1";
-  double wall = 0;
-  if (table->Column("wall_s") >= 0 && absl::SimpleAtod(row[table->Column("wall_s")], &wall)) {
-    run.wall_s = wall;
-  }
-  return run;
-}
-
-enum class AutoRepsVerdict { kContinue, kConverged, kFailed };
-
-// --reps=auto: whether `cell` needs another repetition after its first `reps_done`.
-// A run that failed ends the cell (repeating a crash measures nothing); noisy runs
-// do not count towards the interval.
-AutoRepsVerdict JudgeCell(RunFiles& runs, int cell, int reps_done,
-                          const MatrixSpec& spec) {
-  std::vector<double> walls;
-  for (int rep = 1; rep <= reps_done; ++rep) {
-    std::optional<RunRow> row = ReadRunRow(runs, PlannedRun{cell, rep}.Key());
-    if (!row) continue;
-    if (row->status != RunStatus::kOk) return AutoRepsVerdict::kFailed;
-    if (!row->noisy && row->wall_s) walls.push_back(*row->wall_s);
-  }
-  if (walls.size() < 2) return AutoRepsVerdict::kContinue;
-  const MedianInterval m = MedianWithInterval(walls);
-  const bool narrow = m.median > 0 && (m.high - m.low) / m.median * 100 <= spec.auto_reps_ci_percent;
-  return m.confidence >= 0.95 && narrow ? AutoRepsVerdict::kConverged : AutoRepsVerdict::kContinue;
-}
 
 absl::Status WriteManifest(const RunOptions& options, const std::vector<Cell>& cells,
                            const nlohmann::json& heaps_resolved) {
