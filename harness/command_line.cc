@@ -7,7 +7,6 @@
 #include <map>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/reflection.h"
 #include "harness/flags.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
@@ -34,7 +33,9 @@ std::string Dashed(absl::string_view flag) { return absl::StrReplaceAll(flag, {{
 
 std::string FlagNames(const CommandSpec& command) {
   std::vector<std::string> valid;
-  for (const absl::CommandLineFlag* flag : command.flags) valid.push_back("--" + Dashed(flag->Name()));
+  for (const absl::CommandLineFlag* flag : command.flags) {
+    valid.push_back("--" + Dashed(flag->Name()));
+  }
   return valid.empty() ? "(none)" : absl::StrJoin(valid, ", ");
 }
 
@@ -127,7 +128,7 @@ absl::StatusOr<ParsedCommand> ParseCommandLine(const std::vector<std::string>& a
   if (!parsed.name.empty() && command == nullptr) {
     return Invalid(absl::StrCat("unknown command '", parsed.name, "'; valid: ", CommandNames()));
   }
-  std::vector<std::pair<const absl::CommandLineFlag*, std::string>> values;
+  std::vector<std::pair<absl::CommandLineFlag*, std::string>> values;
   bool seen_command = false, only_operands = false;
   for (const std::string& arg : args) {
     if (only_operands || !arg.starts_with("-")) {
@@ -152,8 +153,8 @@ absl::StatusOr<ParsedCommand> ParseCommandLine(const std::vector<std::string>& a
     }
     if (command == nullptr) continue;  // no command yet: reported below
     // The command's own flag of that name, or null.
-    auto flag_named = [&](const std::string& flag) -> const absl::CommandLineFlag* {
-      for (const absl::CommandLineFlag* f : command->flags) {
+    auto flag_named = [&](const std::string& flag) -> absl::CommandLineFlag* {
+      for (absl::CommandLineFlag* f : command->flags) {
         if (f->Name() == flag) return f;
       }
       return nullptr;
@@ -169,7 +170,7 @@ absl::StatusOr<ParsedCommand> ParseCommandLine(const std::vector<std::string>& a
       flag_name = name.substr(2);
       value = "false";
     }
-    const absl::CommandLineFlag* flag = flag_named(flag_name);
+    absl::CommandLineFlag* flag = flag_named(flag_name);
     if (start != 2 || flag == nullptr ||
         (flag_name != name && (equals != std::string::npos || !flag->IsOfType<bool>()))) {
       return Invalid(absl::StrCat("unknown flag ", arg.substr(0, std::min(equals, arg.size())),
@@ -197,8 +198,7 @@ absl::StatusOr<ParsedCommand> ParseCommandLine(const std::vector<std::string>& a
   }
   for (const auto& [flag, value] : values) {
     std::string error;
-    // The table holds flags read-only; setting one is the parser's job alone.
-    if (!const_cast<absl::CommandLineFlag*>(flag)->ParseFrom(value, &error)) {
+    if (!flag->ParseFrom(value, &error)) {
       return Invalid(absl::StrCat("--", Dashed(flag->Name()), ": '", value,
                                   "' is not valid (", error, ")"));
     }

@@ -34,7 +34,7 @@ struct ParsedCommand {
 struct CommandSpec {
   std::string name;
   std::string summary;
-  std::vector<const absl::CommandLineFlag*> flags;
+  std::vector<absl::CommandLineFlag*> flags;
   std::string arguments;  // e.g. " FOLDER...", or empty: no operands
   int (*handler)(const ParsedCommand&);
   bool internal = false;  // not listed in `gclab --help`

@@ -142,9 +142,10 @@ int CompareCommand(const ParsedCommand& parsed) {
 
 int RunOnceFromFlags(const ParsedCommand&) { return RunOnceCommand(absl::GetFlag(FLAGS_spec)); }
 
+// The flag's reflection handle, through which the parser sets it.
 template <typename T>
-const absl::CommandLineFlag* F(const absl::Flag<T>& flag) {
-  return &absl::GetFlagReflectionHandle(flag);
+absl::CommandLineFlag* F(const absl::Flag<T>& flag) {
+  return absl::FindCommandLineFlag(absl::GetFlagReflectionHandle(flag).Name());
 }
 
 }  // namespace

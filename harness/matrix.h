@@ -35,6 +35,8 @@ inline constexpr int kMaxReps = 10000;
 inline constexpr int kMaxThreads = 256;
 inline constexpr int kMaxWarmup = 1000;
 inline constexpr double kMaxHeapMultiple = 1000;
+
+// --reps=auto's defaults: the interval width to reach and the most repetitions.
 inline constexpr double kDefaultAutoRepsCiPercent = 5;
 inline constexpr int kDefaultAutoRepsCap = 30;
 

@@ -84,8 +84,8 @@ class Collector {
   // Called once by Runtime::Start on the starting thread, before any mutator exists.
   // `heap` is the heap segment, aligned to 2 MiB (block-based collectors may cut it
   // into blocks at multiples of their size, up to 2 MiB) and zero-filled: the
-  // collector's whole budget, which it carves into its spaces (empty if traits().heap_segment is
-  // false). A heap too small for the collector's layout is ResourceExhausted (the
+  // collector's whole budget, which it carves into its spaces (empty if
+  // traits().heap_segment is false). A heap too small for the collector's layout is ResourceExhausted (the
   // harness records the run as out of memory, and a minimum-heap search goes on
   // past it); any other error stops the run.
   virtual absl::Status Init(Runtime& runtime, std::span<std::byte> heap) = 0;

@@ -19,11 +19,9 @@ namespace {
 // same but logs each restore).
 void ResetFlags() {
   for (const gclab::CommandSpec& command : gclab::Commands()) {
-    for (const absl::CommandLineFlag* flag : command.flags) {
+    for (absl::CommandLineFlag* flag : command.flags) {
       std::string error;
-      if (!const_cast<absl::CommandLineFlag*>(flag)->ParseFrom(flag->DefaultValue(), &error)) {
-        std::abort();
-      }
+      if (!flag->ParseFrom(flag->DefaultValue(), &error)) std::abort();
     }
   }
 }
