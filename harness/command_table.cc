@@ -35,6 +35,9 @@ int List(const ParsedCommand&) {
                 t.reclaims ? "yes" : "no", std::string(BarrierKindName(t.barrier)).c_str(),
                 std::string(AllocFastPathName(t.fast_path)).c_str(),
                 t.description.c_str());
+    for (const std::string& option : DescribeOptions(t.options)) {
+      std::printf("                   option %s\n", option.c_str());
+    }
   }
   std::printf("workloads:\n");
   for (const std::string& name : WorkloadRegistry::Global().Names()) {

@@ -17,6 +17,9 @@ absl::StatusOr<std::unique_ptr<Collector>> CollectorRegistry::Create(
   if (!spec.ok()) return spec.status();
   const CollectorRegistration* registration = Find(spec->name);
   if (registration == nullptr) return UnknownName(spec->name);
+  if (registration->traits.options.empty()) return registration->factory(spec->options);
+  absl::Status checked = CheckOptions(spec->name, registration->traits.options, spec->options);
+  if (!checked.ok()) return checked;
   return registration->factory(spec->options);
 }
 

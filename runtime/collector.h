@@ -27,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/collector_options.h"
 #include "runtime/events.h"
 #include "runtime/mutator.h"
 #include "runtime/object.h"
@@ -65,6 +66,10 @@ struct CollectorTraits {
   // Specs ("name:key=value") the conformance suite and workload tests run when the
   // collector has variants that must each be correct; empty: the name alone.
   std::vector<std::string> test_variants;
+  // The options a spec "name:key=value" may give, with their defaults and ranges
+  // (collector_options.h). The registry checks a spec's options against them before
+  // the factory sees them (when the table is empty, the factory checks them itself).
+  std::vector<OptionSpec> options;
 };
 
 // The collector's view of its heap.
@@ -138,9 +143,6 @@ class Collector {
   // (ConformanceTest.VerifierAcceptsObjectsAllocatedSinceTheLastCollection).
   virtual bool IsLiveObject(const Object* object) const = 0;
 };
-
-// Options given to a collector on the command line as name:key=value:key=value.
-using CollectorOptions = std::map<std::string, std::string, std::less<>>;
 
 using CollectorFactory =
     std::function<absl::StatusOr<std::unique_ptr<Collector>>(const CollectorOptions&)>;

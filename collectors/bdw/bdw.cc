@@ -49,12 +49,13 @@ const CollectorTraits& BdwTraits() {
       .description =
           "Boehm-Demers-Weiser conservative mark-sweep (libgc " +
           absl::StrCat(GC_VERSION_MAJOR, ".", GC_VERSION_MINOR, ".", GC_VERSION_MICRO) +
-          "): its own heap, stop-the-world by signals, gclab's frames and globals as roots "
-          "(incremental=off|on)",
+          "): its own heap, stop-the-world by signals, gclab's frames and globals as roots",
       .fast_path = AllocFastPath::kNone,
       .heap_segment = false,
       .conservative = true,
       .test_variants = {"bdw", "bdw:incremental=on"},
+      .options = {{.name = "incremental", .type = OptionType::kSwitch, .default_value = "off",
+                   .help = "libgc's incremental mode (GC_enable_incremental)"}},
   };
   return traits;
 }
@@ -339,20 +340,9 @@ class Bdw final : public Collector {
   std::vector<PhaseRecord> phases_in_pause_;
 };
 
-absl::StatusOr<std::unique_ptr<Collector>> MakeBdw(const CollectorOptions& options) {
-  Options parsed;
-  for (const auto& [key, value] : options) {
-    if (key != "incremental") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("bdw: unknown option '", key, "'; valid: incremental"));
-    }
-    if (value != "on" && value != "off") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "bdw: '", value, "' is not a value for incremental; valid: on, off"));
-    }
-    parsed.incremental = value == "on";
-  }
-  return std::make_unique<Bdw>(parsed);
+absl::StatusOr<std::unique_ptr<Collector>> MakeBdw(const CollectorOptions& checked) {
+  const OptionValues values(BdwTraits().options, checked);
+  return std::make_unique<Bdw>(Options{.incremental = values.Switch("incremental")});
 }
 
 }  // namespace
