@@ -1,10 +1,9 @@
 // File: collectors/common/block_space.h
 //
-// A heap cut into 64 KiB blocks, as the non-moving collectors lay it out (marksweep,
-// concurrent): a small block holds cells of one size class; a large object takes a
-// run of whole blocks, found next-fit. Plus the lazy-sweeping step both collectors
-// share: finding the next run of free cells in a block from a side bitmap, without
-// touching the objects.
+// A heap cut into 64 KiB blocks, as MarkSweepSpace (mark_sweep_space.h) lays it out:
+// a small block holds cells of one size class; a large object takes a run of whole
+// blocks, found next-fit. Plus the lazy-sweeping step: finding the next run of free
+// cells in a block from a side bitmap, without touching the objects.
 //
 // Thread safety: none; the owning collector serialises access (a mutex, or a pause).
 #ifndef GCLAB_COLLECTORS_COMMON_BLOCK_SPACE_H_
@@ -123,39 +122,6 @@ class BlockSpace {
 };
 
 inline constexpr uint32_t kNoBlock = ~uint32_t{0};
-
-// After a stop-the-world mark in `marks` (an object's bit is its first granule's):
-// releases every small block with no marked cell and every large object left
-// unmarked, and lists the small blocks that keep some marked cell by size class
-// (replacing `partly_used`), for lazy sweeping. Reads only the bitmap, never objects.
-inline void ReleaseUnmarkedBlocks(BlockSpace& blocks, const SideBitmap& marks,
-                                  std::vector<uint32_t> (&partly_used)[kNumSizeClasses]) {
-  for (auto& list : partly_used) list.clear();
-  for (uint32_t i = 0; i < blocks.num_blocks();) {
-    const Block& block = blocks[i];
-    const size_t first_word = marks.BitOf(blocks.BlockBegin(i)) / 64;
-    switch (block.state) {
-      case BlockState::kFree:
-      case BlockState::kLargeTail:
-        ++i;
-        break;
-      case BlockState::kSmall:
-        if (marks.AnySetInWords(first_word, BlockSpace::kMarkWordsPerBlock)) {
-          partly_used[block.size_class].push_back(i);
-        } else {
-          blocks.Release(i);
-        }
-        ++i;
-        break;
-      case BlockState::kLargeHead: {
-        const uint32_t count = block.num_blocks;
-        if (!marks.Test(first_word * 64)) blocks.Release(i);
-        i += count;
-        break;
-      }
-    }
-  }
-}
 
 // The block a mutator is lazily sweeping for one size class, and where it stopped.
 struct SweepCursor {

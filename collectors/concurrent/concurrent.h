@@ -27,10 +27,11 @@
 #include <thread>
 #include <vector>
 
-#include "collectors/common/block_space.h"
+#include "collectors/common/mark_sweep_space.h"
 #include "collectors/common/byte_count.h"
 #include "collectors/common/side_bitmap.h"
 #include "collectors/concurrent/grey_pool.h"
+#include "collectors/concurrent/pacer.h"
 #include "runtime/collector.h"
 #include "runtime/runtime.h"
 #include "runtime/sync.h"
@@ -48,15 +49,16 @@ struct ConcurrentOptions {
   std::optional<int> gogc;
   // Target share of the machine's CPU for the background marker (Go: 25%).
   double marker_cpu = 0.25;
-  // Test only: no background thread; cycles advance only through *ForTest calls.
+  // Test only (worker=manual): no background thread; cycles advance only through
+  // *ForTest calls.
   bool manual = false;
-  // Test only: mutators get no barrier at all, to show what the barrier prevents.
-  bool no_barrier_for_test = false;
+  // Test only (test_barrier=off: false): mutators get no barrier at all, to show what
+  // the barrier prevents.
+  bool barrier_for_test = true;
 };
 
-// Parses "barrier=...", "gogc=...", "marker_cpu=...", and the test-only "worker=manual"
-// and "test_barrier=off".
-absl::StatusOr<ConcurrentOptions> ParseConcurrentOptions(const CollectorOptions& options);
+// The options of a spec the registry has checked against the collector's table.
+ConcurrentOptions ConcurrentOptionsFrom(const CollectorOptions& checked);
 
 class Concurrent final : public Collector {
  public:
@@ -85,14 +87,6 @@ class Concurrent final : public Collector {
 
  private:
   enum class CyclePhase : uint8_t { kIdle, kMarking, kSweeping };
-  // Per block, beside BlockSpace's state.
-  struct BlockEpoch {
-    // Sweep epoch (Go's sweepgen): a block taken for allocation after the last
-    // mark termination carries the current epoch and is not swept until the next.
-    uint64_t epoch = 0;
-    // Cells [0, handed_out_end) were handed out in `epoch` (for IsLiveObject).
-    uint32_t handed_out_end = 0;
-  };
   struct MutatorGcState : PerMutatorState {
     SweepCursor sweep[kNumSizeClasses];
     int64_t assist_credit = 0;  // bytes of marking done ahead of allocation
@@ -106,17 +100,12 @@ class Concurrent final : public Collector {
   // Allocation.
   std::byte* AllocateSmall(Mutator& mutator, size_t size_class);
   std::byte* AllocateLarge(Mutator& mutator, size_t bytes);
-  std::byte* HandOut(Mutator& mutator, size_t size_class, uint32_t block, uint32_t first_cell,
-                     uint32_t end_cell);
-  uintptr_t BlockBegin(uint32_t index) const { return heap_begin_ + uintptr_t{index} * kBlockBytes; }
 
   // Pacing and assists.
   size_t HeapInUse() const;
   // Adds every mutator's unpublished allocation to the shared counts (world stopped).
   void PublishAllocationInPause();
   void CountHandOut(MutatorGcState& state, size_t bytes);
-  // The pacer, after a cycle that marked `marked_bytes` (and in Init).
-  void SetGoalAndTrigger(size_t marked_bytes);
   void MaybeStartCycle(Mutator& mutator);
   void Assist(Mutator& mutator, size_t allocated_bytes);
 
@@ -125,7 +114,6 @@ class Concurrent final : public Collector {
   void BeginMarkingInPause(StopTheWorldScope& stw) ABSL_EXCLUSIVE_LOCKS_REQUIRED(cycle_mu_);
   // One mark-termination attempt; true if the cycle's marking is finished.
   bool TryTerminate(Mutator* requester) ABSL_LOCKS_EXCLUDED(cycle_mu_);
-  enum class MarkingEnded : uint8_t { kConcurrently, kHeapFull, kFullCollection };
   void FinishMarkingInPause(StopTheWorldScope& stw, MarkingEnded how)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(cycle_mu_);
   // With the world stopped: the rest of this cycle's marking (barrier logs, dijkstra:
@@ -141,8 +129,8 @@ class Concurrent final : public Collector {
   // case and if another thread stopped the world first.
   bool FullCollection(Mutator& mutator, GcCause cause);
   // Sorts up to `count` blocks into free / to-sweep; false when sweeping is done.
-  bool SweepSome(size_t count) ABSL_LOCKS_EXCLUDED(mu_);
-  void FinishSweepAndClear() ABSL_LOCKS_EXCLUDED(mu_);
+  bool SweepSome(size_t count);
+  void FinishSweepAndClear();
 
   // Marking.
   SideBitmap& live_map() { return bitmaps_[live_index_.load(std::memory_order_relaxed)]; }
@@ -174,14 +162,14 @@ class Concurrent final : public Collector {
   bool IdleCoreLikely() const;
   void StopWorkerForPause(Mutator& mutator) ABSL_LOCKS_EXCLUDED(cycle_mu_);
   BarrierKind EffectiveBarrier() const {
-    return options_.no_barrier_for_test ? BarrierKind::kNone : options_.barrier;
+    return options_.barrier_for_test ? options_.barrier : BarrierKind::kNone;
   }
   static MutatorGcState& StateOf(Mutator& mutator) {
     return mutator.collector_state<MutatorGcState>();
   }
   void ResumeWorkerAfterPause() ABSL_LOCKS_EXCLUDED(cycle_mu_);
 
-  static constexpr size_t kBlockBytes = BlockSpace::kBlockBytes;
+  static constexpr size_t kBlockBytes = MarkSweepSpace::kBlockBytes;
 
   const ConcurrentOptions options_;
   Runtime* runtime_ = nullptr;
@@ -204,12 +192,8 @@ class Concurrent final : public Collector {
   std::atomic<int> live_index_{0};
   std::atomic<bool> marking_{false};
   std::atomic<size_t> marked_bytes_{0};    // live after the last cycle (Go's heap_marked)
-  std::atomic<size_t> goal_bytes_{0};
-  std::atomic<size_t> trigger_bytes_{0};  // heap in use at which a cycle starts
-  // Set in pauses: heap in use when this cycle started, and what mutators allocate
-  // while a cycle marks (a running estimate; 0 before the first concurrent cycle).
-  size_t in_use_at_start_ = 0;
-  double allocated_while_marking_ = 0;
+  // Goal and trigger (read by every slow path) and what it learns from each cycle.
+  std::optional<Pacer> pacer_;
 
   // Added to by allocating mutators, a share at a time (LocalByteCount).
   alignas(kCacheLineBytes) SharedByteCount allocated_since_;  // since the last termination
@@ -224,14 +208,8 @@ class Concurrent final : public Collector {
   std::atomic<bool> globals_pending_{false};
   alignas(kCacheLineBytes) GreyPool pool_;
 
-  // Blocks and sweeping.
-  mutable Mutex mu_;
-  BlockSpace blocks_ ABSL_GUARDED_BY(mu_);
-  std::vector<BlockEpoch> epochs_ ABSL_GUARDED_BY(mu_);  // indexed like blocks_
-  std::vector<uint32_t> sweep_lists_[kNumSizeClasses] ABSL_GUARDED_BY(mu_);
-  uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 1;
-  uint32_t sweep_next_ ABSL_GUARDED_BY(mu_) = 0;
-  std::atomic<bool> sweep_done_{true};
+  // The heap: blocks, lazy sweeping, and what was allocated since the last sweep.
+  MarkSweepSpace space_;
 
   // The cycle, and the background thread's hand-shakes.
   Mutex cycle_mu_;

@@ -54,7 +54,7 @@ class Copying final : public StopTheWorldCollector {
     const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     const size_t half = heap.size() / 2 / page * page;
     if (half < BumpRegion::kChunkBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("copying needs a heap of at least ",
+      return absl::ResourceExhaustedError(absl::StrCat("copying needs a heap of at least ",
                                                      2 * BumpRegion::kChunkBytes,
                                                      " bytes (two semispaces)"));
     }

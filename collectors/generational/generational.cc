@@ -38,10 +38,10 @@
 #include <optional>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "collectors/common/block_space.h"
 #include "collectors/common/bump_region.h"
+#include "collectors/common/mark_stack.h"
+#include "collectors/common/mark_sweep_space.h"
 #include "collectors/common/prefetch_queue.h"
 #include "collectors/common/side_bitmap.h"
 #include "runtime/collector.h"
@@ -52,7 +52,7 @@
 namespace gclab {
 namespace {
 
-constexpr size_t kBlockBytes = BlockSpace::kBlockBytes;
+constexpr size_t kBlockBytes = MarkSweepSpace::kBlockBytes;
 
 // A young object's age (minor collections survived) lives in header GC bits 1-4.
 constexpr int kAgeShift = 1;
@@ -71,68 +71,12 @@ struct GenerationalOptions {
   Remset remset = Remset::kFields;
   size_t card_bytes = 512;
   int promotion_age = 1;  // age=N: promoted at the N-th minor collection survived
-  bool barrier = true;  // test_barrier=off: no barrier (the conformance negative test)
+  bool barrier_for_test = true;  // test_barrier=off: no barrier (the negative test)
 };
 
-absl::StatusOr<GenerationalOptions> ParseGenerationalOptions(const CollectorOptions& options) {
-  GenerationalOptions result;
-  for (const auto& [key, value] : options) {
-    if (key == "nursery") {
-      double number = 0;
-      if (!absl::SimpleAtod(value, &number) || !(number > 0)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "generational: nursery must be MiB (a whole number >= 1) or a fraction of the "
-            "budget in (0, 1), got '", value, "'"));
-      }
-      if (number < 1) {
-        result.nursery_fraction = number;
-      } else if (number == static_cast<double>(static_cast<size_t>(number))) {
-        result.nursery_bytes = static_cast<size_t>(number) * MiB;
-      } else {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "generational: nursery must be MiB (a whole number >= 1) or a fraction of the "
-            "budget in (0, 1), got '", value, "'"));
-      }
-    } else if (key == "barrier") {
-      if (value == "field") {
-        result.remset = Remset::kFields;
-      } else if (value == "object") {
-        result.remset = Remset::kObjects;
-      } else if (value == "card") {
-        result.remset = Remset::kCards;
-      } else {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "generational: unknown barrier '", value, "'; valid: field, object, card"));
-      }
-    } else if (key == "card") {
-      size_t bytes = 0;
-      if (!absl::SimpleAtoi(value, &bytes) || bytes < 128 || bytes > kBlockBytes ||
-          !std::has_single_bit(bytes)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "generational: card must be a power of two from 128 to ", kBlockBytes,
-            " bytes, got '", value, "'"));
-      }
-      result.card_bytes = bytes;
-    } else if (key == "age") {
-      int age = 0;
-      if (!absl::SimpleAtoi(value, &age) || age < 1 || age > kMaxPromotionAge) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "generational: age must be a whole number from 1 to ", kMaxPromotionAge,
-            " (minor collections survived before promotion), got '", value, "'"));
-      }
-      result.promotion_age = age;
-    } else if (key == "test_barrier") {
-      if (value != "on" && value != "off") {
-        return absl::InvalidArgumentError(
-            absl::StrCat("generational: test_barrier must be on or off, got '", value, "'"));
-      }
-      result.barrier = value == "on";
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "generational: unknown option '", key, "'; valid: nursery, age, barrier, card"));
-    }
-  }
-  return result;
+bool IsPowerOfTwo(double number) { return std::has_single_bit(static_cast<uint64_t>(number)); }
+bool WholeFromOneOrFraction(double number) {
+  return number < 1 || number == static_cast<double>(static_cast<uint64_t>(number));
 }
 
 const CollectorTraits& GenerationalTraits() {
@@ -140,16 +84,35 @@ const CollectorTraits& GenerationalTraits() {
       .name = "generational",
       .description =
           "generational: a bump-pointer nursery copied into a non-moving mark-sweep old "
-          "space on minor collections (promotion after age=N survivals, default 1; above 1 "
-          "survivors wait in two survivor spaces), full collections of both; remembered set "
-          "by barrier=field|object|card (card=bytes), nursery=MiB or a fraction of the "
-          "budget (0.25)",
+          "space on minor collections (promotion after age survivals; above 1 survivors "
+          "wait in two survivor spaces), full collections of both; remembered set by a "
+          "field, object or card barrier",
       .moving = true,
       .barrier = BarrierKind::kFieldLogging,
       // The card and object variants also hold survivors back (age > 1), so that every
       // barrier meets remembered slots whose targets wait in a survivor space.
       .test_variants = {"generational", "generational:barrier=card:age=3",
                         "generational:barrier=object:age=2"},
+      .options = {
+          {.name = "nursery", .type = OptionType::kNumber, .default_value = "0.25",
+           .min = 0, .max = 1 << 20, .min_exclusive = true,
+           .also_holds = WholeFromOneOrFraction,
+           .values = "MiB (a whole number >= 1) or a fraction of the budget in (0, 1)",
+           .help = "the nursery's size"},
+          {.name = "age", .type = OptionType::kInteger, .default_value = "1", .min = 1,
+           .max = kMaxPromotionAge,
+           .help = "minor collections an object survives before promotion"},
+          {.name = "barrier", .default_value = "field", .choices = {"field", "object", "card"},
+           .help = "how the remembered set is kept: logged slots, logged objects or dirty "
+                   "cards"},
+          {.name = "card", .type = OptionType::kInteger, .default_value = "512", .min = 128,
+           .max = kBlockBytes, .also_holds = IsPowerOfTwo,
+           .values = absl::StrCat("a power of two from 128 to ", kBlockBytes),
+           .help = "bytes per card (barrier=card)"},
+          {.name = "test_barrier", .type = OptionType::kSwitch, .default_value = "on",
+           .help = "off: mutators run no barrier, to show what it prevents",
+           .test_only = true},
+      },
   };
   return traits;
 }
@@ -163,9 +126,8 @@ struct PromotionNeed {
 
 // Where a promotion is taking cells of one size class from.
 struct PromotionCursor {
-  uint32_t block = kNoBlock;
-  uint32_t next_cell = 0;  // where the lazy sweep of `block` continues
-  uintptr_t cursor = 0;    // the free run being filled: [cursor, limit)
+  SweepCursor sweep;    // the old-space block being swept for free runs
+  uintptr_t cursor = 0;  // the free run being filled: [cursor, limit)
   uintptr_t limit = 0;
 };
 
@@ -200,7 +162,7 @@ class Generational final : public Collector {
     nursery_.Reset(heap_begin_, eden_end_, heap_begin_);
     survivors_from_ = Survivors{eden_end_, eden_end_, eden_end_ + survivor};
     survivors_to_ = Survivors{eden_end_ + survivor, eden_end_ + survivor, old_begin_};
-    old_ = BlockSpace(old_begin_, heap_end_ - old_begin_);
+    old_.Init(old_begin_, heap_end_ - old_begin_);
     marks_ = SideBitmap(heap_begin_, budget, kGranuleBytes);
 
     // The where-barrier records a store only from an old holder to a nursery value.
@@ -218,12 +180,14 @@ class Generational final : public Collector {
       where_.unlogged_biased = unlogged_.data() - (old_begin_ >> 9);
     }
     worklist_.reserve(64 * 1024);
+    mark_stack_.reserve(64 * 1024);
     return absl::OkStatus();
   }
 
   void AttachMutator(Mutator& mutator) override {
     mutator.set_where_barrier(where_);
-    mutator.set_barrier(options_.barrier ? BarrierKindOf(options_.remset) : BarrierKind::kNone);
+    mutator.set_barrier(options_.barrier_for_test ? BarrierKindOf(options_.remset)
+                                                : BarrierKind::kNone);
   }
 
   void DetachMutator(Mutator& mutator) override {
@@ -330,13 +294,9 @@ class Generational final : public Collector {
     return memory;
   }
 
-  std::byte* TakeLarge(size_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    const auto count = static_cast<uint32_t>((bytes + kBlockBytes - 1) / kBlockBytes);
-    const std::optional<uint32_t> first = old_.TakeLarge(count);
-    if (!first) return nullptr;
-    const uintptr_t begin = old_.BlockBegin(*first);
-    marks_.TestAndSet(marks_.BitOf(begin));
-    return reinterpret_cast<std::byte*>(begin);
+  // Blocks of the old space for one object, marked (allocated black).
+  std::byte* TakeLarge(size_t bytes) {
+    return reinterpret_cast<std::byte*>(old_.TakeLarge(bytes, &marks_));
   }
 
   // A cell for a promoted object of size class `size_class` (world stopped): the next
@@ -344,35 +304,16 @@ class Generational final : public Collector {
   // block. Marked at once (allocated black). Null if the old space has none.
   std::byte* TakeCell(size_t size_class) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     PromotionCursor& c = cursors_[size_class];
-    const size_t cell = kSizeClassBytes[size_class];
-    for (;;) {
-      if (c.cursor < c.limit) {
-        const uintptr_t address = c.cursor;
-        c.cursor += cell;
-        marks_.TestAndSet(marks_.BitOf(address));
-        return reinterpret_cast<std::byte*>(address);
-      }
-      if (c.block != kNoBlock) {
-        const uintptr_t block_begin = old_.BlockBegin(c.block);
-        const CellRun run = NextFreeCellRun(marks_, block_begin, cell, c.next_cell);
-        c.next_cell = run.end;
-        if (run.begin < run.end) {
-          c.cursor = block_begin + run.begin * cell;
-          c.limit = block_begin + run.end * cell;
-          continue;
-        }
-        c.block = kNoBlock;
-      }
-      std::vector<uint32_t>& partly_used = sweep_lists_[size_class];
-      if (!partly_used.empty()) {
-        c = PromotionCursor{.block = partly_used.back()};
-        partly_used.pop_back();
-        continue;
-      }
-      const std::optional<uint32_t> fresh = old_.TakeSmall(size_class);
-      if (!fresh) return nullptr;
-      c = PromotionCursor{.block = *fresh};
+    if (c.cursor == c.limit) {
+      const MarkSweepSpace::Run run = old_.NextFreeRun(c.sweep, size_class, marks_);
+      if (run.empty()) return nullptr;
+      c.cursor = run.begin;
+      c.limit = run.end;
     }
+    const uintptr_t address = c.cursor;
+    c.cursor += kSizeClassBytes[size_class];
+    marks_.TestAndSet(marks_.BitOf(address));
+    return reinterpret_cast<std::byte*>(address);
   }
 
   // Free cells of each size class in the blocks promotion would take them from
@@ -381,17 +322,8 @@ class Generational final : public Collector {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     std::array<size_t, kNumSizeClasses> free{};
     for (size_t sc = 0; sc < kNumSizeClasses; ++sc) {
-      const size_t cell = kSizeClassBytes[sc];
       const PromotionCursor& c = cursors_[sc];
-      free[sc] += (c.limit - c.cursor) / cell;
-      auto count_block = [&](uint32_t block, uint32_t from) {
-        const uintptr_t begin = old_.BlockBegin(block);
-        for (uint32_t i = from; i < kBlockBytes / cell; ++i) {
-          if (!marks_.Test(marks_.BitOf(begin + i * cell))) ++free[sc];
-        }
-      };
-      if (c.block != kNoBlock) count_block(c.block, c.next_cell);
-      for (uint32_t block : sweep_lists_[sc]) count_block(block, 0);
+      free[sc] = (c.limit - c.cursor) / kSizeClassBytes[sc] + old_.FreeCells(sc, c.sweep, marks_);
     }
     return free;
   }
@@ -478,14 +410,15 @@ class Generational final : public Collector {
 
   // The start of the old-space object that holds `address` (an allocated slot).
   uintptr_t HolderOf(uintptr_t address) const {
+    const BlockSpace& blocks = old_.blocks();
     uint32_t block = static_cast<uint32_t>((address - old_begin_) / kBlockBytes);
-    if (old_[block].state == BlockState::kSmall) {
-      const size_t cell = kSizeClassBytes[old_[block].size_class];
-      const uintptr_t begin = old_.BlockBegin(block);
+    if (blocks[block].state == BlockState::kSmall) {
+      const size_t cell = kSizeClassBytes[blocks[block].size_class];
+      const uintptr_t begin = blocks.BlockBegin(block);
       return begin + (address - begin) / cell * cell;
     }
-    while (old_[block].state == BlockState::kLargeTail) --block;
-    return old_.BlockBegin(block);
+    while (blocks[block].state == BlockState::kLargeTail) --block;
+    return blocks.BlockBegin(block);
   }
 
   // Visits the slots on card `card` of the allocated objects that overlap it.
@@ -511,13 +444,14 @@ class Generational final : public Collector {
         if (address >= begin && address < end) visit(slot);
       });
     };
+    const BlockSpace& blocks = old_.blocks();
     const auto block = static_cast<uint32_t>((begin - old_begin_) / kBlockBytes);
-    switch (old_[block].state) {
+    switch (blocks[block].state) {
       case BlockState::kFree:
         return;
       case BlockState::kSmall: {
-        const size_t cell = kSizeClassBytes[old_[block].size_class];
-        const uintptr_t block_begin = old_.BlockBegin(block);
+        const size_t cell = kSizeClassBytes[blocks[block].size_class];
+        const uintptr_t block_begin = blocks.BlockBegin(block);
         const uintptr_t cells_end = block_begin + kBlockBytes / cell * cell;
         for (uintptr_t p = block_begin + (begin - block_begin) / cell * cell;
              p < end && p < cells_end; p += cell) {
@@ -706,17 +640,14 @@ class Generational final : public Collector {
   // nursery into it (if it fits). Returns whether it did.
   bool FullCollection(StopTheWorldScope& stw) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, remset_mu_) {
     PromotionNeed need;
-    size_t live_bytes = 0;
-    std::vector<Ref> stack;
     auto mark = [&](Ref* slot) {
       Ref ref = *slot;
       const auto address = reinterpret_cast<uintptr_t>(ref);
       // Null, and frame-arena objects (scanned as roots), are not in the heap.
       if (address - heap_begin_ >= heap_end_ - heap_begin_) return;
       if (marks_.TestAndSet(marks_.BitOf(address))) return;
-      const size_t bytes = ObjectBytes(code_->TypeOf(ref), ref);
-      live_bytes += bytes;
       if (InNursery(ref)) {
+        const size_t bytes = ObjectBytes(code_->TypeOf(ref), ref);
         if (bytes > kMaxSmallObjectBytes) {
           ++need.large;
         } else {
@@ -725,8 +656,9 @@ class Generational final : public Collector {
       } else if (options_.remset == Remset::kObjects) {
         ref->header |= kUnloggedBit;
       }
-      stack.push_back(ref);
+      mark_stack_.push_back(ref);
     };
+    size_t live_bytes = 0;
     {
       auto phase = stw.Phase(Phase::kRootScan);
       marks_.ClearAll();
@@ -734,11 +666,7 @@ class Generational final : public Collector {
     }
     {
       auto phase = stw.Phase(Phase::kMark);
-      while (!stack.empty()) {
-        Ref object = stack.back();
-        stack.pop_back();
-        ForEachRefSlot(object, code_->TypeOf(object), mark);
-      }
+      live_bytes = DrainMarkStack(mark_stack_, *code_, mark);
     }
     {
       auto phase = stw.Phase(Phase::kSweep);
@@ -777,7 +705,7 @@ class Generational final : public Collector {
 
   void ReleaseEmptyBlocks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     for (auto& cursor : cursors_) cursor = PromotionCursor{};
-    ReleaseUnmarkedBlocks(old_, marks_, sweep_lists_);
+    old_.SweepAll(marks_);
   }
 
   const GenerationalOptions options_;
@@ -804,12 +732,12 @@ class Generational final : public Collector {
   std::vector<Card> cards_;         // barrier=card: one byte per card of the old space
   std::vector<uint64_t> unlogged_;  // barrier=field: one bit per word of the old space
 
-  Mutex mu_;  // the old space; held through every collection (with remset_mu_)
-  BlockSpace old_;
-  std::vector<uint32_t> sweep_lists_[kNumSizeClasses] ABSL_GUARDED_BY(mu_);
+  Mutex mu_;  // held through every collection (with remset_mu_)
+  MarkSweepSpace old_;
   PromotionCursor cursors_[kNumSizeClasses] ABSL_GUARDED_BY(mu_);
   std::vector<Ref> young_large_ ABSL_GUARDED_BY(mu_);  // made in the old space since
   std::vector<Ref> worklist_;                           // promoted, not yet scanned
+  std::vector<Ref> mark_stack_;                         // a full collection's
   size_t promoted_now_ = 0;
   uint64_t promoted_objects_now_ = 0;
   size_t aged_now_ = 0;  // copied to the to-survivor space
@@ -826,14 +754,32 @@ class Generational final : public Collector {
   std::atomic<uint64_t> collections_{0};
 };
 
+GenerationalOptions GenerationalOptionsFrom(const CollectorOptions& checked) {
+  const OptionValues values(GenerationalTraits().options, checked);
+  GenerationalOptions options{
+      .remset = values.Is("barrier", "card")     ? Remset::kCards
+                : values.Is("barrier", "object") ? Remset::kObjects
+                                                 : Remset::kFields,
+      .card_bytes = static_cast<size_t>(values.Integer("card")),
+      .promotion_age = static_cast<int>(values.Integer("age")),
+      .barrier_for_test = values.Switch("test_barrier"),
+  };
+  const double nursery = values.Number("nursery");
+  if (nursery < 1) {
+    options.nursery_fraction = nursery;
+  } else {
+    options.nursery_bytes = static_cast<size_t>(nursery) * MiB;
+  }
+  return options;
+}
+
 }  // namespace
 
-GCLAB_REGISTER_COLLECTOR(
-    GenerationalTraits(),
-    [](const CollectorOptions& options) -> absl::StatusOr<std::unique_ptr<Collector>> {
-      absl::StatusOr<GenerationalOptions> parsed = ParseGenerationalOptions(options);
-      if (!parsed.ok()) return parsed.status();
-      return std::make_unique<Generational>(*parsed);
-    });
+GCLAB_REGISTER_COLLECTOR(GenerationalTraits(),
+                         [](const CollectorOptions& options)
+                             -> absl::StatusOr<std::unique_ptr<Collector>> {
+                           return std::make_unique<Generational>(
+                               GenerationalOptionsFrom(options));
+                         });
 
 }  // namespace gclab
