@@ -1,7 +1,9 @@
 // File: collectors/concurrent/concurrent.h
 //
 // concurrent: tri-colour mark-sweep whose marking runs in a background thread while
-// mutators run, the design of Go's collector. See README.md for the algorithm, the
+// mutators run, the design of Go's collector. Spaces: one MarkSweepSpace
+// (collectors/common/mark_sweep_space.h), swept lazily against the live map while
+// the next cycle's marks fill the other bitmap. See README.md for the algorithm, the
 // barriers and the pacer; this header exists so that the collector's own tests can
 // drive a cycle step by step (worker=manual).
 //

@@ -2,11 +2,15 @@
 // mark-sweep old space, with a remembered set kept by one of the runtime's
 // where-barriers. See README.md for the design, its options and what it costs.
 //
+// Spaces (collectors/common): a BumpRegion (eden) and two bump survivor spaces make
+// the nursery; a MarkSweepSpace is the old space; a RememberedSet in the form the
+// barrier option names holds the old-to-young slots. This file keeps the policy: when
+// to promote, when a minor collection becomes a full one.
+//
 // Heap layout: the first `nursery` bytes of the heap segment are the nursery: eden,
 // handed out to mutators in bump-pointer chunks, then (with age > 1) two survivor
 // spaces of an eighth of the nursery each; the rest is the old space, cut into 64 KiB
-// blocks of size-classed cells or runs of blocks for large objects (BlockSpace, as
-// marksweep). One side bitmap covers the whole heap: in the old space a set bit is an
+// blocks of size-classed cells or runs of blocks for large objects (as marksweep's). One side bitmap covers the whole heap: in the old space a set bit is an
 // allocated object (marked by the last full collection, or allocated black since:
 // promoted, or a large object made there); in the nursery it is used only while a
 // collection traces it.
@@ -43,6 +47,7 @@
 #include "collectors/common/mark_stack.h"
 #include "collectors/common/mark_sweep_space.h"
 #include "collectors/common/prefetch_queue.h"
+#include "collectors/common/remembered_set.h"
 #include "collectors/common/side_bitmap.h"
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
@@ -62,13 +67,10 @@ constexpr int kMaxPromotionAge = 15;
 // SurvivorRatio=8 gives a tenth; an eighth leaves eden three quarters).
 constexpr size_t kSurvivorShare = 8;
 
-// How the remembered set is kept: which where-barrier the mutators run.
-enum class Remset : uint8_t { kFields, kObjects, kCards };
-
 struct GenerationalOptions {
   std::optional<size_t> nursery_bytes;  // nursery=N (MiB, N >= 1)
   double nursery_fraction = 0.25;       // nursery=F (a fraction of the budget, 0 < F < 1)
-  Remset remset = Remset::kFields;
+  RememberedSetForm remset = RememberedSetForm::kFields;
   size_t card_bytes = 512;
   int promotion_age = 1;  // age=N: promoted at the N-th minor collection survived
   bool barrier_for_test = true;  // test_barrier=off: no barrier (the negative test)
@@ -165,29 +167,15 @@ class Generational final : public Collector {
     old_.Init(old_begin_, heap_end_ - old_begin_);
     marks_ = SideBitmap(heap_begin_, budget, kGranuleBytes);
 
-    // The where-barrier records a store only from an old holder to a nursery value.
-    where_.holder_begin = old_begin_;
-    where_.holder_span = heap_end_ - old_begin_;
-    where_.value_begin = heap_begin_;
-    where_.value_span = nursery;
-    card_shift_ = static_cast<uint32_t>(std::countr_zero(options_.card_bytes));
-    if (options_.remset == Remset::kCards) {
-      cards_.assign((heap_end_ - old_begin_) >> card_shift_, Card::kClean);
-      where_.card_table_biased = cards_.data() - (old_begin_ >> card_shift_);
-      where_.card_shift = card_shift_;
-    } else if (options_.remset == Remset::kFields) {
-      unlogged_.assign(((heap_end_ - old_begin_) >> 9) + 1, 0);
-      where_.unlogged_biased = unlogged_.data() - (old_begin_ >> 9);
-    }
+    remset_.Init(options_.remset, old_, heap_begin_, nursery, options_.card_bytes, *code_);
     worklist_.reserve(64 * 1024);
     mark_stack_.reserve(64 * 1024);
     return absl::OkStatus();
   }
 
   void AttachMutator(Mutator& mutator) override {
-    mutator.set_where_barrier(where_);
-    mutator.set_barrier(options_.barrier_for_test ? BarrierKindOf(options_.remset)
-                                                : BarrierKind::kNone);
+    mutator.set_where_barrier(remset_.where());
+    mutator.set_barrier(options_.barrier_for_test ? remset_.barrier() : BarrierKind::kNone);
   }
 
   void DetachMutator(Mutator& mutator) override {
@@ -215,10 +203,7 @@ class Generational final : public Collector {
         [&] { return Exhausted(bytes); });
   }
 
-  void FlushWriteBarrier(Mutator& mutator) override {
-    MutexLock lock(&remset_mu_);
-    TakeLogs(mutator);
-  }
+  void FlushWriteBarrier(Mutator& mutator) override { remset_.TakeLogs(mutator); }
 
   void Collect(Mutator& mutator, GcCause cause, CollectionKind kind) override {
     CollectUnlessAnotherDid(mutator, cause, kind);
@@ -252,15 +237,6 @@ class Generational final : public Collector {
   }
 
  private:
-  static BarrierKind BarrierKindOf(Remset remset) {
-    switch (remset) {
-      case Remset::kFields: return BarrierKind::kFieldLogging;
-      case Remset::kObjects: return BarrierKind::kObjectLogging;
-      case Remset::kCards: return BarrierKind::kCardMarking;
-    }
-    return BarrierKind::kNone;
-  }
-
   absl::Status Exhausted(size_t bytes) const {
     return OutOfMemoryStatus("generational", heap_end_ - heap_begin_,
                              live_bytes_.load(std::memory_order_relaxed), bytes);
@@ -272,13 +248,6 @@ class Generational final : public Collector {
   }
   bool InOld(uintptr_t address) const { return address - old_begin_ < heap_end_ - old_begin_; }
 
-  // Moves a mutator's barrier logs into the remembered set.
-  void TakeLogs(Mutator& mutator) ABSL_EXCLUSIVE_LOCKS_REQUIRED(remset_mu_) {
-    for (Ref* slot : mutator.logged_slots()) remset_slots_.push_back(slot);
-    for (Ref holder : mutator.write_barrier_log()) remset_objects_.push_back(holder);
-    mutator.ClearWriteBarrierLog();
-  }
-
   // --- The old space ---
 
   // A large object made by a mutator in the old space: allocated black, and scanned
@@ -288,7 +257,7 @@ class Generational final : public Collector {
     MutexLock lock(&mu_);
     std::byte* memory = TakeLarge(bytes);
     if (memory != nullptr) {
-      young_large_.push_back(reinterpret_cast<Ref>(memory));
+      remset_.ScanAtNextCollection(reinterpret_cast<Ref>(memory));
       large_bytes_.fetch_add(AlignUp(bytes, kBlockBytes), std::memory_order_relaxed);
     }
     return memory;
@@ -349,10 +318,9 @@ class Generational final : public Collector {
                           cause);
     if (!stw.stopped()) return false;
     MutexLock lock(&mu_);
-    MutexLock remset_lock(&remset_mu_);
     stw.StartCycle();
     runtime_->safepoints().ForEachMutator([this](Mutator& m) {
-      TakeLogs(m);
+      remset_.TakeLogs(m);
       m.ResetAllocBuffers();
     });
     bool emptied = false;
@@ -376,94 +344,6 @@ class Generational final : public Collector {
   void ClearNurseryMarks() {
     marks_.ClearWords(marks_.BitOf(heap_begin_) / 64,
                       (marks_.BitOf(old_begin_) - marks_.BitOf(heap_begin_)) / 64);
-  }
-
-  // Calls visit(Ref* slot) for every slot of the remembered set: logged slots, every
-  // slot of logged objects, of the large objects made in the old space since the last
-  // collection and (cards) of the objects on dirty cards. With live_holders_only, only
-  // slots of objects marked in the old space (after a full collection's mark).
-  template <typename Visit>
-  void ForEachRememberedSlot(bool live_holders_only, Visit&& visit)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, remset_mu_) {
-    auto live = [&](uintptr_t object) {
-      return !live_holders_only || marks_.Test(marks_.BitOf(object));
-    };
-    for (Ref* slot : remset_slots_) {
-      if (!live_holders_only || live(HolderOf(reinterpret_cast<uintptr_t>(slot)))) visit(slot);
-    }
-    for (Ref holder : remset_objects_) {
-      if (live(reinterpret_cast<uintptr_t>(holder))) {
-        ForEachRefSlot(holder, code_->TypeOf(holder), visit);
-      }
-    }
-    for (Ref large : young_large_) {
-      if (live(reinterpret_cast<uintptr_t>(large))) {
-        ForEachRefSlot(large, code_->TypeOf(large), visit);
-      }
-    }
-    if (options_.remset == Remset::kCards) {
-      for (size_t card = 0; card < cards_.size(); ++card) {
-        if (cards_[card] == Card::kDirty) ScanCard(card, visit);
-      }
-    }
-  }
-
-  // The start of the old-space object that holds `address` (an allocated slot).
-  uintptr_t HolderOf(uintptr_t address) const {
-    const BlockSpace& blocks = old_.blocks();
-    uint32_t block = static_cast<uint32_t>((address - old_begin_) / kBlockBytes);
-    if (blocks[block].state == BlockState::kSmall) {
-      const size_t cell = kSizeClassBytes[blocks[block].size_class];
-      const uintptr_t begin = blocks.BlockBegin(block);
-      return begin + (address - begin) / cell * cell;
-    }
-    while (blocks[block].state == BlockState::kLargeTail) --block;
-    return blocks.BlockBegin(block);
-  }
-
-  // Visits the slots on card `card` of the allocated objects that overlap it.
-  template <typename Visit>
-  void ScanCard(size_t card, Visit&& visit) {
-    const uintptr_t begin = old_begin_ + (uintptr_t{card} << card_shift_);
-    const uintptr_t end = begin + options_.card_bytes;
-    auto visit_in_card = [&](uintptr_t object_address) {
-      if (!marks_.Test(marks_.BitOf(object_address))) return;  // a free cell
-      auto* object = reinterpret_cast<Object*>(object_address);
-      const TypeInfo& type = code_->TypeOf(object);
-      if (type.kind == TypeKind::kRefArray) {
-        // Only the elements on this card: a large array spans many.
-        const auto first = reinterpret_cast<uintptr_t>(object->element_slot(0));
-        const uint64_t from = begin > first ? (begin - first) / kWordBytes : 0;
-        const uint64_t to = std::min<uint64_t>(object->length(),
-                                               end > first ? (end - first + 7) / kWordBytes : 0);
-        for (uint64_t i = from; i < to; ++i) visit(object->element_slot(i));
-        return;
-      }
-      ForEachRefSlot(object, type, [&](Ref* slot) {
-        const auto address = reinterpret_cast<uintptr_t>(slot);
-        if (address >= begin && address < end) visit(slot);
-      });
-    };
-    const BlockSpace& blocks = old_.blocks();
-    const auto block = static_cast<uint32_t>((begin - old_begin_) / kBlockBytes);
-    switch (blocks[block].state) {
-      case BlockState::kFree:
-        return;
-      case BlockState::kSmall: {
-        const size_t cell = kSizeClassBytes[blocks[block].size_class];
-        const uintptr_t block_begin = blocks.BlockBegin(block);
-        const uintptr_t cells_end = block_begin + kBlockBytes / cell * cell;
-        for (uintptr_t p = block_begin + (begin - block_begin) / cell * cell;
-             p < end && p < cells_end; p += cell) {
-          visit_in_card(p);
-        }
-        return;
-      }
-      case BlockState::kLargeHead:
-      case BlockState::kLargeTail:
-        visit_in_card(HolderOf(begin));
-        return;
-    }
   }
 
   // Copies a young object, once: into the to-survivor space if it is younger than the
@@ -503,32 +383,11 @@ class Generational final : public Collector {
     copy->header = header & ~kAgeMask;
     ref->header = reinterpret_cast<uint64_t>(copy);
     // The field barrier's bits are armed as the worklist scans the copy's slots.
-    if (options_.remset != Remset::kFields) Arm(copy);
+    if (options_.remset != RememberedSetForm::kFields) remset_.Arm(copy);
     worklist_.push_back(copy);
     promoted_now_ += bytes;
     ++promoted_objects_now_;
     return copy;
-  }
-
-  // Makes the barrier record the next store into an old object (a promoted one, or
-  // one whose log entry a collection has just consumed).
-  void Arm(Ref object) {
-    switch (options_.remset) {
-      case Remset::kFields:
-        // Pointer slots only: a byte array has none to log.
-        ForEachRefSlot(object, code_->TypeOf(object),
-                       [this](Ref* slot) { ArmSlot(reinterpret_cast<uintptr_t>(slot)); });
-        return;
-      case Remset::kObjects:
-        object->header |= kUnloggedBit;
-        return;
-      case Remset::kCards:
-        return;
-    }
-  }
-  void ArmSlot(Ref* slot) { ArmSlot(reinterpret_cast<uintptr_t>(slot)); }
-  void ArmSlot(uintptr_t address) {
-    unlogged_[(address - old_begin_) >> 9] |= uint64_t{1} << ((address >> 3) & 63);
   }
 
   // Copies every young object reachable from the roots and the remembered set (a full
@@ -537,7 +396,7 @@ class Generational final : public Collector {
   // survivor spaces. Returns false, with nothing emptied, if the old space could not
   // take every object that had to go there.
   bool Evacuate(StopTheWorldScope& stw, bool full)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, remset_mu_) {
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     promoted_now_ = 0;
     promoted_objects_now_ = 0;
     aged_now_ = 0;
@@ -569,23 +428,12 @@ class Generational final : public Collector {
       // Gathered before anything is promoted: promotion takes free cells, and (after
       // a full collection's sweep) a dead holder's cell may be one of them.
       std::vector<Ref*> slots;
-      ForEachRememberedSlot(full, [&](Ref* slot) { slots.push_back(slot); });
+      remset_.ForEachSlot(marks_, full ? &marks_ : nullptr,
+                          [&](Ref* slot) { slots.push_back(slot); });
       for (Ref* slot : slots) forward(slot);
       pending.Drain();
       // The logged slots and objects are recorded again by their next store.
-      // (Every barrier keeps a list of slots: those a collection left pointing at young
-      // objects. Only the field barrier has bits to re-arm for them.)
-      if (!full) {
-        if (options_.remset == Remset::kFields) {
-          for (Ref* slot : remset_slots_) ArmSlot(reinterpret_cast<uintptr_t>(slot));
-        }
-        for (Ref holder : remset_objects_) holder->header |= kUnloggedBit;
-      }
-      for (Ref large : young_large_) Arm(large);
-      remset_slots_.clear();
-      remset_objects_.clear();
-      young_large_.clear();
-      std::fill(cards_.begin(), cards_.end(), Card::kClean);
+      remset_.ConsumedByCollection(/*rearm_logged=*/!full);
     }
     {
       auto phase = stw.Phase(Phase::kRootScan);
@@ -598,9 +446,10 @@ class Generational final : public Collector {
         while (!worklist_.empty()) {
           Ref object = worklist_.back();
           worklist_.pop_back();
-          if (options_.remset == Remset::kFields && InOld(reinterpret_cast<uintptr_t>(object))) {
+          if (options_.remset == RememberedSetForm::kFields &&
+              InOld(reinterpret_cast<uintptr_t>(object))) {
             ForEachRefSlot(object, code_->TypeOf(object), [&](Ref* slot) {
-              ArmSlot(slot);
+              remset_.ArmSlot(slot);
               forward(slot);
             });
           } else {
@@ -612,7 +461,7 @@ class Generational final : public Collector {
       phase.set_work(promoted_now_ + aged_now_, promoted_objects_now_ + aged_objects_now_);
     }
     promoted_bytes_.fetch_add(promoted_now_, std::memory_order_relaxed);
-    remset_slots_ = std::move(still_young);
+    remset_.Keep(std::move(still_young));
     if (AnyNurseryMark()) {
       // Some objects stayed where they were: eden and the from-survivor space keep
       // them, and stay full. What was copied to the to-survivor space is live too.
@@ -638,7 +487,7 @@ class Generational final : public Collector {
 
   // Marks the whole heap, releases what is dead in the old space, then empties the
   // nursery into it (if it fits). Returns whether it did.
-  bool FullCollection(StopTheWorldScope& stw) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, remset_mu_) {
+  bool FullCollection(StopTheWorldScope& stw) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     PromotionNeed need;
     auto mark = [&](Ref* slot) {
       Ref ref = *slot;
@@ -653,8 +502,8 @@ class Generational final : public Collector {
         } else {
           ++need.cells[SizeClassOf(bytes)];
         }
-      } else if (options_.remset == Remset::kObjects) {
-        ref->header |= kUnloggedBit;
+      } else if (options_.remset == RememberedSetForm::kObjects) {
+        remset_.Arm(ref);
       }
       mark_stack_.push_back(ref);
     };
@@ -681,26 +530,14 @@ class Generational final : public Collector {
       // allocated old objects, and so do the remembered slots of dead holders, whose
       // cells later promotions may reuse.
       ClearNurseryMarks();
-      PruneRememberedSet();
+      remset_.ForgetDeadHolders(marks_);
       return false;
     }
     ClearNurseryMarks();
     const bool emptied = Evacuate(stw, /*full=*/true);
     promoted_bytes_.store(0, std::memory_order_relaxed);  // counted in live_bytes already
-    if (options_.remset == Remset::kFields) {
-      std::fill(unlogged_.begin(), unlogged_.end(), ~uint64_t{0});
-    }
+    if (options_.remset == RememberedSetForm::kFields) remset_.ArmAll();
     return emptied;
-  }
-
-  // Keeps the remembered slots and objects of live holders only (after a full mark).
-  void PruneRememberedSet() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, remset_mu_) {
-    auto dead = [this](uintptr_t holder) { return !marks_.Test(marks_.BitOf(holder)); };
-    std::erase_if(remset_slots_,
-                  [&](Ref* slot) { return dead(HolderOf(reinterpret_cast<uintptr_t>(slot))); });
-    std::erase_if(remset_objects_,
-                  [&](Ref holder) { return dead(reinterpret_cast<uintptr_t>(holder)); });
-    std::erase_if(young_large_, [&](Ref large) { return dead(reinterpret_cast<uintptr_t>(large)); });
   }
 
   void ReleaseEmptyBlocks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -727,25 +564,17 @@ class Generational final : public Collector {
   Survivors survivors_from_;  // the survivors of the last minor collection (age > 1)
   Survivors survivors_to_;    // empty between collections
   SideBitmap marks_;
-  WhereBarrier where_;
-  uint32_t card_shift_ = 9;
-  std::vector<Card> cards_;         // barrier=card: one byte per card of the old space
-  std::vector<uint64_t> unlogged_;  // barrier=field: one bit per word of the old space
+  RememberedSet remset_;
 
-  Mutex mu_;  // held through every collection (with remset_mu_)
+  Mutex mu_;  // held through every collection
   MarkSweepSpace old_;
   PromotionCursor cursors_[kNumSizeClasses] ABSL_GUARDED_BY(mu_);
-  std::vector<Ref> young_large_ ABSL_GUARDED_BY(mu_);  // made in the old space since
   std::vector<Ref> worklist_;                           // promoted, not yet scanned
   std::vector<Ref> mark_stack_;                         // a full collection's
   size_t promoted_now_ = 0;
   uint64_t promoted_objects_now_ = 0;
   size_t aged_now_ = 0;  // copied to the to-survivor space
   uint64_t aged_objects_now_ = 0;
-
-  Mutex remset_mu_;  // mutators flush their logs concurrently
-  std::vector<Ref*> remset_slots_ ABSL_GUARDED_BY(remset_mu_);
-  std::vector<Ref> remset_objects_ ABSL_GUARDED_BY(remset_mu_);
 
   std::atomic<size_t> live_bytes_{0};      // found by the last full collection
   std::atomic<size_t> promoted_bytes_{0};  // promoted since
@@ -757,9 +586,9 @@ class Generational final : public Collector {
 GenerationalOptions GenerationalOptionsFrom(const CollectorOptions& checked) {
   const OptionValues values(GenerationalTraits().options, checked);
   GenerationalOptions options{
-      .remset = values.Is("barrier", "card")     ? Remset::kCards
-                : values.Is("barrier", "object") ? Remset::kObjects
-                                                 : Remset::kFields,
+      .remset = values.Is("barrier", "card")     ? RememberedSetForm::kCards
+                : values.Is("barrier", "object") ? RememberedSetForm::kObjects
+                                                 : RememberedSetForm::kFields,
       .card_bytes = static_cast<size_t>(values.Integer("card")),
       .promotion_age = static_cast<int>(values.Integer("age")),
       .barrier_for_test = values.Switch("test_barrier"),
