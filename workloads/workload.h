@@ -145,7 +145,28 @@ class Workload {
   virtual size_t BatchesPerThread() const { return BatchTimer::kDefaultCapacity; }
 };
 
+// A workload's preset for `size`, of its three: ForSize(size, small, default, large).
+template <typename T>
+T ForSize(WorkloadSize size, const T& small, const T& default_size, const T& large) {
+  switch (size) {
+    case WorkloadSize::kSmall:
+      return small;
+    case WorkloadSize::kDefault:
+      return default_size;
+    case WorkloadSize::kLarge:
+      return large;
+  }
+  return default_size;
+}
+
 using WorkloadFactory = std::function<std::unique_ptr<Workload>(const WorkloadParams&)>;
+
+// The factory of a workload class whose constructor takes the parameters:
+// GCLAB_REGISTER_WORKLOAD(..., ConstructWorkload<MyWorkload>).
+template <typename W>
+std::unique_ptr<Workload> ConstructWorkload(const WorkloadParams& params) {
+  return std::make_unique<W>(params);
+}
 
 struct WorkloadRegistration {
   std::string name;

@@ -59,15 +59,10 @@ struct Shape {
 };
 
 Shape ShapeFor(WorkloadSize size) {
-  switch (size) {
-    case WorkloadSize::kSmall:
-      return {14, 12, 4, 12, 50'000};
-    case WorkloadSize::kDefault:
-      return {18, 16, 4, 16, 500'000};  // GCBench as published
-    case WorkloadSize::kLarge:
-      return {20, 18, 4, 18, 2'000'000};
-  }
-  return {};
+  return ForSize<Shape>(size,  // small, default, large
+                        {14, 12, 4, 12, 50'000},
+                        {18, 16, 4, 16, 500'000},  // GCBench as published
+                        {20, 18, 4, 18, 2'000'000});
 }
 
 constexpr size_t kLeft = 0;
@@ -268,8 +263,6 @@ GCLAB_REGISTER_WORKLOAD("binary-trees",
                         "50,000; default = 18, 16, 4..16, 500,000 (GCBench); large = 20, 18, "
                         "4..18, 2,000,000. threads: single-threaded (extra threads idle)",
                         "op = one tree node built; latency batch = 1,000 nodes",
-                        [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
-                          return std::make_unique<BinaryTrees>(params);
-                        });
+                        ConstructWorkload<BinaryTrees>);
 
 }  // namespace gclab

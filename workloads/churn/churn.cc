@@ -60,15 +60,10 @@ struct Shape {
 };
 
 Shape ShapeFor(WorkloadSize size) {
-  switch (size) {
-    case WorkloadSize::kSmall:
-      return {100'000, 2'000'000};
-    case WorkloadSize::kDefault:
-      return {1'000'000, 20'000'000};
-    case WorkloadSize::kLarge:
-      return {2'000'000, 100'000'000};
-  }
-  return {};
+  return ForSize<Shape>(size,  // small, default, large
+                        {100'000, 2'000'000},
+                        {1'000'000, 20'000'000},
+                        {2'000'000, 100'000'000});
 }
 
 int64_t PayloadWord(int64_t id, size_t word) {
@@ -243,8 +238,6 @@ GCLAB_REGISTER_WORKLOAD("churn",
                         "slots, 20,000,000 ops (~90 MB live); large = 2,000,000 slots, "
                         "100,000,000 ops. threads: single mutator (extra threads idle)",
                         "op = one slot replaced; latency batch = 1,000 ops",
-                        [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
-                          return std::make_unique<Churn>(params);
-                        });
+                        ConstructWorkload<Churn>);
 
 }  // namespace gclab

@@ -54,15 +54,10 @@ struct Shape {
 };
 
 Shape ShapeFor(WorkloadSize size) {
-  switch (size) {
-    case WorkloadSize::kSmall:
-      return {1'000'000, 4'096};
-    case WorkloadSize::kDefault:
-      return {30'000'000, 65'536};
-    case WorkloadSize::kLarge:
-      return {200'000'000, 262'144};
-  }
-  return {};
+  return ForSize<Shape>(size,  // small, default, large
+                        {1'000'000, 4'096},
+                        {30'000'000, 65'536},
+                        {200'000'000, 262'144});
 }
 
 int64_t Element(uint64_t op, uint64_t i) { return static_cast<int64_t>((op * 8 + i) % 1000); }
@@ -241,8 +236,6 @@ GCLAB_REGISTER_WORKLOAD("closures",
                         "ops, registry 65,536; large = 200,000,000 ops, registry 262,144. "
                         "threads: single goroutine (extra threads idle)",
                         "op = one iteration (make, call, apply); latency batch = 1,000 ops",
-                        [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
-                          return std::make_unique<Closures>(params);
-                        });
+                        ConstructWorkload<Closures>);
 
 }  // namespace gclab

@@ -52,15 +52,10 @@ struct Shape {
 };
 
 Shape ShapeFor(WorkloadSize size) {
-  switch (size) {
-    case WorkloadSize::kSmall:
-      return {1'000'000, 8'192};
-    case WorkloadSize::kDefault:
-      return {100'000'000, 65'536};
-    case WorkloadSize::kLarge:
-      return {500'000'000, 262'144};
-  }
-  return {};
+  return ForSize<Shape>(size,  // small, default, large
+                        {1'000'000, 8'192},
+                        {100'000'000, 65'536},
+                        {500'000'000, 262'144});
 }
 
 // (i, 2i, 3i, 4i) . (i, i+1, i+2, i+3), wrapping (the large size overflows int64).
@@ -184,8 +179,6 @@ GCLAB_REGISTER_WORKLOAD("escape-return",
                         "steps, ring 65,536; large = 500,000,000 steps, ring 262,144. "
                         "threads: single goroutine (extra threads idle)",
                         "op = one step (a *Point and a Point made); latency batch = 1,000 steps",
-                        [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
-                          return std::make_unique<EscapeReturn>(params);
-                        });
+                        ConstructWorkload<EscapeReturn>);
 
 }  // namespace gclab

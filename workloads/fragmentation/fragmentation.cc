@@ -47,15 +47,10 @@ struct Shape {
 };
 
 Shape ShapeFor(WorkloadSize size) {
-  switch (size) {
-    case WorkloadSize::kSmall:
-      return {2'000, 100'000};
-    case WorkloadSize::kDefault:
-      return {20'000, 8'000'000};
-    case WorkloadSize::kLarge:
-      return {80'000, 40'000'000};
-  }
-  return {};
+  return ForSize<Shape>(size,  // small, default, large
+                        {2'000, 100'000},
+                        {20'000, 8'000'000},
+                        {80'000, 40'000'000});
 }
 
 struct Choice {
@@ -197,8 +192,6 @@ GCLAB_REGISTER_WORKLOAD("fragmentation",
                         "8,000,000 ops; large = 80,000 slots, 40,000,000 ops (objects 16 B "
                         "to 32 KiB). threads: single goroutine (extra threads idle)",
                         "op = one slot replaced; latency batch = 100 ops",
-                        [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
-                          return std::make_unique<Fragmentation>(params);
-                        });
+                        ConstructWorkload<Fragmentation>);
 
 }  // namespace gclab

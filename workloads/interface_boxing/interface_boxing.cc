@@ -53,15 +53,10 @@ struct Shape {
 };
 
 Shape ShapeFor(WorkloadSize size) {
-  switch (size) {
-    case WorkloadSize::kSmall:
-      return {3'000'000, 4'096};
-    case WorkloadSize::kDefault:
-      return {60'000'000, 65'536};
-    case WorkloadSize::kLarge:
-      return {300'000'000, 262'144};
-  }
-  return {};
+  return ForSize<Shape>(size,  // small, default, large
+                        {3'000'000, 4'096},
+                        {60'000'000, 65'536},
+                        {300'000'000, 262'144});
 }
 
 struct Value {
@@ -241,8 +236,6 @@ GCLAB_REGISTER_WORKLOAD("interface-boxing",
                         "sink 65,536; large = 300,000,000 ops, sink 262,144. threads: single "
                         "goroutine (extra threads idle)",
                         "op = one value boxed; latency batch = 1,000 ops",
-                        [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
-                          return std::make_unique<InterfaceBoxing>(params);
-                        });
+                        ConstructWorkload<InterfaceBoxing>);
 
 }  // namespace gclab

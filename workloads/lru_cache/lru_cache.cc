@@ -50,15 +50,10 @@ struct Shape {
 };
 
 Shape ShapeFor(WorkloadSize size) {
-  switch (size) {
-    case WorkloadSize::kSmall:
-      return {10'000, 1'000'000};
-    case WorkloadSize::kDefault:
-      return {200'000, 12'000'000};
-    case WorkloadSize::kLarge:
-      return {1'000'000, 60'000'000};
-  }
-  return {};
+  return ForSize<Shape>(size,  // small, default, large
+                        {10'000, 1'000'000},
+                        {200'000, 12'000'000},
+                        {1'000'000, 60'000'000});
 }
 
 uint64_t ValueBytes(int64_t key) { return 16 + static_cast<uint64_t>(key) % 241; }
@@ -288,8 +283,6 @@ GCLAB_REGISTER_WORKLOAD("lru-cache",
                         "gets (values 16..256 bytes). threads: single goroutine (extra "
                         "threads idle)",
                         "op = one Get; latency batch = 1,000 gets",
-                        [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
-                          return std::make_unique<LruCache>(params);
-                        });
+                        ConstructWorkload<LruCache>);
 
 }  // namespace gclab

@@ -60,15 +60,10 @@ struct Shape {
 };
 
 Shape ShapeFor(WorkloadSize size) {
-  switch (size) {
-    case WorkloadSize::kSmall:
-      return {20'000, 3'000'000};
-    case WorkloadSize::kDefault:
-      return {500'000, 20'000'000};
-    case WorkloadSize::kLarge:
-      return {2'000'000, 100'000'000};
-  }
-  return {};
+  return ForSize<Shape>(size,  // small, default, large
+                        {20'000, 3'000'000},
+                        {500'000, 20'000'000},
+                        {2'000'000, 100'000'000});
 }
 
 uint64_t HashOf(int64_t key) { return Mix(0x51ED270B, static_cast<uint64_t>(key)); }
@@ -344,8 +339,6 @@ GCLAB_REGISTER_WORKLOAD("map-churn",
                         "entries, 20,000,000 ops; large = 2,000,000 entries, 100,000,000 "
                         "ops. threads: single goroutine (extra threads idle)",
                         "op = one map operation; latency batch = 1,000 ops",
-                        [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
-                          return std::make_unique<MapChurn>(params);
-                        });
+                        ConstructWorkload<MapChurn>);
 
 }  // namespace gclab

@@ -55,15 +55,7 @@ constexpr uint64_t kItemsPerBatch = 100;
 constexpr int kStages = 3;
 
 uint64_t MessagesFor(WorkloadSize size) {
-  switch (size) {
-    case WorkloadSize::kSmall:
-      return 60'000;
-    case WorkloadSize::kDefault:
-      return 3'000'000;
-    case WorkloadSize::kLarge:
-      return 15'000'000;
-  }
-  return 0;
+  return ForSize<uint64_t>(size, 60'000, 3'000'000, 15'000'000);  // small, default, large
 }
 
 uint64_t PayloadBytes(uint64_t seq) { return 64 + seq % 193; }
@@ -316,8 +308,6 @@ GCLAB_REGISTER_WORKLOAD("pipeline",
                         "T >= 3 runs stage i % 3 on thread i; T = 2 and T = 1 run the "
                         "missing stages in turn on the last thread",
                         "op = one message delivered; latency batch = 100 messages handled by a thread",
-                        [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
-                          return std::make_unique<Pipeline>(params);
-                        });
+                        ConstructWorkload<Pipeline>);
 
 }  // namespace gclab

@@ -70,15 +70,10 @@ struct Shape {
 };
 
 Shape ShapeFor(WorkloadSize size) {
-  switch (size) {
-    case WorkloadSize::kSmall:
-      return {1'000, 40'000};
-    case WorkloadSize::kDefault:
-      return {20'000, 2'000'000};
-    case WorkloadSize::kLarge:
-      return {100'000, 10'000'000};
-  }
-  return {};
+  return ForSize<Shape>(size,  // small, default, large
+                        {1'000, 40'000},
+                        {20'000, 2'000'000},
+                        {100'000, 10'000'000});
 }
 
 struct RequestPlan {
@@ -328,8 +323,6 @@ GCLAB_REGISTER_WORKLOAD("server",
                         "threads: the requests are shared among T workers, each serving "
                         "its own shard of users",
                         "op = one request; latency batch = one request",
-                        [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
-                          return std::make_unique<Server>(params);
-                        });
+                        ConstructWorkload<Server>);
 
 }  // namespace gclab

@@ -57,15 +57,10 @@ struct Shape {
 };
 
 Shape ShapeFor(WorkloadSize size) {
-  switch (size) {
-    case WorkloadSize::kSmall:
-      return {4'000, 64};
-    case WorkloadSize::kDefault:
-      return {500'000, 512};
-    case WorkloadSize::kLarge:
-      return {1'000'000, 2'048};
-  }
-  return {};
+  return ForSize<Shape>(size,  // small, default, large
+                        {4'000, 64},
+                        {500'000, 512},
+                        {1'000'000, 2'048});
 }
 
 int64_t ValueOf(int64_t id) { return static_cast<int64_t>(Mix(0, id) >> 16); }
@@ -244,8 +239,6 @@ GCLAB_REGISTER_WORKLOAD("slice-append",
                         "ring 512; large = 1,000,000 slices, ring 2,048 (1..512 items each). "
                         "threads: single goroutine (extra threads idle)",
                         "op = one item appended; latency batch = 1,000 items",
-                        [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
-                          return std::make_unique<SliceAppend>(params);
-                        });
+                        ConstructWorkload<SliceAppend>);
 
 }  // namespace gclab

@@ -64,15 +64,10 @@ struct Shape {
 };
 
 Shape ShapeFor(WorkloadSize size) {
-  switch (size) {
-    case WorkloadSize::kSmall:
-      return {10'000, 128};
-    case WorkloadSize::kDefault:
-      return {600'000, 4'096};
-    case WorkloadSize::kLarge:
-      return {3'000'000, 16'384};
-  }
-  return {};
+  return ForSize<Shape>(size,  // small, default, large
+                        {10'000, 128},
+                        {600'000, 4'096},
+                        {3'000'000, 16'384});
 }
 
 // The values of one op: `parts` numbers of 1 to 18 digits.
@@ -282,8 +277,6 @@ GCLAB_REGISTER_WORKLOAD("string-build",
                         "4,096; large = 3,000,000 ops, ring 16,384 (4..48 numbers a string). "
                         "threads: single goroutine (extra threads idle)",
                         "op = one string built both ways; latency batch = 100 ops",
-                        [](const WorkloadParams& params) -> std::unique_ptr<Workload> {
-                          return std::make_unique<StringBuild>(params);
-                        });
+                        ConstructWorkload<StringBuild>);
 
 }  // namespace gclab
