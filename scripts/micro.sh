@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the microbenchmarks (harness/micro/) of a release build, 5 repetitions each,
+# Runs the microbenchmarks (bench/micro/) of a release build, 5 repetitions each,
 # and keeps Google Benchmark's JSON (every repetition plus median, mean, stddev)
 # under results/micro-<UTC time>/<benchmark>.json, or under the folder given.
 #   scripts/micro.sh [OUT_DIR] [--benchmark_filter=...]

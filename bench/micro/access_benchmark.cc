@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "harness/micro/micro_runtime.h"
+#include "bench/micro/micro_runtime.h"
 
 namespace gclab {
 namespace {

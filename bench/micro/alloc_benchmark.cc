@@ -9,7 +9,7 @@
 #include <string>
 
 #include "benchmark/benchmark.h"
-#include "harness/micro/micro_runtime.h"
+#include "bench/micro/micro_runtime.h"
 
 #if GCLAB_HAVE_BDWGC
 #include <gc/gc.h>

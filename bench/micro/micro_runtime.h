@@ -1,4 +1,4 @@
-// File: harness/micro/micro_runtime.h
+// File: bench/micro/micro_runtime.h
 //
 // A started runtime for a microbenchmark: `declare(runtime)` declares the types,
 // sites, functions and globals; any failure ends the program with its message.

@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "benchmark/benchmark.h"
-#include "harness/micro/micro_runtime.h"
+#include "bench/micro/micro_runtime.h"
 
 namespace gclab {
 namespace {
