@@ -1,4 +1,4 @@
-#include "harness/command_line.h"
+#include "harness/cli/command_line.h"
 
 #include <unistd.h>
 
@@ -7,7 +7,7 @@
 #include <map>
 
 #include "absl/flags/flag.h"
-#include "harness/flags.h"
+#include "harness/cli/flags.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"

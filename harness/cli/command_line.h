@@ -1,4 +1,4 @@
-// File: harness/command_line.h
+// File: harness/cli/command_line.h
 //
 // The gclab command line, parsed without ever exiting: every mistake comes back as
 // one status whose message names what is wrong and what is valid (main.cc prints it
@@ -17,7 +17,7 @@
 #include "absl/flags/commandlineflag.h"
 #include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
-#include "harness/matrix.h"
+#include "harness/matrix/matrix.h"
 
 namespace gclab {
 
@@ -40,7 +40,7 @@ struct CommandSpec {
   bool internal = false;  // not listed in `gclab --help`
 };
 
-// Every command, in the order `gclab --help` lists them (harness/command_table.cc):
+// Every command, in the order `gclab --help` lists them (harness/cli/command_table.cc):
 // the one table that the parser, the help text and main.cc use.
 const std::vector<CommandSpec>& Commands();
 const CommandSpec* FindCommand(absl::string_view name);  // null if there is none

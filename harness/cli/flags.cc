@@ -1,6 +1,6 @@
-// Every flag of every command, defined once; harness/command_table.cc says which
+// Every flag of every command, defined once; harness/cli/command_table.cc says which
 // command takes which.
-#include "harness/flags.h"
+#include "harness/cli/flags.h"
 
 #include <cstdint>
 #include <string>

@@ -1,7 +1,7 @@
-// File: harness/flags.h
+// File: harness/cli/flags.h
 //
-// The flags of the gclab commands (harness/flags.cc defines them, with their help and
-// defaults; harness/command_table.cc says which command takes which).
+// The flags of the gclab commands (harness/cli/flags.cc defines them, with their help and
+// defaults; harness/cli/command_table.cc says which command takes which).
 #ifndef GCLAB_HARNESS_FLAGS_H_
 #define GCLAB_HARNESS_FLAGS_H_
 

@@ -1,7 +1,7 @@
 // The gclab command: see `gclab --help` and `gclab COMMAND --help`.
 //
-// The commands and their flags: harness/command_table.cc; parsing and checking the
-// command line: harness/command_line.h. Bad input gets one line on stderr naming what
+// The commands and their flags: harness/cli/command_table.cc; parsing and checking the
+// command line: harness/cli/command_line.h. Bad input gets one line on stderr naming what
 // is valid, exit status 2, and leaves nothing behind.
 #include <cstdio>
 #include <string>
@@ -9,9 +9,9 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "harness/command_line.h"
-#include "harness/commands.h"
-#include "harness/flags.h"
+#include "harness/cli/command_line.h"
+#include "harness/commands/commands.h"
+#include "harness/cli/flags.h"
 #include "runtime/plugin_loader.h"
 
 int main(int argc, char** argv) {

@@ -1,27 +1,17 @@
-// File: harness/commands.h
+// File: harness/commands/commands.h
 //
-// The gclab commands other than `list`, callable from main.cc and from tests. Each
-// returns the process exit status: 0 done, 1 the work failed (for example a results
-// folder could not be written: the disk is full), 2 bad input (one line on stderr
-// said why), 130 interrupted. A `gclab run-once` that cannot write its run's results
-// exits 4, so that the matrix stops instead of recording the run as failed.
-#ifndef GCLAB_HARNESS_COMMANDS_H_
-#define GCLAB_HARNESS_COMMANDS_H_
+// The gclab commands that run, resume and join matrices, callable from the command
+// table and from tests. Each returns the process exit status (run/exit_status.h).
+#ifndef GCLAB_HARNESS_COMMANDS_COMMANDS_H_
+#define GCLAB_HARNESS_COMMANDS_COMMANDS_H_
 
-#include <atomic>
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
-#include "harness/matrix.h"
+#include "harness/matrix/matrix.h"
+#include "harness/run/exit_status.h"
 
 namespace gclab {
-
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailed = 1;
-inline constexpr int kExitUsage = 2;
-inline constexpr int kExitResultsUnwritten = 4;
-inline constexpr int kExitInterrupted = 130;
 
 struct RunOptions {
   MatrixSpec spec;
@@ -50,15 +40,6 @@ int Merge(const std::string& out_dir, const std::vector<std::string>& inputs);
 // `gclab run-once` (internal): one run in this process, as described by `spec_json`.
 int RunOnceCommand(const std::string& spec_json);
 
-// Prints "gclab: <message>" as one line on stderr and returns `status`.
-int CommandError(absl::string_view message, int status = kExitUsage);
-
-// SIGINT and SIGTERM set a flag (from InstallInterruptHandlers on, which RunMatrix
-// calls) that the commands check between runs, so that no run is cut in half.
-void InstallInterruptHandlers();
-bool Interrupted();
-const std::atomic<bool>& InterruptFlag();
-
 }  // namespace gclab
 
-#endif  // GCLAB_HARNESS_COMMANDS_H_
+#endif  // GCLAB_HARNESS_COMMANDS_COMMANDS_H_

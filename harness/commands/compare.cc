@@ -1,4 +1,4 @@
-#include "harness/compare.h"
+#include "harness/commands/compare.h"
 
 #include <cmath>
 #include <cstdio>
@@ -10,12 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "harness/commands.h"
-#include "harness/csv.h"
-#include "harness/results.h"
-#include "harness/results_reader.h"
-#include "harness/significance.h"
-#include "harness/units.h"
+#include "harness/commands/commands.h"
+#include "harness/results/csv.h"
+#include "harness/results/results.h"
+#include "harness/results/results_reader.h"
+#include "harness/stats/significance.h"
+#include "harness/stats/units.h"
 
 namespace gclab {
 namespace {

@@ -1,4 +1,4 @@
-// File: harness/compare.h
+// File: harness/commands/compare.h
 //
 // `gclab compare`: whether two sets of runs differ, cell by cell, as benchstat
 // reports it. Either two collectors in one results folder (cells matched on

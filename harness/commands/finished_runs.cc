@@ -1,10 +1,10 @@
-#include "harness/finished_runs.h"
+#include "harness/commands/finished_runs.h"
 
 #include <vector>
 
 #include "absl/strings/numbers.h"
-#include "harness/csv.h"
-#include "harness/stats.h"
+#include "harness/results/csv.h"
+#include "harness/stats/stats.h"
 
 namespace gclab {
 

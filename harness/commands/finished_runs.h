@@ -1,4 +1,4 @@
-// File: harness/finished_runs.h
+// File: harness/commands/finished_runs.h
 //
 // What the matrix reads back from runs it has finished, to decide what to run next:
 // whether a run was noisy (--rerun-noisy) and whether a cell's interval is narrow yet
@@ -10,8 +10,8 @@
 #include <optional>
 #include <string>
 
-#include "harness/matrix.h"
-#include "harness/results.h"
+#include "harness/matrix/matrix.h"
+#include "harness/results/results.h"
 
 namespace gclab {
 

@@ -9,11 +9,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "harness/commands.h"
-#include "harness/manifest.h"
-#include "harness/results.h"
-#include "harness/results_reader.h"
-#include "harness/summary.h"
+#include "harness/commands/commands.h"
+#include "harness/results/manifest.h"
+#include "harness/results/results.h"
+#include "harness/results/results_reader.h"
+#include "harness/commands/summary.h"
 
 namespace gclab {
 namespace fs = std::filesystem;
@@ -63,7 +63,7 @@ int Merge(const std::string& out_dir, const std::vector<std::string>& inputs) {
     }
   }
   // Write everything into a temporary folder, then rename it into place.
-  const fs::path temporary = fs::path(out_dir).string() + absl::StrCat(".tmp-", getpid());
+  const fs::path temporary = fs::path(out_dir).string() + absl::StrCat(kTemporaryFolderPrefix, getpid());
   std::error_code ec;
   fs::create_directories(temporary / "runs", ec);
   if (ec) return CommandError(absl::StrCat("merge: cannot create ", temporary.string(), ": ", ec.message()));

@@ -1,4 +1,4 @@
-#include "harness/minheap_search.h"
+#include "harness/commands/minheap_search.h"
 
 #include <unistd.h>
 
@@ -8,10 +8,10 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "harness/commands.h"
-#include "harness/manifest.h"
-#include "harness/run_in_child.h"
-#include "harness/units.h"
+#include "harness/commands/commands.h"
+#include "harness/results/manifest.h"
+#include "harness/run/run_in_child.h"
+#include "harness/stats/units.h"
 #include "workloads/workload.h"
 
 namespace gclab {

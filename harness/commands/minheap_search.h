@@ -1,4 +1,4 @@
-// File: harness/minheap_search.h
+// File: harness/commands/minheap_search.h
 //
 // Minimum heaps: measured by bisection (each probe a run in a child process), cached
 // per build in the minimum-heap cache, and turned into the heap sizes of cells given
@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "harness/matrix.h"
-#include "harness/minheap.h"
+#include "harness/matrix/matrix.h"
+#include "harness/results/minheap.h"
 
 namespace gclab {
 

@@ -1,4 +1,4 @@
-// File: harness/progress.h
+// File: harness/commands/progress.h
 //
 // The matrix's progress on stderr: on a terminal, one line rewritten in place (run,
 // elapsed time, ETA) and a line for each run that did not end ok; elsewhere (a log,
@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-#include "harness/results.h"
+#include "harness/results/results.h"
 
 namespace gclab {
 

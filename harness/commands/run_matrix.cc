@@ -10,15 +10,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "harness/commands.h"
-#include "harness/finished_runs.h"
-#include "harness/manifest.h"
-#include "harness/minheap_search.h"
-#include "harness/progress.h"
-#include "harness/results.h"
-#include "harness/results_reader.h"
-#include "harness/run_in_child.h"
-#include "harness/summary.h"
+#include "harness/commands/commands.h"
+#include "harness/commands/finished_runs.h"
+#include "harness/results/manifest.h"
+#include "harness/commands/minheap_search.h"
+#include "harness/commands/progress.h"
+#include "harness/results/results.h"
+#include "harness/results/results_reader.h"
+#include "harness/run/run_in_child.h"
+#include "harness/commands/summary.h"
 #include "runtime/clock.h"
 
 namespace gclab {
@@ -63,43 +63,37 @@ void RemoveTemporaryFiles(const std::string& out_dir) {
   }
 }
 
-}  // namespace
-
-int RunMatrix(const RunOptions& options) {
-  const MatrixSpec& spec = options.spec;
-  const std::vector<Cell> cells = ExpandCells(spec);
-  RemoveTemporaryFiles(options.out_dir);
-  const bool resuming = fs::exists(fs::path(options.out_dir) / "manifest.json");
-  if (resuming) {
+// Whether `options.out_dir` can take this matrix: absent or empty (a new folder), or
+// holding the same matrix and shard (resumed, *resuming set). The error is a usage one.
+absl::Status CheckOutFolder(const RunOptions& options, bool* resuming) {
+  *resuming = fs::exists(fs::path(options.out_dir) / "manifest.json");
+  if (*resuming) {
     absl::StatusOr<ResultsManifest> manifest = ReadResultsManifest(options.out_dir);
-    if (!manifest.ok()) return CommandError(absl::StrCat("--out: ", manifest.status().message()));
+    if (!manifest.ok()) return absl::InvalidArgumentError(manifest.status().message());
     const std::string shard = absl::StrCat(options.shard.index, "/", options.shard.count);
-    if (manifest->json["matrix"] != spec.ToJson() || manifest->json["shard"] != shard) {
-      return CommandError(absl::StrCat("--out: ", options.out_dir,
-                                " holds results of a different matrix or shard; resume with "
-                                "the same flags, or choose another --out"));
+    if (manifest->json["matrix"] != options.spec.ToJson() || manifest->json["shard"] != shard) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          options.out_dir, " holds results of a different matrix or shard; resume with the "
+          "same flags, or choose another --out"));
     }
   } else if (fs::exists(options.out_dir) && !fs::is_empty(options.out_dir)) {
-    return CommandError(absl::StrCat("--out: ", options.out_dir,
-                              " exists and is not a gclab results folder; choose another --out"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        options.out_dir, " exists and is not a gclab results folder; choose another --out"));
   }
+  return absl::OkStatus();
+}
 
-  // Heap sizes: absolute, or multiples of cached (or now measured) minimum heaps.
-  InstallInterruptHandlers();
-  absl::StatusOr<std::vector<size_t>> resolved = ResolveHeapBytes(spec, cells, options.minheap_cache);
-  if (!resolved.ok()) {
-    return CommandError(resolved.status().message(),
-                        absl::IsInvalidArgument(resolved.status()) ? kExitUsage : kExitFailed);
-  }
-  const std::vector<size_t>& heap_bytes = *resolved;
-  nlohmann::json heaps_resolved = nlohmann::json::object();
-  for (const Cell& cell : cells) heaps_resolved[absl::StrCat(cell.index)] = heap_bytes[cell.index];
-
-  // A new folder gets its manifest first, so that a folder without one is never
-  // left behind (it would not be resumable): if the manifest cannot be written, the
-  // folder goes again.
+// Makes the folder ready to take runs: a new folder gets its manifest first, so that
+// a folder without one is never left behind (it would not be resumable: if the
+// manifest cannot be written, the folder goes again); runs/ is created, and the
+// leftovers of a run killed while writing its folder go. Returns the exit status of
+// a failure, or nullopt.
+std::optional<int> PrepareOutFolder(const RunOptions& options, const std::vector<Cell>& cells,
+                                    const std::vector<size_t>& heap_bytes, bool resuming) {
   std::error_code ec;
   if (!resuming) {
+    nlohmann::json heaps_resolved = nlohmann::json::object();
+    for (const Cell& cell : cells) heaps_resolved[absl::StrCat(cell.index)] = heap_bytes[cell.index];
     const bool existed = fs::exists(options.out_dir);
     fs::create_directories(options.out_dir, ec);
     if (ec) return CommandError(absl::StrCat("--out: cannot create ", options.out_dir, ": ", ec.message()));
@@ -108,107 +102,141 @@ int RunMatrix(const RunOptions& options) {
       return CommandError(s.message(), kExitFailed);
     }
   }
-  fs::create_directories(fs::path(options.out_dir) / "runs", ec);
-  if (ec) return CommandError(absl::StrCat("--out: cannot create ", options.out_dir, "/runs: ", ec.message()), kExitFailed);
-  // Leftovers of a run killed while writing its folder.
-  for (const auto& entry : fs::directory_iterator(fs::path(options.out_dir) / "runs", ec)) {
-    if (absl::StartsWith(entry.path().filename().string(), ".tmp-")) fs::remove_all(entry, ec);
-  }
-
   const fs::path runs_dir = fs::path(options.out_dir) / "runs";
-  const bool rerun_noisy = options.rerun_noisy;
-  RunFiles finished(options.out_dir);
-  // A run is to do if its folder is absent, or (with --rerun-noisy) if it was noisy.
-  auto to_do = [&](const PlannedRun& run) {
-    if (!fs::exists(runs_dir / run.Key())) return true;
-    if (!rerun_noisy) return false;
-    std::optional<RunRow> row = ReadRunRow(finished, run.Key());
-    return row && row->noisy;
-  };
-  bool stopped = false;
-  std::string write_error;
-  std::optional<Progress> progress;
-  // Runs `runs` in order; false if the matrix must stop (interrupted, unwritable).
-  auto run_all = [&](const std::vector<PlannedRun>& runs) {
-    for (const PlannedRun& run : runs) {
-      if (Interrupted()) {
-        stopped = true;
-        return false;
-      }
-      const Cell& cell = cells[run.cell];
-      progress->Starting(run.Key(), cell.Label());
-      const int64_t start = MonotonicNanos();
-      std::optional<double> heap_x;
-      if (cell.heap.relative) heap_x = cell.heap.value;
-      std::optional<RunStatus> status = RunInChild(
-          RunSpecJson(spec, cell, run.rep, run.Key(), heap_bytes[run.cell], heap_x,
-                   runs_dir.string()),
-          spec.timeout_seconds, options.out_dir, &write_error);
-      if (!status) {
-        stopped = true;
-        return false;
-      }
-      progress->Finished(run.Key(), cell.Label(), *status, (MonotonicNanos() - start) / 1e9);
+  fs::create_directories(runs_dir, ec);
+  if (ec) {
+    return CommandError(absl::StrCat("--out: cannot create ", runs_dir.string(), ": ", ec.message()),
+                        kExitFailed);
+  }
+  for (const auto& entry : fs::directory_iterator(runs_dir, ec)) {
+    if (absl::StartsWith(entry.path().filename().string(), kTemporaryFolderPrefix)) {
+      fs::remove_all(entry, ec);
     }
-    return true;
-  };
+  }
+  return std::nullopt;
+}
 
-  std::vector<std::string> capped_cells;
-  if (spec.auto_reps_ci_percent == 0) {
+// Runs the matrix's runs into a prepared folder, in the order of `gclab run`'s
+// repetition rule (a fixed count, or --reps=auto's rounds), skipping finished ones.
+class MatrixRunner {
+ public:
+  MatrixRunner(const RunOptions& options, const std::vector<Cell>& cells,
+               const std::vector<size_t>& heap_bytes)
+      : options_(options), spec_(options.spec), cells_(cells), heap_bytes_(heap_bytes),
+        runs_dir_(fs::path(options.out_dir) / "runs"), finished_(options.out_dir) {}
+
+  // Every repetition of every cell of the shard.
+  void RunFixedReps() {
     const std::vector<PlannedRun> runs =
-        RunsOfShard(InterleavedOrder(cells.size(), spec.reps, spec.seed), options.shard);
+        RunsOfShard(InterleavedOrder(cells_.size(), spec_.reps, spec_.seed), options_.shard);
     std::vector<PlannedRun> todo;
     for (const PlannedRun& run : runs) {
-      if (to_do(run)) todo.push_back(run);
+      if (ToDo(run)) todo.push_back(run);
     }
     std::fprintf(stderr, "gclab: %zu runs (%zu cells x %d reps%s), %zu already done; results in %s\n",
-                 runs.size(), cells.size(), spec.reps,
-                 options.shard.count > 1
-                     ? absl::StrCat(", shard ", options.shard.index, "/", options.shard.count).c_str()
+                 runs.size(), cells_.size(), spec_.reps,
+                 options_.shard.count > 1
+                     ? absl::StrCat(", shard ", options_.shard.index, "/", options_.shard.count).c_str()
                      : "",
-                 runs.size() - todo.size(), options.out_dir.c_str());
-    progress.emplace(runs.size(), runs.size() - todo.size());
-    run_all(todo);
-  } else {
+                 runs.size() - todo.size(), options_.out_dir.c_str());
+    progress_.emplace(runs.size(), runs.size() - todo.size());
+    RunAll(todo);
+  }
+
+  // --reps=auto: round r runs repetition r of every cell that is still open, in a
+  // shuffled order. The decisions depend only on the folders of earlier rounds, so a
+  // resumed matrix makes the same ones. Returns the cells that hit the cap still open.
+  std::vector<std::string> RunAutoReps() {
     std::fprintf(stderr, "gclab: %zu cells, each repeated until the 95%% interval of its median "
                  "wall time is within %g%% of the median, at most %d times; results in %s\n",
-                 cells.size(), spec.auto_reps_ci_percent, spec.reps, options.out_dir.c_str());
-    progress.emplace(cells.size() * spec.reps, 0);
-    // Round r runs repetition r of every cell that is still open, in a shuffled order:
-    // the decisions depend only on the folders of earlier rounds, so a resumed matrix
-    // makes the same ones.
-    std::vector<bool> open(cells.size(), true);
-    for (int rep = 1; rep <= spec.reps && !stopped; ++rep) {
+                 cells_.size(), spec_.auto_reps_ci_percent, spec_.reps, options_.out_dir.c_str());
+    progress_.emplace(cells_.size() * spec_.reps, 0);
+    std::vector<bool> open(cells_.size(), true);
+    for (int rep = 1; rep <= spec_.reps && !stopped_; ++rep) {
       std::vector<PlannedRun> round;
-      for (const PlannedRun& run : InterleavedOrder(cells.size(), 1, spec.seed + rep)) {
+      for (const PlannedRun& run : InterleavedOrder(cells_.size(), 1, spec_.seed + rep)) {
         if (!open[run.cell]) continue;
-        const AutoRepsVerdict verdict = JudgeCell(finished, run.cell, rep - 1, spec);
-        if (verdict != AutoRepsVerdict::kContinue) {
+        if (JudgeCell(finished_, run.cell, rep - 1, spec_) != AutoRepsVerdict::kContinue) {
           open[run.cell] = false;
           continue;
         }
         const PlannedRun planned{run.cell, rep};
-        if (to_do(planned)) round.push_back(planned);
+        if (ToDo(planned)) round.push_back(planned);
       }
-      run_all(round);
+      RunAll(round);
     }
-    for (const Cell& cell : cells) {
-      if (!stopped && open[cell.index] &&
-          JudgeCell(finished, cell.index, spec.reps, spec) == AutoRepsVerdict::kContinue) {
-        capped_cells.push_back(cell.Label());
+    std::vector<std::string> capped;
+    for (const Cell& cell : cells_) {
+      if (!stopped_ && open[cell.index] &&
+          JudgeCell(finished_, cell.index, spec_.reps, spec_) == AutoRepsVerdict::kContinue) {
+        capped.push_back(cell.Label());
       }
+    }
+    return capped;
+  }
+
+  bool stopped() const { return stopped_; }
+  const std::string& write_error() const { return write_error_; }
+
+ private:
+  // A run is to do if its folder is absent, or (with --rerun-noisy) if it was noisy.
+  bool ToDo(const PlannedRun& run) {
+    if (!fs::exists(runs_dir_ / run.Key())) return true;
+    if (!options_.rerun_noisy) return false;
+    std::optional<RunRow> row = ReadRunRow(finished_, run.Key());
+    return row && row->noisy;
+  }
+
+  // Runs `runs` in order until one must stop the matrix (interrupted, unwritable).
+  void RunAll(const std::vector<PlannedRun>& runs) {
+    for (const PlannedRun& run : runs) {
+      if (Interrupted()) {
+        stopped_ = true;
+        return;
+      }
+      const Cell& cell = cells_[run.cell];
+      progress_->Starting(run.Key(), cell.Label());
+      const int64_t start = MonotonicNanos();
+      std::optional<double> heap_x;
+      if (cell.heap.relative) heap_x = cell.heap.value;
+      std::optional<RunStatus> status = RunInChild(
+          RunSpecJson(spec_, cell, run.rep, run.Key(), heap_bytes_[run.cell], heap_x,
+                      runs_dir_.string()),
+          spec_.timeout_seconds, options_.out_dir, &write_error_);
+      if (!status) {
+        stopped_ = true;
+        return;
+      }
+      progress_->Finished(run.Key(), cell.Label(), *status, (MonotonicNanos() - start) / 1e9);
     }
   }
+
+  const RunOptions& options_;
+  const MatrixSpec& spec_;
+  const std::vector<Cell>& cells_;
+  const std::vector<size_t>& heap_bytes_;
+  const fs::path runs_dir_;
+  RunFiles finished_;
+  bool stopped_ = false;
+  std::string write_error_;
+  std::optional<Progress> progress_;
+};
+
+// The top-level files assembled, then the ending the runner's state calls for.
+int FinishMatrix(const RunOptions& options, const std::vector<Cell>& cells,
+                 const MatrixRunner& runner, const std::vector<std::string>& capped_cells) {
+  const MatrixSpec& spec = options.spec;
   absl::Status assembled =
       AssembleResults(options.out_dir, KeysInFileOrder(cells.size(), spec.reps));
-  if (!write_error.empty() || !assembled.ok()) {
+  if (!runner.write_error().empty() || !assembled.ok()) {
     return CommandError(absl::StrCat("cannot write results: ",
-                              write_error.empty() ? assembled.message() : write_error,
-                              "; finished runs are kept in ", options.out_dir,
-                              ". Make room and run the same command again to resume."),
-                 kExitFailed);
+                                     runner.write_error().empty() ? assembled.message()
+                                                                  : runner.write_error(),
+                                     "; finished runs are kept in ", options.out_dir,
+                                     ". Make room and run the same command again to resume."),
+                        kExitFailed);
   }
-  if (stopped) {
+  if (runner.stopped()) {
     std::fprintf(stderr, "\ngclab: interrupted; finished runs are kept in %s. Run the same "
                  "command again to resume.\n", options.out_dir.c_str());
     return kExitInterrupted;
@@ -222,6 +250,37 @@ int RunMatrix(const RunOptions& options) {
   }
   std::printf("results: %s\n", options.out_dir.c_str());
   return kExitOk;
+}
+
+}  // namespace
+
+int RunMatrix(const RunOptions& options) {
+  const MatrixSpec& spec = options.spec;
+  const std::vector<Cell> cells = ExpandCells(spec);
+  RemoveTemporaryFiles(options.out_dir);
+  bool resuming = false;
+  if (absl::Status usable = CheckOutFolder(options, &resuming); !usable.ok()) {
+    return CommandError(absl::StrCat("--out: ", usable.message()));
+  }
+  // Heap sizes: absolute, or multiples of cached (or now measured) minimum heaps.
+  InstallInterruptHandlers();
+  absl::StatusOr<std::vector<size_t>> heap_bytes =
+      ResolveHeapBytes(spec, cells, options.minheap_cache);
+  if (!heap_bytes.ok()) {
+    return CommandError(heap_bytes.status().message(),
+                        absl::IsInvalidArgument(heap_bytes.status()) ? kExitUsage : kExitFailed);
+  }
+  if (std::optional<int> failed = PrepareOutFolder(options, cells, *heap_bytes, resuming)) {
+    return *failed;
+  }
+  MatrixRunner runner(options, cells, *heap_bytes);
+  std::vector<std::string> capped_cells;
+  if (spec.auto_reps_ci_percent == 0) {
+    runner.RunFixedReps();
+  } else {
+    capped_cells = runner.RunAutoReps();
+  }
+  return FinishMatrix(options, cells, runner, capped_cells);
 }
 
 }  // namespace gclab

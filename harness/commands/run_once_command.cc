@@ -1,10 +1,10 @@
 // `gclab run-once` (internal): one run of the matrix in this process, described by the
 // JSON the matrix wrote (run_in_child.h), its results written into runs/<key>.
 #include "absl/strings/str_cat.h"
-#include "harness/commands.h"
-#include "harness/results.h"
-#include "harness/run_once.h"
-#include "harness/run_in_child.h"
+#include "harness/commands/commands.h"
+#include "harness/results/results.h"
+#include "harness/run/run_once.h"
+#include "harness/run/run_in_child.h"
 #include "nlohmann/json.hpp"
 
 namespace gclab {

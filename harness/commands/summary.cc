@@ -1,4 +1,4 @@
-#include "harness/summary.h"
+#include "harness/commands/summary.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -8,12 +8,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "harness/csv.h"
-#include "harness/manifest.h"
-#include "harness/results.h"
-#include "harness/results_reader.h"
-#include "harness/stats.h"
-#include "harness/units.h"
+#include "harness/results/csv.h"
+#include "harness/results/manifest.h"
+#include "harness/results/results.h"
+#include "harness/results/results_reader.h"
+#include "harness/stats/stats.h"
+#include "harness/stats/units.h"
 
 namespace gclab {
 namespace fs = std::filesystem;

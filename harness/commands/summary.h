@@ -1,4 +1,4 @@
-// File: harness/summary.h
+// File: harness/commands/summary.h
 //
 // The table `gclab run` and `gclab merge` print at the end: for each cell, how many
 // runs ended ok and how many were noisy, and the medians of throughput, pauses, the
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/matrix.h"
+#include "harness/matrix/matrix.h"
 
 namespace gclab {
 

@@ -1,4 +1,4 @@
-// File: harness/matrix.h
+// File: harness/matrix/matrix.h
 //
 // A benchmark matrix: collectors x workloads x heap sizes x thread counts x escape
 // analysis settings (the cells, in that nesting order), each run `reps` times. Like
@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "harness/stats/split_mix64.h"
 #include "workloads/workload.h"
 
 namespace gclab {
@@ -101,18 +102,6 @@ struct Shard {
 absl::StatusOr<Shard> ParseShard(const std::string& text);
 // The runs of `order` that belong to `shard`: every count-th, from index - 1.
 std::vector<PlannedRun> RunsOfShard(const std::vector<PlannedRun>& order, Shard shard);
-
-// A deterministic pseudo-random sequence (SplitMix64).
-class SplitMix64 {
- public:
-  explicit SplitMix64(uint64_t seed) : state_(seed) {}
-  uint64_t Next();
-  // Uniform in [0, bound).
-  uint64_t Below(uint64_t bound);
-
- private:
-  uint64_t state_;
-};
 
 }  // namespace gclab
 

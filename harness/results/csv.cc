@@ -1,4 +1,4 @@
-#include "harness/csv.h"
+#include "harness/results/csv.h"
 
 #include "absl/strings/str_cat.h"
 

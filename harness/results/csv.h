@@ -1,4 +1,4 @@
-// File: harness/csv.h
+// File: harness/results/csv.h
 //
 // Reading the CSV files gclab writes (RFC 4180: quoted fields may hold commas and
 // doubled quotes). A table is a header plus rows, looked up by column name.

@@ -1,4 +1,4 @@
-#include "harness/host_noise.h"
+#include "harness/results/host_noise.h"
 
 #include <sys/prctl.h>
 #include <sys/resource.h>

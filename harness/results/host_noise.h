@@ -1,4 +1,4 @@
-// File: harness/host_noise.h
+// File: harness/results/host_noise.h
 //
 // What the machine did while a run was measured, so that a slow host is never taken
 // for a slow collector:

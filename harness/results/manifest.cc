@@ -1,4 +1,4 @@
-#include "harness/manifest.h"
+#include "harness/results/manifest.h"
 
 #include <sys/utsname.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-// File: harness/manifest.h
+// File: harness/results/manifest.h
 //
 // What a results folder must carry to be reproduced and trusted: the build (version,
 // git commit, compiler and flags, library versions) and the host (CPU model, cores,

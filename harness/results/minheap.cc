@@ -1,11 +1,11 @@
-#include "harness/minheap.h"
+#include "harness/results/minheap.h"
 
 #include <filesystem>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "harness/csv.h"
-#include "harness/results.h"
+#include "harness/results/csv.h"
+#include "harness/results/results.h"
 #include "runtime/base.h"
 
 namespace gclab {

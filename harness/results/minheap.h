@@ -1,4 +1,4 @@
-// File: harness/minheap.h
+// File: harness/results/minheap.h
 //
 // The minimum heap of a workload for a collector: the smallest heap, within a
 // tolerance (2%), in which a run completes with status ok. Found by doubling and then

@@ -1,4 +1,4 @@
-#include "harness/results.h"
+#include "harness/results/results.h"
 
 #include <fcntl.h>  // AT_FDCWD
 #include <stdio.h>  // renameat2, RENAME_EXCHANGE
@@ -17,8 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "harness/latency_histogram.h"
-#include "harness/stats.h"
+#include "harness/stats/latency_histogram.h"
+#include "harness/stats/stats.h"
 #include "nlohmann/json.hpp"
 
 namespace gclab {
@@ -162,7 +162,7 @@ std::string PhasesCsv(const RunIdentity& run, const RunResult& r) {
   return out;
 }
 
-// The batch latencies as histograms, simple and metered (harness/latency_histogram.h).
+// The batch latencies as histograms, simple and metered (harness/stats/latency_histogram.h).
 std::string LatencyCsv(const RunIdentity& run, const RunResult& r) {
   std::string out = Header(ColumnsOf(kLatencyFile));
   LatencyHistogram simple;
@@ -274,7 +274,7 @@ absl::Status WriteRunFolder(const std::string& runs_dir, const RunIdentity& run,
                             const RunResult* result, RunStatus status,
                             const std::string& error, const RunFileOptions& options) {
   const fs::path final_dir = fs::path(runs_dir) / run.key;
-  const fs::path temporary = fs::path(runs_dir) / absl::StrCat(".tmp-", run.key, "-", getpid());
+  const fs::path temporary = fs::path(runs_dir) / absl::StrCat(kTemporaryFolderPrefix, run.key, "-", getpid());
   std::error_code ec;
   fs::remove_all(temporary, ec);
   fs::create_directories(temporary, ec);
@@ -284,7 +284,7 @@ absl::Status WriteRunFolder(const std::string& runs_dir, const RunIdentity& run,
   for (const auto& [column, value] : values) {
     // A value under a name the schema does not have would never reach the file.
     if (!absl::c_linear_search(RunColumns(), column)) {
-      FatalError(absl::StrCat("runs.csv has no column ", column, " (harness/results_schema.h)"));
+      FatalError(absl::StrCat("runs.csv has no column ", column, " (harness/results/results_schema.h)"));
     }
   }
   std::vector<std::string> row;

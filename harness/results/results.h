@@ -1,4 +1,4 @@
-// File: harness/results.h
+// File: harness/results/results.h
 //
 // The files of a results folder (documented column by column in results/README.md):
 //
@@ -29,8 +29,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "harness/results_schema.h"
-#include "harness/run_once.h"
+#include "harness/results/results_schema.h"
+#include "harness/run/run_once.h"
 
 namespace gclab {
 
@@ -87,6 +87,9 @@ class RunFiles {
 // Writes `contents` to `path` through a temporary file (`path` + kTemporaryFileInfix +
 // pid) and a rename.
 inline constexpr char kTemporaryFileInfix[] = ".tmp.";
+// A folder being written (a run's, a merge's) is named with this prefix until it is
+// renamed into place; one left behind was killed half-way and may be removed.
+inline constexpr char kTemporaryFolderPrefix[] = ".tmp-";
 absl::Status WriteFileAtomically(const std::string& path, const std::string& contents);
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 

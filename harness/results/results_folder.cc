@@ -1,4 +1,4 @@
-#include "harness/results_folder.h"
+#include "harness/results/results_folder.h"
 
 #include <sys/stat.h>
 
@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "harness/manifest.h"
+#include "harness/results/manifest.h"
 
 namespace gclab {
 

@@ -1,4 +1,4 @@
-// File: harness/results_folder.h
+// File: harness/results/results_folder.h
 //
 // The default results folder of `gclab run`: results/<UTC time to the second>-<commit>,
 // claimed with mkdir, which fails if the name is taken, so that two runs started in the

@@ -1,13 +1,13 @@
-#include "harness/results_reader.h"
+#include "harness/results/results_reader.h"
 
 #include <filesystem>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "harness/csv.h"
-#include "harness/matrix.h"
-#include "harness/results.h"
+#include "harness/results/csv.h"
+#include "harness/matrix/matrix.h"
+#include "harness/results/results.h"
 
 namespace gclab {
 namespace {

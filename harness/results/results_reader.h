@@ -1,4 +1,4 @@
-// File: harness/results_reader.h
+// File: harness/results/results_reader.h
 //
 // Reading results folders that gclab did not just write itself (merge's inputs,
 // a folder being resumed): nothing is trusted. A manifest must be of this schema
@@ -15,7 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "harness/results.h"
+#include "harness/results/results.h"
 #include "nlohmann/json.hpp"
 
 namespace gclab {

@@ -1,4 +1,4 @@
-#include "harness/results_schema.h"
+#include "harness/results/results_schema.h"
 
 #include <map>
 #include <utility>

@@ -1,4 +1,4 @@
-// File: harness/results_schema.h
+// File: harness/results/results_schema.h
 //
 // The results schema, defined once: the CSV files of a results folder and of every
 // run folder, and each file's columns in order, with what each runs.csv column is

@@ -1,4 +1,4 @@
-// File: harness/child_process.h
+// File: harness/run/child_process.h
 //
 // Runs a command as a child process with a wall-clock limit, in its own process
 // group, with its standard error captured to a file. Used for every run of a matrix:

@@ -1,5 +1,5 @@
 // What every command shares: its error line and the interrupt flag.
-#include "harness/commands.h"
+#include "harness/run/exit_status.h"
 
 #include <signal.h>
 

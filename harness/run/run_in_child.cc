@@ -1,4 +1,4 @@
-#include "harness/run_in_child.h"
+#include "harness/run/run_in_child.h"
 
 #include <cstring>
 #include <filesystem>
@@ -9,9 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
-#include "harness/child_process.h"
-#include "harness/commands.h"
-#include "harness/csv.h"
+#include "harness/run/child_process.h"
+#include "harness/run/exit_status.h"
+#include "harness/results/csv.h"
 #include "runtime/plugin_loader.h"
 
 namespace gclab {

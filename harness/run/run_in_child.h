@@ -1,4 +1,4 @@
-// File: harness/run_in_child.h
+// File: harness/run/run_in_child.h
 //
 // One run of the matrix in a child process (`gclab run-once`), and what a finished run's
 // folder says about it. The matrix never runs a workload in its own process: a crash,
@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "harness/matrix.h"
-#include "harness/results.h"
+#include "harness/matrix/matrix.h"
+#include "harness/results/results.h"
 #include "nlohmann/json.hpp"
 
 namespace gclab {

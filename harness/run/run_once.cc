@@ -1,4 +1,4 @@
-#include "harness/run_once.h"
+#include "harness/run/run_once.h"
 
 #include <sys/resource.h>
 
@@ -7,42 +7,13 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "harness/matrix.h"
+#include "harness/matrix/matrix.h"
 #include "runtime/clock.h"
 #include "runtime/out_of_memory.h"
 #include "runtime/runtime.h"
 #include "runtime/sync.h"
 
 namespace gclab {
-
-absl::string_view RunStatusName(RunStatus status) {
-#define GCLAB_NAME_CASE(name, text) \
-  case RunStatus::name:            \
-    return text;
-  switch (status) { GCLAB_FOR_EACH_RUN_STATUS(GCLAB_NAME_CASE) }
-#undef GCLAB_NAME_CASE
-  return "?";
-}
-
-std::optional<RunStatus> ParseRunStatus(absl::string_view name) {
-#define GCLAB_PARSE_CASE(name_, text) \
-  if (name == text) return RunStatus::name_;
-  GCLAB_FOR_EACH_RUN_STATUS(GCLAB_PARSE_CASE)
-#undef GCLAB_PARSE_CASE
-  return std::nullopt;
-}
-
-int64_t RunResult::total_pause_nanos() const {
-  int64_t total = 0;
-  for (const PauseRecord& pause : pauses) total += pause.duration();
-  return total;
-}
-
-int64_t RunResult::max_pause_nanos() const {
-  int64_t max = 0;
-  for (const PauseRecord& pause : pauses) max = std::max(max, pause.duration());
-  return max;
-}
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "harness/latency_histogram.h"
+#include "harness/stats/latency_histogram.h"
 
 #include <bit>
 

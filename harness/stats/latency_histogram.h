@@ -1,4 +1,4 @@
-// File: harness/latency_histogram.h
+// File: harness/stats/latency_histogram.h
 //
 // How a run's batch latencies are stored (results/README.md, latency.csv): a
 // log-linear histogram in the style of HdrHistogram. Below 256 ns every nanosecond

@@ -1,11 +1,11 @@
-#include "harness/significance.h"
+#include "harness/stats/significance.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 
-#include "harness/matrix.h"  // SplitMix64
+#include "harness/stats/split_mix64.h"
 
 namespace gclab {
 namespace {

@@ -1,4 +1,4 @@
-// File: harness/significance.h
+// File: harness/stats/significance.h
 //
 // Whether two sets of repetitions differ, as benchstat answers it: a Mann-Whitney U
 // test (no assumption about the distribution of run times, which are skewed and

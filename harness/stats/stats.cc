@@ -1,4 +1,4 @@
-#include "harness/stats.h"
+#include "harness/stats/stats.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-// File: harness/stats.h
+// File: harness/stats/stats.h
 //
 // The statistics gclab reports, computed from complete lists of events (never from
 // histograms or samples): percentiles, minimum mutator utilisation, and confidence

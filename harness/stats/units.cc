@@ -1,4 +1,4 @@
-#include "harness/units.h"
+#include "harness/stats/units.h"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-// File: harness/units.h
+// File: harness/stats/units.h
 //
 // Numbers as a reader wants them: 13.98 M ops/s, 2.80 ms, 412 µs, 1.2 GiB, never
 // 1.398e+07. The unit follows from the results column a value comes from (its

@@ -68,7 +68,7 @@ def mmu_curve(pauses, wall_ms, windows_ms):
 
 def median_interval(values):
     """(median, low, high, confidence): the distribution-free interval for the median
-    from order statistics, as gclab's tables print it (harness/stats.h,
+    from order statistics, as gclab's tables print it (harness/stats/stats.h,
     MedianWithInterval): [x(k), x(n+1-k)] for the largest k whose coverage is at least
     95%; with fewer than 6 values, [min, max] and the coverage it has (75% for 3)."""
     values = sorted(v for v in values if v is not None)

@@ -1,5 +1,5 @@
 """Values in human units by their column's suffix, as gclab's own tables print them
-(harness/units.cc): 1.23 ms, 45.6 M ops/s, 12.0 MiB."""
+(harness/stats/units.cc): 1.23 ms, 45.6 M ops/s, 12.0 MiB."""
 
 
 def _three(value):

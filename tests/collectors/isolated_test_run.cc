@@ -20,7 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
-#include "harness/child_process.h"
+#include "harness/run/child_process.h"
 #include "runtime/clock.h"
 #include "runtime/sync.h"
 

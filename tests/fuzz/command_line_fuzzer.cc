@@ -1,4 +1,4 @@
-// libFuzzer target: the gclab command line (harness/command_line.h), one argument
+// libFuzzer target: the gclab command line (harness/cli/command_line.h), one argument
 // per line of the input, through the same parsing and matrix checks as `gclab run`
 // and `gclab minheap`. Besides not crashing: every rejection is one line.
 #include <cstddef>
@@ -10,8 +10,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/reflection.h"
 #include "absl/strings/str_split.h"
-#include "harness/command_line.h"
-#include "harness/flags.h"
+#include "harness/cli/command_line.h"
+#include "harness/cli/flags.h"
 
 namespace {
 

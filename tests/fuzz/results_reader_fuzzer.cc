@@ -11,9 +11,9 @@
 #include <string>
 
 #include "absl/strings/str_join.h"
-#include "harness/csv.h"
-#include "harness/results.h"
-#include "harness/results_reader.h"
+#include "harness/results/csv.h"
+#include "harness/results/results.h"
+#include "harness/results/results_reader.h"
 
 namespace {
 

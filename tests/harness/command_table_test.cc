@@ -1,4 +1,4 @@
-// The command table (harness/command_table.cc) is what the parser, the help text and
+// The command table (harness/cli/command_table.cc) is what the parser, the help text and
 // main.cc read: every command's help lists its flags, every listed flag parses, and a
 // flag of one command is refused by another.
 #include <string>
@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
-#include "harness/command_line.h"
+#include "harness/cli/command_line.h"
 
 namespace gclab {
 namespace {

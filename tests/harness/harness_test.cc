@@ -28,12 +28,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
-#include "harness/csv.h"
-#include "harness/latency_histogram.h"
-#include "harness/results.h"
-#include "harness/results_folder.h"
-#include "harness/results_reader.h"
-#include "harness/stats.h"
+#include "harness/results/csv.h"
+#include "harness/stats/latency_histogram.h"
+#include "harness/results/results.h"
+#include "harness/results/results_folder.h"
+#include "harness/results/results_reader.h"
+#include "harness/stats/stats.h"
 #include "nlohmann/json.hpp"
 
 namespace gclab {

@@ -1,11 +1,11 @@
-#include "harness/matrix.h"
+#include "harness/matrix/matrix.h"
 
 #include <map>
 #include <set>
 
 #include "gtest/gtest.h"
-#include "harness/csv.h"
-#include "harness/minheap.h"
+#include "harness/results/csv.h"
+#include "harness/results/minheap.h"
 
 namespace gclab {
 namespace {

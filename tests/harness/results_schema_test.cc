@@ -1,4 +1,4 @@
-// The results schema has one definition (harness/results_schema.h); the Python loader
+// The results schema has one definition (harness/results/results_schema.h); the Python loader
 // (scripts/gclabplot/results.py) keeps its own lists of the columns it reads. This
 // test holds the two together: every column the loader requires is one the writer
 // writes, in the file the loader reads it from, and both know the same version.
@@ -12,7 +12,7 @@
 
 #include "absl/algorithm/container.h"
 #include "gtest/gtest.h"
-#include "harness/results_schema.h"
+#include "harness/results/results_schema.h"
 
 namespace gclab {
 namespace {
@@ -52,7 +52,7 @@ TEST(ResultsSchemaTest, ThePythonLoaderReadsOnlyColumnsTheWriterWrites) {
     for (const std::string& column : read) {
       EXPECT_TRUE(absl::c_linear_search(written, column))
           << "results.py's " << tuple << " reads " << column << ", which " << file
-          << " does not have (harness/results_schema.h)";
+          << " does not have (harness/results/results_schema.h)";
     }
   }
   std::smatch version;

@@ -1,5 +1,5 @@
 // Mann-Whitney U and the bootstrap ratio interval against cases worked by hand.
-#include "harness/significance.h"
+#include "harness/stats/significance.h"
 
 #include <cmath>
 #include <vector>

@@ -1,5 +1,5 @@
 // Human units in gclab's tables.
-#include "harness/units.h"
+#include "harness/stats/units.h"
 
 #include "gtest/gtest.h"
 

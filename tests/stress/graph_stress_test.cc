@@ -25,7 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "harness/matrix.h"
+#include "harness/matrix/matrix.h"
 #include "runtime/runtime.h"
 #include "tests/testing/test_program.h"
 

@@ -5,7 +5,7 @@
 #include <tuple>
 
 #include "gtest/gtest.h"
-#include "harness/run_once.h"
+#include "harness/run/run_once.h"
 #include "runtime/collector.h"
 #include "tests/testing/test_program.h"
 #include "workloads/workload.h"
