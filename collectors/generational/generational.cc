@@ -460,6 +460,13 @@ class Generational final : public Collector {
       } while (!worklist_.empty());
       phase.set_work(promoted_now_ + aged_now_, promoted_objects_now_ + aged_objects_now_);
     }
+    return FinishEvacuation(full, std::move(still_young));
+  }
+
+  // After an evacuation copied every survivor it could: the remembered set keeps
+  // `still_young`; unless some object stayed where it was, eden and the from-survivor
+  // space are emptied and the survivor spaces swap. Returns whether they were.
+  bool FinishEvacuation(bool full, std::vector<Ref*> still_young) {
     promoted_bytes_.fetch_add(promoted_now_, std::memory_order_relaxed);
     remset_.Keep(std::move(still_young));
     if (AnyNurseryMark()) {

@@ -114,6 +114,63 @@ std::string HelpText(const std::string& name) {
   return text;
 }
 
+namespace {
+
+// The flag name an argument "-name[=value]" or "--name[=value]" spells, dashes as
+// underscores.
+std::string FlagNameOf(const std::string& arg) {
+  const size_t equals = arg.find('=');
+  const size_t start = arg.starts_with("--") ? 2 : 1;
+  return absl::StrReplaceAll(arg.substr(start, std::min(equals, arg.size()) - start),
+                             {{"-", "_"}});
+}
+
+// The flag of `command` that `arg` (an argument starting with "-") sets, and the value:
+// "--name=value", "--name" (a boolean: true) or "--noname" (a boolean: false). The error
+// names what is valid.
+absl::StatusOr<std::pair<absl::CommandLineFlag*, std::string>> FlagAndValue(
+    const CommandSpec& command, const std::string& command_name, const std::string& arg) {
+  const size_t equals = arg.find('=');
+  const size_t start = arg.starts_with("--") ? 2 : 1;
+  const std::string name = FlagNameOf(arg);
+  // The command's own flag of that name, or null.
+  auto flag_named = [&](const std::string& flag) -> absl::CommandLineFlag* {
+    for (absl::CommandLineFlag* f : command.flags) {
+      if (f->Name() == flag) return f;
+    }
+    return nullptr;
+  };
+  auto takes = [&](const std::string& flag) { return flag_named(flag) != nullptr; };
+  std::string flag_name = name;
+  std::string value;
+  if (equals != std::string::npos) {
+    value = arg.substr(equals + 1);
+  } else if (takes(name)) {
+    value = "true";  // only right for a boolean; checked below
+  } else if (name.starts_with("no") && takes(name.substr(2))) {
+    flag_name = name.substr(2);
+    value = "false";
+  }
+  absl::CommandLineFlag* flag = flag_named(flag_name);
+  if (start != 2 || flag == nullptr ||
+      (flag_name != name && (equals != std::string::npos || !flag->IsOfType<bool>()))) {
+    return Invalid(absl::StrCat("unknown flag ", arg.substr(0, std::min(equals, arg.size())),
+                                " for 'gclab ", command_name,
+                                "'; valid: ", FlagNames(command)));
+  }
+  if (value.empty() && flag->IsOfType<std::vector<std::string>>()) {
+    return Invalid(absl::StrCat("--", Dashed(flag_name), ": empty list; valid: --",
+                                Dashed(flag_name), "=A,B,..."));
+  }
+  if (equals == std::string::npos && !flag->IsOfType<bool>()) {
+    return Invalid(absl::StrCat("--", Dashed(flag_name), " needs a value; valid: --",
+                                Dashed(flag_name), "=VALUE"));
+  }
+  return std::make_pair(flag, value);
+}
+
+}  // namespace
+
 absl::StatusOr<ParsedCommand> ParseCommandLine(const std::vector<std::string>& args) {
   ParsedCommand parsed;
   for (const std::string& arg : args) {
@@ -143,49 +200,15 @@ absl::StatusOr<ParsedCommand> ParseCommandLine(const std::vector<std::string>& a
       only_operands = true;
       continue;
     }
-    const size_t equals = arg.find('=');
-    const size_t start = arg.starts_with("--") ? 2 : 1;
-    const std::string spelt = arg.substr(start, std::min(equals, arg.size()) - start);
-    const std::string name = absl::StrReplaceAll(spelt, {{"-", "_"}});
-    if (name == "help" || name == "helpfull") {
+    if (FlagNameOf(arg) == "help" || FlagNameOf(arg) == "helpfull") {
       parsed.help = true;
       continue;
     }
     if (command == nullptr) continue;  // no command yet: reported below
-    // The command's own flag of that name, or null.
-    auto flag_named = [&](const std::string& flag) -> absl::CommandLineFlag* {
-      for (absl::CommandLineFlag* f : command->flags) {
-        if (f->Name() == flag) return f;
-      }
-      return nullptr;
-    };
-    auto takes = [&](const std::string& flag) { return flag_named(flag) != nullptr; };
-    std::string flag_name = name;
-    std::string value;
-    if (equals != std::string::npos) {
-      value = arg.substr(equals + 1);
-    } else if (takes(name)) {
-      value = "true";  // only right for a boolean; checked below
-    } else if (name.starts_with("no") && takes(name.substr(2))) {
-      flag_name = name.substr(2);
-      value = "false";
-    }
-    absl::CommandLineFlag* flag = flag_named(flag_name);
-    if (start != 2 || flag == nullptr ||
-        (flag_name != name && (equals != std::string::npos || !flag->IsOfType<bool>()))) {
-      return Invalid(absl::StrCat("unknown flag ", arg.substr(0, std::min(equals, arg.size())),
-                                  " for 'gclab ", parsed.name,
-                                  "'; valid: ", FlagNames(*command)));
-    }
-    if (value.empty() && flag->IsOfType<std::vector<std::string>>()) {
-      return Invalid(absl::StrCat("--", Dashed(flag_name), ": empty list; valid: --",
-                                  Dashed(flag_name), "=A,B,..."));
-    }
-    if (equals == std::string::npos && !flag->IsOfType<bool>()) {
-      return Invalid(absl::StrCat("--", Dashed(flag_name), " needs a value; valid: --",
-                                  Dashed(flag_name), "=VALUE"));
-    }
-    values.emplace_back(flag, value);
+    absl::StatusOr<std::pair<absl::CommandLineFlag*, std::string>> flag_value =
+        FlagAndValue(*command, parsed.name, arg);
+    if (!flag_value.ok()) return flag_value.status();
+    values.push_back(*std::move(flag_value));
   }
   if (parsed.name.empty() && !parsed.help) {
     return Invalid(absl::StrCat("expected a command; valid: ", CommandNames()));
@@ -206,17 +229,19 @@ absl::StatusOr<ParsedCommand> ParseCommandLine(const std::vector<std::string>& a
   return parsed;
 }
 
-absl::StatusOr<MatrixSpec> MatrixFromFlags(bool heaps) {
-  MatrixSpec spec;
-  spec.collectors = absl::GetFlag(FLAGS_collectors);
-  spec.workloads = absl::GetFlag(FLAGS_workloads);
-  if (spec.collectors.empty()) return Invalid("--collectors: empty list");
-  if (spec.workloads.empty()) return Invalid("--workloads: empty list");
-  for (const std::string& collector : spec.collectors) {
+namespace {
+
+// The matrix's axes but heaps, and what every run shares: seed and time limit.
+absl::Status AxesFromFlags(MatrixSpec* spec) {
+  spec->collectors = absl::GetFlag(FLAGS_collectors);
+  spec->workloads = absl::GetFlag(FLAGS_workloads);
+  if (spec->collectors.empty()) return Invalid("--collectors: empty list");
+  if (spec->workloads.empty()) return Invalid("--workloads: empty list");
+  for (const std::string& collector : spec->collectors) {
     absl::StatusOr<std::unique_ptr<Collector>> c = CollectorRegistry::Global().Create(collector);
     if (!c.ok()) return Invalid(absl::StrCat("--collectors: ", c.status().message()));
   }
-  for (const std::string& workload : spec.workloads) {
+  for (const std::string& workload : spec->workloads) {
     if (WorkloadRegistry::Global().Find(workload) == nullptr) {
       return Invalid(absl::StrCat("--workloads: ",
                                   WorkloadRegistry::Global().UnknownName(workload).message()));
@@ -224,7 +249,7 @@ absl::StatusOr<MatrixSpec> MatrixFromFlags(bool heaps) {
   }
   absl::StatusOr<WorkloadSize> size = ParseWorkloadSize(absl::GetFlag(FLAGS_size));
   if (!size.ok()) return Invalid(absl::StrCat("--size: ", size.status().message()));
-  spec.size = *size;
+  spec->size = *size;
   absl::StatusOr<std::vector<int>> threads = ParseList<int>(
       "threads", absl::GetFlag(FLAGS_threads), [](const std::string& t) -> absl::StatusOr<int> {
         int n = 0;
@@ -235,7 +260,7 @@ absl::StatusOr<MatrixSpec> MatrixFromFlags(bool heaps) {
         return n;
       });
   if (!threads.ok()) return threads.status();
-  spec.threads = *threads;
+  spec->threads = *threads;
   absl::StatusOr<std::vector<bool>> escape = ParseList<bool>(
       "escape-analysis", absl::GetFlag(FLAGS_escape_analysis),
       [](const std::string& t) -> absl::StatusOr<bool> {
@@ -245,15 +270,18 @@ absl::StatusOr<MatrixSpec> MatrixFromFlags(bool heaps) {
         return t == "on";
       });
   if (!escape.ok()) return escape.status();
-  spec.escape_analysis = *escape;
-  spec.seed = absl::GetFlag(FLAGS_seed);
-  spec.timeout_seconds = absl::GetFlag(FLAGS_timeout);
-  if (!(spec.timeout_seconds > 0 && spec.timeout_seconds <= 7 * 24 * 3600)) {
-    return Invalid(absl::StrCat("--timeout: ", spec.timeout_seconds,
+  spec->escape_analysis = *escape;
+  spec->seed = absl::GetFlag(FLAGS_seed);
+  spec->timeout_seconds = absl::GetFlag(FLAGS_timeout);
+  if (!(spec->timeout_seconds > 0 && spec->timeout_seconds <= 7 * 24 * 3600)) {
+    return Invalid(absl::StrCat("--timeout: ", spec->timeout_seconds,
                                 " is out of range; valid: more than 0 and up to 604800 seconds"));
   }
-  if (!heaps) return spec;
+  return absl::OkStatus();
+}
 
+// --heap-mb or --heap-x.
+absl::Status HeapsFromFlags(MatrixSpec* spec) {
   const auto heap_mb = absl::GetFlag(FLAGS_heap_mb);
   const auto heap_x = absl::GetFlag(FLAGS_heap_x);
   if (!heap_mb.empty() && !heap_x.empty()) {
@@ -292,28 +320,32 @@ absl::StatusOr<MatrixSpec> MatrixFromFlags(bool heaps) {
         });
   }
   if (!heap_settings.ok()) return heap_settings.status();
-  spec.heaps = *heap_settings;
-  if (absl::Status s = CheckHeapsHoldLiveData(spec); !s.ok()) return s;
+  spec->heaps = *heap_settings;
+  return CheckHeapsHoldLiveData(*spec);
+}
+
+// --reps (a count, or auto with --until-ci and --max-reps).
+absl::Status RepsFromFlags(MatrixSpec* spec) {
   const std::string reps = absl::GetFlag(FLAGS_reps);
   const std::string until_ci = absl::GetFlag(FLAGS_until_ci);
   const std::string max_reps = absl::GetFlag(FLAGS_max_reps);
   if (reps == "auto") {
-    spec.auto_reps_ci_percent = kDefaultAutoRepsCiPercent;
+    spec->auto_reps_ci_percent = kDefaultAutoRepsCiPercent;
     if (!until_ci.empty() &&
-        (!absl::SimpleAtod(until_ci, &spec.auto_reps_ci_percent) ||
-         !(spec.auto_reps_ci_percent > 0 && spec.auto_reps_ci_percent <= 100))) {
+        (!absl::SimpleAtod(until_ci, &spec->auto_reps_ci_percent) ||
+         !(spec->auto_reps_ci_percent > 0 && spec->auto_reps_ci_percent <= 100))) {
       return Invalid(absl::StrCat("--until-ci: '", until_ci,
                                   "' is out of range; valid: a percentage of the median above "
                                   "0 and up to 100"));
     }
-    spec.reps = kDefaultAutoRepsCap;
+    spec->reps = kDefaultAutoRepsCap;
     if (!max_reps.empty() &&
-        (!absl::SimpleAtoi(max_reps, &spec.reps) || spec.reps < 2 || spec.reps > kMaxReps)) {
+        (!absl::SimpleAtoi(max_reps, &spec->reps) || spec->reps < 2 || spec->reps > kMaxReps)) {
       return Invalid(absl::StrCat("--max-reps: '", max_reps, "' is out of range; valid: 2 to ",
                                   kMaxReps));
     }
   } else {
-    if (!absl::SimpleAtoi(reps, &spec.reps) || spec.reps < 1 || spec.reps > kMaxReps) {
+    if (!absl::SimpleAtoi(reps, &spec->reps) || spec->reps < 1 || spec->reps > kMaxReps) {
       return Invalid(absl::StrCat("--reps: '", reps, "' is out of range; valid: 1 to ", kMaxReps,
                                   ", or auto"));
     }
@@ -323,20 +355,37 @@ absl::StatusOr<MatrixSpec> MatrixFromFlags(bool heaps) {
                                   "--max-reps=N"));
     }
   }
-  spec.warmup = absl::GetFlag(FLAGS_warmup);
-  if (spec.warmup < 0 || spec.warmup > kMaxWarmup) {
-    return Invalid(absl::StrCat("--warmup: ", spec.warmup, " is out of range; valid: 0 to ",
+  return absl::OkStatus();
+}
+
+// Warm-up, verification and what each run records.
+absl::Status RunSettingsFromFlags(MatrixSpec* spec) {
+  spec->warmup = absl::GetFlag(FLAGS_warmup);
+  if (spec->warmup < 0 || spec->warmup > kMaxWarmup) {
+    return Invalid(absl::StrCat("--warmup: ", spec->warmup, " is out of range; valid: 0 to ",
                                 kMaxWarmup));
   }
-  spec.verify = absl::GetFlag(FLAGS_verify);
-  spec.trace = absl::GetFlag(FLAGS_trace);
-  spec.instrument = absl::GetFlag(FLAGS_instrument);
-  spec.hiccup_meter = absl::GetFlag(FLAGS_hiccup_meter);
+  spec->verify = absl::GetFlag(FLAGS_verify);
+  spec->trace = absl::GetFlag(FLAGS_trace);
+  spec->instrument = absl::GetFlag(FLAGS_instrument);
+  spec->hiccup_meter = absl::GetFlag(FLAGS_hiccup_meter);
   const std::string latency = absl::GetFlag(FLAGS_latency);
   if (latency != "histogram" && latency != "raw") {
     return Invalid(absl::StrCat("--latency: unknown '", latency, "'; valid: histogram, raw"));
   }
-  spec.raw_latency = latency == "raw";
+  spec->raw_latency = latency == "raw";
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<MatrixSpec> MatrixFromFlags(bool heaps) {
+  MatrixSpec spec;
+  if (absl::Status s = AxesFromFlags(&spec); !s.ok()) return s;
+  if (!heaps) return spec;
+  for (auto from_flags : {HeapsFromFlags, RepsFromFlags, RunSettingsFromFlags}) {
+    if (absl::Status s = from_flags(&spec); !s.ok()) return s;
+  }
   return spec;
 }
 

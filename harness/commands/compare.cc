@@ -98,72 +98,67 @@ std::string Collectors(const Runs& runs) {
   return absl::StrJoin(names, ", ");
 }
 
-}  // namespace
-
-int Compare(const CompareOptions& options) {
+// The folders, the two sides and the metrics make sense together; `metrics` the
+// ones to compare.
+absl::Status CheckCompareOptions(const CompareOptions& options, std::vector<std::string>* metrics) {
   const bool one_folder = options.folders.size() == 1;
   if (options.folders.empty() || options.folders.size() > 2 ||
       (one_folder && (options.baseline.empty() || options.candidate.empty()))) {
-    return CommandError(
+    return absl::InvalidArgumentError(
         "compare: name one results folder with --baseline and --candidate collectors, or two "
         "folders; valid: gclab compare DIR --baseline=A --candidate=B, gclab compare DIR_A DIR_B");
   }
   if (!one_folder && (!options.baseline.empty() || !options.candidate.empty())) {
-    return CommandError(
+    return absl::InvalidArgumentError(
         "compare: --baseline and --candidate name two collectors of one folder; with two "
         "folders every cell they have in common is compared");
   }
-  std::vector<std::string> metrics = options.metrics.empty() ? DefaultMetrics() : options.metrics;
-  for (const std::string& metric : metrics) {
+  *metrics = options.metrics.empty() ? DefaultMetrics() : options.metrics;
+  for (const std::string& metric : *metrics) {
     if (!IsRunMetric(metric)) {
       std::vector<std::string> valid;
       for (const std::string& column : RunColumns()) {
         if (IsRunMetric(column)) valid.push_back(column);
       }
-      return CommandError(absl::StrCat("compare: --metrics: '", metric,
+      return absl::InvalidArgumentError(absl::StrCat("compare: --metrics: '", metric,
                                        "' is not a runs.csv metric; valid: ",
                                        absl::StrJoin(valid, ", ")));
     }
   }
-  std::vector<Runs> runs;
-  for (const std::string& folder : options.folders) {
-    absl::StatusOr<Runs> read = ReadRuns(folder);
-    if (!read.ok()) return CommandError(absl::StrCat("compare: ", read.status().message()));
-    runs.push_back(*std::move(read));
-  }
-  std::map<std::string, Side> a, b;
-  // The two sides as the table names them: two collectors of one folder, or A and B.
-  const std::string name_a = one_folder ? options.baseline : std::string("A");
-  const std::string name_b = one_folder ? options.candidate : std::string("B");
+  return absl::OkStatus();
+}
+
+// The runs of each side by cell label: two collectors of one folder, or two folders.
+absl::Status CollectSides(const CompareOptions& options, const std::vector<Runs>& runs,
+                          const std::vector<std::string>& metrics, std::map<std::string, Side>* a,
+                          std::map<std::string, Side>* b) {
+  const bool one_folder = runs.size() == 1;
   if (one_folder) {
     for (const std::string& collector : {options.baseline, options.candidate}) {
       const std::string present = Collectors(runs[0]);
       bool found = false;
       for (const auto& row : runs[0].table.rows) found |= row[runs[0].table.Column("collector")] == collector;
       if (!found) {
-        return CommandError(absl::StrCat("compare: collector '", collector, "' has no runs in ",
+        return absl::InvalidArgumentError(absl::StrCat("compare: collector '", collector, "' has no runs in ",
                                          runs[0].folder, "; valid: ", present));
       }
     }
-    Collect(runs[0], options.baseline, false, metrics, &a);
-    Collect(runs[0], options.candidate, false, metrics, &b);
+    Collect(runs[0], options.baseline, false, metrics, a);
+    Collect(runs[0], options.candidate, false, metrics, b);
   } else {
-    Collect(runs[0], "", true, metrics, &a);
-    Collect(runs[1], "", true, metrics, &b);
+    Collect(runs[0], "", true, metrics, a);
+    Collect(runs[1], "", true, metrics, b);
   }
-  std::vector<std::string> common;
-  for (const auto& [label, side] : a) {
-    if (b.contains(label)) common.push_back(label);
-  }
-  if (common.empty()) {
-    return CommandError(absl::StrCat(
-        "compare: ", one_folder ? absl::StrCat(options.baseline, " and ", options.candidate, " in ",
-                                               runs[0].folder)
-                                : absl::StrCat(runs[0].folder, " and ", runs[1].folder),
-        " have no cell in common (same workload, size, heap, threads and escape analysis",
-        one_folder ? "" : ", and collector", ")"));
-  }
+  return absl::OkStatus();
+}
 
+// The table: per metric, per common cell, each side's median, the ratio with its
+// interval, p and the run counts; then what was left out.
+void PrintComparison(const std::vector<Runs>& runs, const std::vector<std::string>& metrics,
+                     const std::vector<std::string>& common, const std::string& name_a,
+                     const std::string& name_b, std::map<std::string, Side>& a,
+                     std::map<std::string, Side>& b) {
+  const bool one_folder = runs.size() == 1;
   if (!one_folder) {
     std::printf("A: %s\nB: %s\n", runs[0].folder.c_str(), runs[1].folder.c_str());
   }
@@ -214,6 +209,42 @@ int Compare(const CompareOptions& options) {
                 noisy_a, name_a.c_str(), noisy_b, name_b.c_str());
   }
   if (failed > 0) std::printf("left out: %d runs whose status is not ok\n", failed);
+}
+
+}  // namespace
+
+int Compare(const CompareOptions& options) {
+  std::vector<std::string> metrics;
+  if (absl::Status s = CheckCompareOptions(options, &metrics); !s.ok()) {
+    return CommandError(s.message());
+  }
+  const bool one_folder = options.folders.size() == 1;
+  std::vector<Runs> runs;
+  for (const std::string& folder : options.folders) {
+    absl::StatusOr<Runs> read = ReadRuns(folder);
+    if (!read.ok()) return CommandError(absl::StrCat("compare: ", read.status().message()));
+    runs.push_back(*std::move(read));
+  }
+  std::map<std::string, Side> a, b;
+  if (absl::Status s = CollectSides(options, runs, metrics, &a, &b); !s.ok()) {
+    return CommandError(s.message());
+  }
+  std::vector<std::string> common;
+  for (const auto& [label, side] : a) {
+    if (b.contains(label)) common.push_back(label);
+  }
+  if (common.empty()) {
+    return CommandError(absl::StrCat(
+        "compare: ", one_folder ? absl::StrCat(options.baseline, " and ", options.candidate, " in ",
+                                               runs[0].folder)
+                                : absl::StrCat(runs[0].folder, " and ", runs[1].folder),
+        " have no cell in common (same workload, size, heap, threads and escape analysis",
+        one_folder ? "" : ", and collector", ")"));
+  }
+  // The two sides as the table names them: two collectors of one folder, or A and B.
+  const std::string name_a = one_folder ? options.baseline : std::string("A");
+  const std::string name_b = one_folder ? options.candidate : std::string("B");
+  PrintComparison(runs, metrics, common, name_a, name_b, a, b);
   return kExitOk;
 }
 

@@ -40,6 +40,76 @@ std::string Fixed(double value, int decimals) { return absl::StrFormat("%.*f", d
 std::string Us(int64_t nanos) { return Fixed(nanos / 1e3, 3); }
 std::string Ms(int64_t nanos) { return Fixed(nanos / 1e6, 6); }
 
+// The pause columns of a runs.csv row: counts, percentiles, time to safepoint, MMU.
+void AddPauseValues(const RunResult& run, std::map<std::string, std::string>& v) {
+  const RunResult* r = &run;
+  std::vector<int64_t> durations, ttsp;
+  std::vector<Interval> intervals;
+  for (const PauseRecord& pause : r->pauses) {
+    durations.push_back(pause.duration());
+    ttsp.push_back(pause.time_to_safepoint());
+    intervals.push_back({pause.t_request, pause.t_resume});
+  }
+  const int64_t end = r->start_nanos + r->wall_nanos;
+  v["pauses"] = absl::StrCat(r->pauses.size());
+  v["pause_total_ms"] = Ms(r->total_pause_nanos());
+  v["pause_p50_us"] = Us(Percentile(durations, 50));
+  v["pause_p90_us"] = Us(Percentile(durations, 90));
+  v["pause_p99_us"] = Us(Percentile(durations, 99));
+  v["pause_p999_us"] = Us(Percentile(durations, 99.9));
+  v["pause_max_us"] = Us(r->max_pause_nanos());
+  v["ttsp_p99_us"] = Us(Percentile(ttsp, 99));
+  v["ttsp_max_us"] = Us(Percentile(ttsp, 100));
+  for (const auto& [name, window] : std::initializer_list<std::pair<const char*, int64_t>>{
+           {"mmu_1ms", 1'000'000}, {"mmu_10ms", 10'000'000},
+           {"mmu_100ms", 100'000'000}, {"mmu_1s", 1'000'000'000}}) {
+    v[name] = Fixed(MinimumMutatorUtilisation(intervals, r->start_nanos, end, window), 4);
+  }
+}
+
+// The batch-latency columns: as measured, and metered (coordinated omission undone).
+void AddLatencyValues(const RunResult& run, std::map<std::string, std::string>& v) {
+  const RunResult* r = &run;
+  std::vector<int64_t> batches;
+  for (const auto& thread : r->batch_nanos) batches.insert(batches.end(), thread.begin(), thread.end());
+  v["latency_batches"] = absl::StrCat(batches.size());
+  v["latency_p50_us"] = Us(Percentile(batches, 50));
+  v["latency_p99_us"] = Us(Percentile(batches, 99));
+  v["latency_p999_us"] = Us(Percentile(batches, 99.9));
+  v["latency_max_us"] = Us(Percentile(batches, 100));
+  const std::vector<int64_t> metered = MeteredLatencies(r->batch_nanos);
+  v["latency_metered_p50_us"] = Us(Percentile(metered, 50));
+  v["latency_metered_p99_us"] = Us(Percentile(metered, 99));
+  v["latency_metered_p999_us"] = Us(Percentile(metered, 99.9));
+  v["latency_metered_max_us"] = Us(Percentile(metered, 100));
+}
+
+// The host's columns: its noise over the run, the hiccup meter, and the noisy verdict.
+void AddHostValues(const RunIdentity& run, const RunResult& result, double wall_s,
+                   std::map<std::string, std::string>& v) {
+  const RunResult* r = &result;
+  const HostNoise& noise = r->host_noise;
+  v["process_cpu_s"] = Fixed(noise.process_cpu_seconds, 6);
+  v["cpu_per_wall"] = Fixed(wall_s > 0 ? noise.process_cpu_seconds / wall_s : 0, 4);
+  v["voluntary_switches"] = absl::StrCat(noise.voluntary_switches);
+  v["involuntary_switches"] = absl::StrCat(noise.involuntary_switches);
+  v["page_faults"] = absl::StrCat(noise.page_faults);
+  v["other_cpu_s"] = noise.other_cpu_seconds < 0 ? "" : Fixed(noise.other_cpu_seconds, 3);
+  v["steal_s"] = noise.steal_seconds < 0 ? "" : Fixed(noise.steal_seconds, 3);
+  v["loadavg_1m"] = noise.load_average_1m < 0 ? "" : Fixed(noise.load_average_1m, 2);
+  if (!r->hiccup_nanos.empty()) {
+    v["hiccup_p50_us"] = Us(Percentile(r->hiccup_nanos, 50));
+    v["hiccup_p99_us"] = Us(Percentile(r->hiccup_nanos, 99));
+    v["hiccup_p999_us"] = Us(Percentile(r->hiccup_nanos, 99.9));
+    v["hiccup_max_us"] = Us(Percentile(r->hiccup_nanos, 100));
+  }
+  v["mutator_wait_s"] =
+      noise.thread_wait_seconds < 0 ? "" : Fixed(noise.thread_wait_seconds, 6);
+  const std::string noisy_because = NoisyBecause(noise, wall_s, run.threads);
+  v["noisy"] = noisy_because.empty() ? "0" : "1";
+  v["noisy_because"] = noisy_because;
+}
+
 // The values of one runs.csv row, by column name.
 std::map<std::string, std::string> RunValues(const RunIdentity& run, const RunResult* r,
                                              RunStatus status, const std::string& error) {
@@ -68,16 +138,6 @@ std::map<std::string, std::string> RunValues(const RunIdentity& run, const RunRe
     gc_cpu += phase.cpu_nanos;
     if (phase.on_mutator) gc_cpu_on_mutators += phase.cpu_nanos;
   }
-  std::vector<int64_t> durations, ttsp;
-  std::vector<Interval> intervals;
-  for (const PauseRecord& pause : r->pauses) {
-    durations.push_back(pause.duration());
-    ttsp.push_back(pause.time_to_safepoint());
-    intervals.push_back({pause.t_request, pause.t_resume});
-  }
-  std::vector<int64_t> batches;
-  for (const auto& thread : r->batch_nanos) batches.insert(batches.end(), thread.begin(), thread.end());
-  const int64_t end = r->start_nanos + r->wall_nanos;
 
   v["wall_s"] = Fixed(wall_s, 6);
   v["mutator_cpu_s"] = Fixed((r->mutator_thread_cpu_nanos - gc_cpu_on_mutators) / 1e9, 6);
@@ -91,52 +151,11 @@ std::map<std::string, std::string> RunValues(const RunIdentity& run, const RunRe
   v["heap_alloc_mb_per_s"] = Fixed(wall_s > 0 ? r->heap_bytes_allocated / 1e6 / wall_s : 0, 3);
   v["stack_alloc_mb_per_s"] = Fixed(wall_s > 0 ? r->stack_bytes_allocated / 1e6 / wall_s : 0, 3);
   v["collections"] = absl::StrCat(r->collections);
-  v["pauses"] = absl::StrCat(r->pauses.size());
-  v["pause_total_ms"] = Ms(r->total_pause_nanos());
-  v["pause_p50_us"] = Us(Percentile(durations, 50));
-  v["pause_p90_us"] = Us(Percentile(durations, 90));
-  v["pause_p99_us"] = Us(Percentile(durations, 99));
-  v["pause_p999_us"] = Us(Percentile(durations, 99.9));
-  v["pause_max_us"] = Us(r->max_pause_nanos());
-  v["ttsp_p99_us"] = Us(Percentile(ttsp, 99));
-  v["ttsp_max_us"] = Us(Percentile(ttsp, 100));
-  for (const auto& [name, window] : std::initializer_list<std::pair<const char*, int64_t>>{
-           {"mmu_1ms", 1'000'000}, {"mmu_10ms", 10'000'000},
-           {"mmu_100ms", 100'000'000}, {"mmu_1s", 1'000'000'000}}) {
-    v[name] = Fixed(MinimumMutatorUtilisation(intervals, r->start_nanos, end, window), 4);
-  }
-  v["latency_batches"] = absl::StrCat(batches.size());
-  v["latency_p50_us"] = Us(Percentile(batches, 50));
-  v["latency_p99_us"] = Us(Percentile(batches, 99));
-  v["latency_p999_us"] = Us(Percentile(batches, 99.9));
-  v["latency_max_us"] = Us(Percentile(batches, 100));
-  const std::vector<int64_t> metered = MeteredLatencies(r->batch_nanos);
-  v["latency_metered_p50_us"] = Us(Percentile(metered, 50));
-  v["latency_metered_p99_us"] = Us(Percentile(metered, 99));
-  v["latency_metered_p999_us"] = Us(Percentile(metered, 99.9));
-  v["latency_metered_max_us"] = Us(Percentile(metered, 100));
+  AddPauseValues(*r, v);
+  AddLatencyValues(*r, v);
   v["peak_heap_in_use_bytes"] = absl::StrCat(r->peak_heap_in_use);
   v["peak_rss_bytes"] = absl::StrCat(r->peak_rss_bytes);
-  const HostNoise& noise = r->host_noise;
-  v["process_cpu_s"] = Fixed(noise.process_cpu_seconds, 6);
-  v["cpu_per_wall"] = Fixed(wall_s > 0 ? noise.process_cpu_seconds / wall_s : 0, 4);
-  v["voluntary_switches"] = absl::StrCat(noise.voluntary_switches);
-  v["involuntary_switches"] = absl::StrCat(noise.involuntary_switches);
-  v["page_faults"] = absl::StrCat(noise.page_faults);
-  v["other_cpu_s"] = noise.other_cpu_seconds < 0 ? "" : Fixed(noise.other_cpu_seconds, 3);
-  v["steal_s"] = noise.steal_seconds < 0 ? "" : Fixed(noise.steal_seconds, 3);
-  v["loadavg_1m"] = noise.load_average_1m < 0 ? "" : Fixed(noise.load_average_1m, 2);
-  if (!r->hiccup_nanos.empty()) {
-    v["hiccup_p50_us"] = Us(Percentile(r->hiccup_nanos, 50));
-    v["hiccup_p99_us"] = Us(Percentile(r->hiccup_nanos, 99));
-    v["hiccup_p999_us"] = Us(Percentile(r->hiccup_nanos, 99.9));
-    v["hiccup_max_us"] = Us(Percentile(r->hiccup_nanos, 100));
-  }
-  v["mutator_wait_s"] =
-      noise.thread_wait_seconds < 0 ? "" : Fixed(noise.thread_wait_seconds, 6);
-  const std::string noisy_because = NoisyBecause(noise, wall_s, run.threads);
-  v["noisy"] = noisy_because.empty() ? "0" : "1";
-  v["noisy_because"] = noisy_because;
+  AddHostValues(run, *r, wall_s, v);
   return v;
 }
 

@@ -78,6 +78,104 @@ absl::Status RunIteration(Runtime& rt, Workload& workload, Mutator& main,
   return status.ok() ? helper_status : status;
 }
 
+// The runtime of one run: the budget, escape analysis, room for the threads, the
+// heap committed up front and events recorded as the spec says.
+RuntimeConfig RuntimeConfigFor(const RunSpec& spec) {
+  RuntimeConfig config;
+  config.heap_bytes = spec.heap_bytes;
+  config.escape_analysis = spec.escape_analysis;
+  config.max_mutators = static_cast<size_t>(spec.params.threads) + 1;
+  // Every collector starts with its whole budget committed, so page faults land
+  // outside the measured iteration for all of them alike.
+  config.prefault_heap = true;
+  config.record_events = spec.instrument;
+  if (spec.verify_heap.has_value()) config.verify_heap = *spec.verify_heap;
+  return config;
+}
+
+// Set-up, warm-up and one full collection, then (harness_begin) the measured
+// iteration with the host sampled around it, then (harness_end) the workload's own
+// verdict. Fills in `result`'s measurements; an error only when the run could not
+// run at all.
+absl::Status MeasureIteration(const RunSpec& spec, Runtime& rt, Workload& workload,
+                              RunResult* result) {
+  ThreadTotals totals;
+  totals.batches.resize(spec.params.threads);
+  Mutator main(rt);
+  absl::Status outcome = CatchOutOfMemory([&] { workload.Setup(main); });
+  std::vector<BatchTimer> idle_timers(spec.params.threads, BatchTimer(false));
+  for (int i = 0; outcome.ok() && i < spec.warmup; ++i) {
+    outcome = RunIteration(rt, workload, main, idle_timers, nullptr);
+  }
+  std::vector<BatchTimer> timers(
+      spec.params.threads, BatchTimer(spec.instrument, workload.BatchesPerThread()));
+  if (outcome.ok()) outcome = CatchOutOfMemory([&] { main.Collect(GcCause::kExplicit); });
+  // harness_begin: from here on everything is measured.
+  rt.events().Clear();
+  const uint64_t collections_before = rt.collector().Usage().collections;
+  HiccupMeter meter;
+  if (spec.hiccup_meter) meter.Start();
+  const double load_average = LoadAverage1m();
+  const HostSample host_before = SampleHost();
+  result->start_nanos = MonotonicNanos();
+  if (outcome.ok()) {
+    outcome = RunIteration(rt, workload, main, timers, &totals);
+  }
+  result->wall_nanos = MonotonicNanos() - result->start_nanos;
+  {
+    // The harness's own bookkeeping (reading /proc, joining the hiccup meter) must
+    // not hold up a pause a concurrent collector requested while the workload ran:
+    // that time to safepoint would be the harness's, recorded as the collector's.
+    BlockingScope bookkeeping(main);
+    const HostSample host_after = SampleHost();
+    meter.Stop();
+    result->host_noise = HostNoiseBetween(host_before, host_after);
+  }
+  // harness_end.
+  result->host_noise.load_average_1m = load_average;
+  result->hiccup_nanos = meter.hiccups();
+  result->final_usage = rt.collector().Usage();
+  result->collections = result->final_usage.collections - collections_before;
+  {
+    MutexLock lock(&totals.mu);
+    result->heap_bytes_allocated = totals.heap_bytes;
+    result->heap_objects_allocated = totals.heap_objects;
+    result->stack_bytes_allocated = totals.stack_bytes;
+    result->mutator_thread_cpu_nanos = totals.cpu_nanos;
+    result->batch_nanos = std::move(totals.batches);
+  }
+  if (absl::IsResourceExhausted(outcome)) {
+    result->status = RunStatus::kOutOfMemory;
+    result->error = std::string(outcome.message());
+  } else if (!outcome.ok()) {
+    return outcome;
+  } else if (absl::Status verified = workload.Verify(main); !verified.ok()) {
+    result->status = RunStatus::kChecksumFailed;
+    result->error = std::string(verified.message());
+  } else {
+    result->checksum = workload.Checksum();
+  }
+  result->ops = workload.ops();
+  return absl::OkStatus();
+}
+
+// Keeps the events that began in the measured region, and the peak heap in use.
+void KeepMeasuredEvents(Runtime& rt, RunResult* result) {
+  // Only what began in the measured region: a concurrent collector may still pause
+  // and work while the workload verifies its result, and that is not the run's.
+  const int64_t harness_end = result->start_nanos + result->wall_nanos;
+  for (const PauseRecord& pause : rt.events().pauses()) {
+    if (pause.t_request <= harness_end) result->pauses.push_back(pause);
+  }
+  for (const PhaseRecord& phase : rt.events().phases()) {
+    if (phase.t_begin <= harness_end) result->phases.push_back(phase);
+  }
+  result->peak_heap_in_use = result->final_usage.in_use_bytes;
+  for (const PauseRecord& pause : result->pauses) {
+    result->peak_heap_in_use = std::max<size_t>(result->peak_heap_in_use, pause.heap_before);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<RunResult> RunOnce(const RunSpec& spec) {
@@ -95,110 +193,27 @@ absl::StatusOr<RunResult> RunOnce(const RunSpec& spec) {
   absl::StatusOr<std::unique_ptr<Workload>> workload =
       WorkloadRegistry::Global().Create(spec.workload, spec.params);
   if (!workload.ok()) return workload.status();
-
-  RuntimeConfig config;
-  config.heap_bytes = spec.heap_bytes;
-  config.escape_analysis = spec.escape_analysis;
-  config.max_mutators = static_cast<size_t>(spec.params.threads) + 1;
-  // Every collector starts with its whole budget committed, so page faults land
-  // outside the measured iteration for all of them alike.
-  config.prefault_heap = true;
-  config.record_events = spec.instrument;
-  if (spec.verify_heap.has_value()) config.verify_heap = *spec.verify_heap;
   absl::StatusOr<std::unique_ptr<Runtime>> runtime =
-      Runtime::Create(config, *std::move(collector));
+      Runtime::Create(RuntimeConfigFor(spec), *std::move(collector));
   if (!runtime.ok()) return runtime.status();
   Runtime& rt = **runtime;
   (*workload)->Declare(rt.code(), rt.data());
+  RunResult result;
+  result.heap_bytes = rt.config().heap_bytes;  // page-aligned by Create
   if (absl::Status status = rt.Start(); absl::IsResourceExhausted(status)) {
     // A heap too small for the collector's layout (a nursery and an old space, say)
     // is out of memory, as a heap too small for the workload's data is: a minimum-heap
     // search bisects through both.
-    RunResult result;
     result.status = RunStatus::kOutOfMemory;
     result.error = std::string(status.message());
-    result.heap_bytes = rt.config().heap_bytes;
     return result;
   } else if (!status.ok()) {
     return status;
   }
-
-  RunResult result;
-  result.heap_bytes = rt.config().heap_bytes;  // page-aligned by Create
-  ThreadTotals totals;
-  totals.batches.resize(spec.params.threads);
-  {
-    Mutator main(rt);
-    absl::Status outcome = CatchOutOfMemory([&] { (*workload)->Setup(main); });
-    std::vector<BatchTimer> idle_timers(spec.params.threads, BatchTimer(false));
-    for (int i = 0; outcome.ok() && i < spec.warmup; ++i) {
-      outcome = RunIteration(rt, **workload, main, idle_timers, nullptr);
-    }
-    std::vector<BatchTimer> timers(
-        spec.params.threads, BatchTimer(spec.instrument, (*workload)->BatchesPerThread()));
-    if (outcome.ok()) outcome = CatchOutOfMemory([&] { main.Collect(GcCause::kExplicit); });
-    // harness_begin: from here on everything is measured.
-    rt.events().Clear();
-    const uint64_t collections_before = rt.collector().Usage().collections;
-    HiccupMeter meter;
-    if (spec.hiccup_meter) meter.Start();
-    const double load_average = LoadAverage1m();
-    const HostSample host_before = SampleHost();
-    result.start_nanos = MonotonicNanos();
-    if (outcome.ok()) {
-      outcome = RunIteration(rt, **workload, main, timers, &totals);
-    }
-    result.wall_nanos = MonotonicNanos() - result.start_nanos;
-    {
-      // The harness's own bookkeeping (reading /proc, joining the hiccup meter) must
-      // not hold up a pause a concurrent collector requested while the workload ran:
-      // that time to safepoint would be the harness's, recorded as the collector's.
-      BlockingScope bookkeeping(main);
-      const HostSample host_after = SampleHost();
-      meter.Stop();
-      result.host_noise = HostNoiseBetween(host_before, host_after);
-    }
-    // harness_end.
-    result.host_noise.load_average_1m = load_average;
-    result.hiccup_nanos = meter.hiccups();
-    result.final_usage = rt.collector().Usage();
-    result.collections = result.final_usage.collections - collections_before;
-    {
-      MutexLock lock(&totals.mu);
-      result.heap_bytes_allocated = totals.heap_bytes;
-      result.heap_objects_allocated = totals.heap_objects;
-      result.stack_bytes_allocated = totals.stack_bytes;
-      result.mutator_thread_cpu_nanos = totals.cpu_nanos;
-      result.batch_nanos = std::move(totals.batches);
-    }
-    if (absl::IsResourceExhausted(outcome)) {
-      result.status = RunStatus::kOutOfMemory;
-      result.error = std::string(outcome.message());
-    } else if (!outcome.ok()) {
-      return outcome;
-    } else if (absl::Status verified = (*workload)->Verify(main); !verified.ok()) {
-      result.status = RunStatus::kChecksumFailed;
-      result.error = std::string(verified.message());
-    } else {
-      result.checksum = (*workload)->Checksum();
-    }
-    result.ops = (*workload)->ops();
-  }
+  if (absl::Status ran = MeasureIteration(spec, rt, **workload, &result); !ran.ok()) return ran;
   rusage usage;
   if (getrusage(RUSAGE_SELF, &usage) == 0) result.peak_rss_bytes = size_t(usage.ru_maxrss) * 1024;
-  // Only what began in the measured region: a concurrent collector may still pause
-  // and work while the workload verifies its result, and that is not the run's.
-  const int64_t harness_end = result.start_nanos + result.wall_nanos;
-  for (const PauseRecord& pause : rt.events().pauses()) {
-    if (pause.t_request <= harness_end) result.pauses.push_back(pause);
-  }
-  for (const PhaseRecord& phase : rt.events().phases()) {
-    if (phase.t_begin <= harness_end) result.phases.push_back(phase);
-  }
-  result.peak_heap_in_use = result.final_usage.in_use_bytes;
-  for (const PauseRecord& pause : result.pauses) {
-    result.peak_heap_in_use = std::max<size_t>(result.peak_heap_in_use, pause.heap_before);
-  }
+  KeepMeasuredEvents(rt, &result);
   return result;
 }
 
