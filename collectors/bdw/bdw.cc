@@ -32,15 +32,15 @@ struct Options {
   bool incremental = false;
 };
 
-struct MutatorState : PerMutatorState {
+struct BdwPerMutator : PerMutatorState {
   bool registered_here = false;  // we registered the thread, so we unregister it
   // Bytes this mutator may still request before the budget is checked again (see
   // AllocateSlow).
   size_t allowance = 0;
 };
 
-MutatorState& StateOf(Mutator& mutator) {
-  return mutator.collector_state<MutatorState>();
+BdwPerMutator& StateOf(Mutator& mutator) {
+  return mutator.collector_state<BdwPerMutator>();
 }
 
 const CollectorTraits& BdwTraits() {
@@ -113,7 +113,7 @@ class Bdw final : public Collector {
   }
 
   void AttachMutator(Mutator& mutator) override {
-    auto state = std::make_unique<MutatorState>();
+    auto state = std::make_unique<BdwPerMutator>();
     GC_stack_base stack_base;
     if (GC_get_stack_base(&stack_base) == GC_SUCCESS) {
       state->registered_here = GC_register_my_thread(&stack_base) == GC_SUCCESS;
@@ -128,7 +128,7 @@ class Bdw final : public Collector {
   }
 
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
-    MutatorState& state = StateOf(mutator);
+    BdwPerMutator& state = StateOf(mutator);
     if (GCLAB_UNLIKELY(state.allowance < bytes)) Refill(mutator, state, bytes);
     state.allowance -= bytes;
     void* memory = GC_MALLOC(bytes);
@@ -193,7 +193,7 @@ class Bdw final : public Collector {
   // 48), so the mutators together use at most about half the headroom before the next
   // check, plus the partly used blocks libgc takes whole: the bytes in use stay within
   // the budget.
-  void Refill(Mutator& mutator, MutatorState& state, size_t bytes) {
+  void Refill(Mutator& mutator, BdwPerMutator& state, size_t bytes) {
     size_t in_use = RuntimeInUseBytes();
     if (in_use + bytes > budget_bytes_) {
       Collect(mutator, GcCause::kHeapFull, CollectionKind::kFull);

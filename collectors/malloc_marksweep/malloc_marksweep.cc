@@ -39,7 +39,7 @@ namespace {
 constexpr uint64_t kMarkBit = uint64_t{1} << 1;  // one of the header's GC bits
 constexpr size_t kAllowanceBytes = 256 * KiB;
 
-struct MutatorState : PerMutatorState {
+struct MallocMarkSweepPerMutator : PerMutatorState {
   ObjectAllocator::Cache cache;
   std::deque<Ref> objects;  // every object this mutator allocated that is not freed
   size_t allowance = 0;     // budget reserved and not yet used
@@ -49,8 +49,8 @@ struct MutatorState : PerMutatorState {
   size_t last_usable = 0;
 };
 
-MutatorState& StateOf(Mutator& mutator) {
-  return mutator.collector_state<MutatorState>();
+MallocMarkSweepPerMutator& StateOf(Mutator& mutator) {
+  return mutator.collector_state<MallocMarkSweepPerMutator>();
 }
 
 const CollectorTraits& MallocMarkSweepTraits() {
@@ -85,13 +85,13 @@ class MallocMarkSweep final : public StopTheWorldCollector {
   }
 
   void AttachMutator(Mutator& mutator) override {
-    auto state = std::make_unique<MutatorState>();
+    auto state = std::make_unique<MallocMarkSweepPerMutator>();
     state->cache = allocator_.CreateCache();
     mutator.set_collector_state(std::move(state));
   }
 
   void DetachMutator(Mutator& mutator) override {
-    MutatorState& state = StateOf(mutator);
+    MallocMarkSweepPerMutator& state = StateOf(mutator);
     reserved_bytes_.fetch_sub(state.allowance, std::memory_order_relaxed);
     allocator_.DestroyCache(state.cache);
     MutexLock lock(&orphans_mu_);
@@ -101,7 +101,7 @@ class MallocMarkSweep final : public StopTheWorldCollector {
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
     return AllocateOrCollectFull(mutator, bytes,
         [&]() -> std::byte* {
-          MutatorState& state = StateOf(mutator);
+          MallocMarkSweepPerMutator& state = StateOf(mutator);
           if (bytes != state.last_bytes) {
             state.last_bytes = bytes;
             state.last_usable = allocator_.UsableSize(bytes);
@@ -146,7 +146,7 @@ class MallocMarkSweep final : public StopTheWorldCollector {
 
  private:
   // Reserves at least `bytes` of budget for `state`; false if the budget is spent.
-  bool Reserve(MutatorState& state, size_t bytes) {
+  bool Reserve(MallocMarkSweepPerMutator& state, size_t bytes) {
     for (size_t want : {std::max(bytes, kAllowanceBytes), bytes}) {
       size_t reserved = reserved_bytes_.load(std::memory_order_relaxed);
       while (reserved + want <= budget_bytes_) {
@@ -180,7 +180,7 @@ class MallocMarkSweep final : public StopTheWorldCollector {
       ObjectAllocator::Cache& cache = StateOf(mutator).cache;
       size_t kept_bytes = 0;
       runtime_->safepoints().ForEachMutator([&](Mutator& m) {
-        MutatorState& state = StateOf(m);
+        MallocMarkSweepPerMutator& state = StateOf(m);
         kept_bytes += Sweep(cache, state.objects);
         state.allowance = 0;
       });

@@ -39,7 +39,7 @@ namespace {
 
 constexpr size_t kBlockBytes = MarkSweepSpace::kBlockBytes;
 
-struct MutatorState : PerMutatorState {
+struct MarkSweepPerMutator : PerMutatorState {
   SweepCursor sweep[kNumSizeClasses];
   LocalByteCount handed_out;  // this mutator's share of handed_out_ not yet added
 
@@ -80,11 +80,11 @@ class MarkSweep final : public StopTheWorldCollector {
   }
 
   void AttachMutator(Mutator& mutator) override {
-    mutator.set_collector_state(std::make_unique<MutatorState>());
+    mutator.set_collector_state(std::make_unique<MarkSweepPerMutator>());
   }
 
   void DetachMutator(Mutator& mutator) override {
-    mutator.collector_state<MutatorState>().handed_out.Publish(handed_out_);
+    mutator.collector_state<MarkSweepPerMutator>().handed_out.Publish(handed_out_);
   }
 
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
@@ -103,7 +103,7 @@ class MarkSweep final : public StopTheWorldCollector {
       marks_.ClearAll();
       runtime_->safepoints().ForEachMutator([](Mutator& m) {
         m.ResetAllocBuffers();
-        m.collector_state<MutatorState>().Clear();
+        m.collector_state<MarkSweepPerMutator>().Clear();
       });
       ForEachRoot(*runtime_, [this](Ref* slot) { MarkRef(*slot); });
     }
@@ -142,7 +142,7 @@ class MarkSweep final : public StopTheWorldCollector {
 
  private:
   std::byte* AllocateSmall(Mutator& mutator, size_t size_class) {
-    auto& state = mutator.collector_state<MutatorState>();
+    auto& state = mutator.collector_state<MarkSweepPerMutator>();
     const MarkSweepSpace::Run run = space_.NextFreeRun(state.sweep[size_class], size_class, marks_);
     if (run.empty()) return nullptr;
     state.handed_out.Add(run.end - run.begin, handed_out_);
@@ -153,7 +153,7 @@ class MarkSweep final : public StopTheWorldCollector {
   std::byte* AllocateLarge(Mutator& mutator, size_t bytes) {
     const uintptr_t address = space_.TakeLarge(bytes);
     if (address == 0) return nullptr;
-    mutator.collector_state<MutatorState>().handed_out.Add(AlignUp(bytes, kBlockBytes),
+    mutator.collector_state<MarkSweepPerMutator>().handed_out.Add(AlignUp(bytes, kBlockBytes),
                                                           handed_out_);
     return reinterpret_cast<std::byte*>(address);
   }

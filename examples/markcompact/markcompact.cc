@@ -41,12 +41,12 @@ struct Chunk {
   uintptr_t end;  // how far objects were placed
 };
 
-struct MutatorState : PerMutatorState {
+struct MarkCompactPerMutator : PerMutatorState {
   uintptr_t chunk_begin = 0;  // the chunk buffer(0) bumps through
 };
 
-MutatorState& StateOf(Mutator& mutator) {
-  return mutator.collector_state<MutatorState>();
+MarkCompactPerMutator& StateOf(Mutator& mutator) {
+  return mutator.collector_state<MarkCompactPerMutator>();
 }
 
 const CollectorTraits& MarkCompactTraits() {
@@ -75,7 +75,7 @@ class MarkCompact final : public StopTheWorldCollector {
   }
 
   void AttachMutator(Mutator& mutator) override {
-    mutator.set_collector_state(std::make_unique<MutatorState>());
+    mutator.set_collector_state(std::make_unique<MarkCompactPerMutator>());
   }
 
   void DetachMutator(Mutator& mutator) override {

@@ -26,24 +26,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-absl::Status WriteManifest(const RunOptions& options, const std::vector<Cell>& cells,
-                           const nlohmann::json& heaps_resolved) {
-  nlohmann::json cells_json = nlohmann::json::array();
-  for (const Cell& cell : cells) cells_json.push_back(cell.ToJson());
-  nlohmann::json manifest = {{"schema_version", kSchemaVersion},
-                             {"command_line", options.command_line},
-                             {"matrix", options.spec.ToJson()},
-                             {"cells", cells_json},
-                             {"heap_bytes", heaps_resolved},
-                             {"shard", absl::StrCat(options.shard.index, "/", options.shard.count)},
-                             {"run_order_seed", options.spec.seed},
-                             {"build", BuildContext()},
-                             {"host", HostContext()},
-                             {"date_utc", UtcNow()}};
-  return WriteFileAtomically((fs::path(options.out_dir) / "manifest.json").string(),
-                             manifest.dump(2) + "\n");
-}
-
 // Removes the temporary files a gclab killed while writing left in `out_dir` (only
 // names it makes: manifest.json or a results file, the infix, a process id); the
 // files they were to replace are intact.
@@ -92,12 +74,22 @@ std::optional<int> PrepareOutFolder(const RunOptions& options, const std::vector
                                     const std::vector<size_t>& heap_bytes, bool resuming) {
   std::error_code ec;
   if (!resuming) {
-    nlohmann::json heaps_resolved = nlohmann::json::object();
-    for (const Cell& cell : cells) heaps_resolved[absl::StrCat(cell.index)] = heap_bytes[cell.index];
+    MatrixManifest manifest{
+        .command_line = options.command_line,
+        .matrix = options.spec.ToJson(),
+        .cells = nlohmann::json::array(),
+        .heap_bytes = nlohmann::json::object(),
+        .shard = absl::StrCat(options.shard.index, "/", options.shard.count),
+        .run_order_seed = options.spec.seed,
+    };
+    for (const Cell& cell : cells) {
+      manifest.cells.push_back(cell.ToJson());
+      manifest.heap_bytes[absl::StrCat(cell.index)] = heap_bytes[cell.index];
+    }
     const bool existed = fs::exists(options.out_dir);
     fs::create_directories(options.out_dir, ec);
     if (ec) return CommandError(absl::StrCat("--out: cannot create ", options.out_dir, ": ", ec.message()));
-    if (absl::Status s = WriteManifest(options, cells, heaps_resolved); !s.ok()) {
+    if (absl::Status s = WriteMatrixManifest(options.out_dir, manifest); !s.ok()) {
       if (!existed) fs::remove_all(options.out_dir, ec);
       return CommandError(s.message(), kExitFailed);
     }

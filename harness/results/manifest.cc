@@ -16,6 +16,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "harness/results/results.h"
+#include "harness/results/results_schema.h"
 #include "runtime/plugin_loader.h"
 
 // jemalloc's control interface, when jemalloc is linked in (weak: absent otherwise).
@@ -157,6 +159,20 @@ std::optional<std::string> HostDifference(const nlohmann::json& shard_hosts) {
   }
   return absl::StrCat("the shards ran on ", kinds.size(), " kinds of machine: ",
                       absl::StrJoin(parts, ", "));
+}
+
+absl::Status WriteMatrixManifest(const std::string& out_dir, const MatrixManifest& m) {
+  const nlohmann::json manifest = {{"schema_version", kSchemaVersion},
+                                   {"command_line", m.command_line},
+                                   {"matrix", m.matrix},
+                                   {"cells", m.cells},
+                                   {"heap_bytes", m.heap_bytes},
+                                   {"shard", m.shard},
+                                   {"run_order_seed", m.run_order_seed},
+                                   {"build", BuildContext()},
+                                   {"host", HostContext()},
+                                   {"date_utc", UtcNow()}};
+  return WriteFileAtomically(out_dir + "/manifest.json", manifest.dump(2) + "\n");
 }
 
 }  // namespace gclab

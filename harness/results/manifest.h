@@ -1,8 +1,9 @@
 // File: harness/results/manifest.h
 //
-// What a results folder must carry to be reproduced and trusted: the build (version,
-// git commit, compiler and flags, library versions) and the host (CPU model, cores,
-// memory, kernel), as Google Benchmark's JSON context does.
+// A results folder's manifest.json: what it must carry to be reproduced and trusted,
+// the matrix and command line, the build (version, git commit, compiler and flags,
+// library versions) and the host (CPU model, cores, memory, kernel), as Google
+// Benchmark's JSON context does.
 #ifndef GCLAB_HARNESS_MANIFEST_H_
 #define GCLAB_HARNESS_MANIFEST_H_
 
@@ -10,9 +11,23 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "nlohmann/json.hpp"
 
 namespace gclab {
+
+// What `gclab run` records of the matrix it runs, with the build, host and date.
+struct MatrixManifest {
+  std::vector<std::string> command_line;
+  nlohmann::json matrix;      // MatrixSpec::ToJson()
+  nlohmann::json cells;       // each cell's Cell::ToJson()
+  nlohmann::json heap_bytes;  // each cell's heap in bytes, by cell index
+  std::string shard;          // "index/count"
+  uint64_t run_order_seed = 0;
+};
+
+// Writes `out_dir`/manifest.json (atomically), once, as a results folder is made.
+absl::Status WriteMatrixManifest(const std::string& out_dir, const MatrixManifest& manifest);
 
 // gclab's build, and every loaded plugin's ("plugins": path, SHA-256, build type,
 // flags, compiler, collectors).
