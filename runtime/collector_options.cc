@@ -79,7 +79,8 @@ std::vector<std::string> DescribeOptions(const std::vector<OptionSpec>& table) {
 
 absl::Status CheckOptions(absl::string_view collector, const std::vector<OptionSpec>& table,
                           const CollectorOptions& given) {
-  for (const auto& [key, value] : given) {
+  for (const auto& [given_key, value] : given) {
+    const std::string& key = given_key;  // clang 14 cannot capture a structured binding
     auto spec = std::find_if(table.begin(), table.end(),
                              [&](const OptionSpec& s) { return s.name == key; });
     if (spec == table.end()) {
