@@ -62,7 +62,6 @@ class MarkSweepSpace {
 
   uintptr_t begin() const { return blocks_.begin(); }
   uintptr_t end() const { return blocks_.end(); }
-  bool Contains(uintptr_t address) const { return address - begin() < end() - begin(); }
   // The layout (which blocks hold which size class, where large objects start), for
   // a collector that walks objects by address, world stopped.
   const BlockSpace& blocks() const ABSL_NO_THREAD_SAFETY_ANALYSIS { return blocks_; }
