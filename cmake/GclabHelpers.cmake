@@ -6,13 +6,20 @@
 
 add_library(gclab_builtin_collectors INTERFACE)
 
+# gclab_add_builtin(KIND NAME API SOURCES...): the OBJECT library gclab_<kind>_<name>
+# built against API, linked into every executable and listed in GCLAB_<KIND>_NAMES.
+function(gclab_add_builtin kind name api)
+  string(TOLOWER ${kind} lower_kind)
+  set(target gclab_${lower_kind}_${name})
+  add_library(${target} OBJECT ${ARGN})
+  target_link_libraries(${target} PUBLIC ${api})
+  target_link_libraries(gclab_builtin_collectors INTERFACE ${target} $<TARGET_OBJECTS:${target}>)
+  set_property(GLOBAL APPEND PROPERTY GCLAB_${kind}_NAMES ${name})
+endfunction()
+
 # gclab_add_collector(NAME SOURCES...): builds collectors/<NAME> into gclab.
 function(gclab_add_collector name)
-  set(target gclab_collector_${name})
-  add_library(${target} OBJECT ${ARGN})
-  target_link_libraries(${target} PUBLIC gclab_collectors_common)
-  target_link_libraries(gclab_builtin_collectors INTERFACE ${target} $<TARGET_OBJECTS:${target}>)
-  set_property(GLOBAL APPEND PROPERTY GCLAB_COLLECTOR_NAMES ${name})
+  gclab_add_builtin(COLLECTOR ${name} gclab_collectors_common ${ARGN})
 endfunction()
 
 # gclab_add_collector_test(NAME SOURCES...): a collector's own tests (beyond the
@@ -29,9 +36,5 @@ endfunction()
 
 # gclab_add_workload(NAME SOURCES...): builds a workload into gclab.
 function(gclab_add_workload name)
-  set(target gclab_workload_${name})
-  add_library(${target} OBJECT ${ARGN})
-  target_link_libraries(${target} PUBLIC gclab_workload_api)
-  target_link_libraries(gclab_builtin_collectors INTERFACE ${target} $<TARGET_OBJECTS:${target}>)
-  set_property(GLOBAL APPEND PROPERTY GCLAB_WORKLOAD_NAMES ${name})
+  gclab_add_builtin(WORKLOAD ${name} gclab_workload_api ${ARGN})
 endfunction()

@@ -159,6 +159,27 @@ T ForSize(WorkloadSize size, const T& small, const T& default_size, const T& lar
   return default_size;
 }
 
+// The state most workloads share: the size preset they run (a Shape of their own,
+// chosen from three), the seed, the data segment holding their globals, how many
+// times Run was called (a run seeds its random stream from it, so warm-up and
+// measured runs differ), and the ops of the last Run.
+template <typename Shape>
+class PresetWorkload : public Workload {
+ public:
+  uint64_t ops() const override { return ops_; }
+
+ protected:
+  PresetWorkload(const WorkloadParams& params, const Shape& small, const Shape& default_size,
+                 const Shape& large)
+      : shape_(ForSize(params.size, small, default_size, large)), seed_(params.seed) {}
+
+  Shape shape_;
+  const uint64_t seed_;
+  DataSegment* data_ = nullptr;  // set by Declare
+  uint64_t runs_ = 0;
+  uint64_t ops_ = 0;
+};
+
 using WorkloadFactory = std::function<std::unique_ptr<Workload>(const WorkloadParams&)>;
 
 // The factory of a workload class whose constructor takes the parameters:

@@ -58,13 +58,6 @@ struct Shape {
   int array_size;
 };
 
-Shape ShapeFor(WorkloadSize size) {
-  return ForSize<Shape>(size,  // small, default, large
-                        {14, 12, 4, 12, 50'000},
-                        {18, 16, 4, 16, 500'000},  // GCBench as published
-                        {20, 18, 4, 18, 2'000'000});
-}
-
 constexpr size_t kLeft = 0;
 constexpr size_t kRight = 1;
 constexpr size_t kStamp = 2;  // int32 i = depth stamp, int32 j = 0
@@ -74,9 +67,13 @@ constexpr uint64_t kNodesPerBatch = 1000;
 
 uint64_t TreeSize(int depth) { return (uint64_t{1} << (depth + 1)) - 1; }
 
-class BinaryTrees final : public Workload {
+class BinaryTrees final : public PresetWorkload<Shape> {
  public:
-  explicit BinaryTrees(const WorkloadParams& params) : shape_(ShapeFor(params.size)) {}
+  explicit BinaryTrees(const WorkloadParams& params)
+      : PresetWorkload(params,  // small, default, large
+                       {14, 12, 4, 12, 50'000},
+                       {18, 16, 4, 16, 500'000},  // GCBench as published
+                       {20, 18, 4, 18, 2'000'000}) {}
 
   void Declare(CodeSegment& code, DataSegment&) override {
     const TypeInfo& node = code.DefineStruct("Node", 3, {kLeft, kRight});
@@ -237,7 +234,6 @@ class BinaryTrees final : public Workload {
     return count;
   }
 
-  Shape shape_;
   const SiteInfo* new_node_ = nullptr;
   const SiteInfo* new_root_ = nullptr;
   const SiteInfo* new_array_ = nullptr;

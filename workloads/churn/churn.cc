@@ -59,20 +59,17 @@ struct Shape {
   uint64_t ops;
 };
 
-Shape ShapeFor(WorkloadSize size) {
-  return ForSize<Shape>(size,  // small, default, large
-                        {100'000, 2'000'000},
-                        {1'000'000, 20'000'000},
-                        {2'000'000, 100'000'000});
-}
-
 int64_t PayloadWord(int64_t id, size_t word) {
   return id * 0x9E3779B1 + static_cast<int64_t>(word);
 }
 
-class Churn final : public Workload {
+class Churn final : public PresetWorkload<Shape> {
  public:
-  explicit Churn(const WorkloadParams& params) : shape_(ShapeFor(params.size)) {}
+  explicit Churn(const WorkloadParams& params)
+      : PresetWorkload(params,  // small, default, large
+                       {100'000, 2'000'000},
+                       {1'000'000, 20'000'000},
+                       {2'000'000, 100'000'000}) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
     const TypeInfo& obj = code.DefineStruct("Obj", kFields, {kLink});
@@ -201,8 +198,6 @@ class Churn final : public Workload {
     return absl::OkStatus();
   }
 
-  uint64_t ops() const override { return ops_; }
-
   uint64_t Checksum() const override { return checksum_; }
 
   size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
@@ -217,14 +212,11 @@ class Churn final : public Workload {
     return x;
   }
 
-  Shape shape_;
   const SiteInfo* new_obj_ = nullptr;
   const SiteInfo* new_slots_ = nullptr;
   Global slots_{};
-  DataSegment* data_ = nullptr;
   XorShift64 rng_;
   int64_t next_id_ = 0;
-  uint64_t ops_ = 0;
   uint64_t total_ops_ = 0;
   uint64_t checksum_ = 0;
 };

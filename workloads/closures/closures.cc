@@ -53,19 +53,15 @@ struct Shape {
   uint64_t registry;
 };
 
-Shape ShapeFor(WorkloadSize size) {
-  return ForSize<Shape>(size,  // small, default, large
-                        {1'000'000, 4'096},
-                        {30'000'000, 65'536},
-                        {200'000'000, 262'144});
-}
-
 int64_t Element(uint64_t op, uint64_t i) { return static_cast<int64_t>((op * 8 + i) % 1000); }
 
-class Closures final : public Workload {
+class Closures final : public PresetWorkload<Shape> {
  public:
   explicit Closures(const WorkloadParams& params)
-      : shape_(ShapeFor(params.size)), seed_(params.seed) {}
+      : PresetWorkload(params,  // small, default, large
+                       {1'000'000, 4'096},
+                       {30'000'000, 65'536},
+                       {200'000'000, 262'144}) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
     const TypeInfo& cell = code.DefineStruct("cell", 1, {});
@@ -157,8 +153,6 @@ class Closures final : public Workload {
     return absl::OkStatus();
   }
 
-  uint64_t ops() const override { return ops_; }
-
   uint64_t Checksum() const override { return Mix(Mix(0, total_), inplace_); }
 
   size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
@@ -209,8 +203,6 @@ class Closures final : public Workload {
     return sum;
   }
 
-  Shape shape_;
-  uint64_t seed_;
   const SiteInfo* heap_cell_ = nullptr;
   const SiteInfo* heap_closure_ = nullptr;
   const SiteInfo* stack_cell_ = nullptr;
@@ -220,11 +212,8 @@ class Closures final : public Workload {
   const FunctionInfo* make_counter_ = nullptr;
   const FunctionInfo* op_ = nullptr;
   Global registry_{};
-  DataSegment* data_ = nullptr;
-  uint64_t runs_ = 0;
   uint64_t total_ = 0;
   uint64_t inplace_ = 0;
-  uint64_t ops_ = 0;
 };
 
 }  // namespace

@@ -51,19 +51,16 @@ struct Shape {
   uint64_t keep;  // K: points kept in the global ring
 };
 
-Shape ShapeFor(WorkloadSize size) {
-  return ForSize<Shape>(size,  // small, default, large
-                        {1'000'000, 8'192},
-                        {100'000'000, 65'536},
-                        {500'000'000, 262'144});
-}
-
 // (i, 2i, 3i, 4i) . (i, i+1, i+2, i+3), wrapping (the large size overflows int64).
 uint64_t Dot(uint64_t i) { return i * i + 2 * i * (i + 1) + 3 * i * (i + 2) + 4 * i * (i + 3); }
 
-class EscapeReturn final : public Workload {
+class EscapeReturn final : public PresetWorkload<Shape> {
  public:
-  explicit EscapeReturn(const WorkloadParams& params) : shape_(ShapeFor(params.size)) {}
+  explicit EscapeReturn(const WorkloadParams& params)
+      : PresetWorkload(params,  // small, default, large
+                       {1'000'000, 8'192},
+                       {100'000'000, 65'536},
+                       {500'000'000, 262'144}) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
     const TypeInfo& point = code.DefineStruct("Point", kPointFields, {});
@@ -126,8 +123,6 @@ class EscapeReturn final : public Workload {
     return absl::OkStatus();
   }
 
-  uint64_t ops() const override { return ops_; }
-
   uint64_t Checksum() const override { return Mix(0, sum_); }
 
   size_t BatchesPerThread() const override { return shape_.steps / kOpsPerBatch + 1; }
@@ -157,7 +152,6 @@ class EscapeReturn final : public Workload {
     return p;
   }
 
-  Shape shape_;
   const SiteInfo* new_point_ = nullptr;
   const SiteInfo* make_point_ = nullptr;
   const SiteInfo* new_keep_ = nullptr;
@@ -165,9 +159,7 @@ class EscapeReturn final : public Workload {
   const FunctionInfo* step_ = nullptr;
   const FunctionInfo* new_point_fn_ = nullptr;
   Global keep_{};
-  DataSegment* data_ = nullptr;
   uint64_t sum_ = 0;
-  uint64_t ops_ = 0;
 };
 
 }  // namespace

@@ -46,13 +46,6 @@ struct Shape {
   uint64_t ops;    // M
 };
 
-Shape ShapeFor(WorkloadSize size) {
-  return ForSize<Shape>(size,  // small, default, large
-                        {2'000, 100'000},
-                        {20'000, 8'000'000},
-                        {80'000, 40'000'000});
-}
-
 struct Choice {
   uint64_t slot;
   uint64_t bytes;
@@ -75,10 +68,13 @@ Choice NextChoice(XorShift64& rng, uint64_t op, const Shape& shape) {
   return {slot, bytes};
 }
 
-class Fragmentation final : public Workload {
+class Fragmentation final : public PresetWorkload<Shape> {
  public:
   explicit Fragmentation(const WorkloadParams& params)
-      : shape_(ShapeFor(params.size)), seed_(params.seed) {}
+      : PresetWorkload(params,  // small, default, large
+                       {2'000, 100'000},
+                       {20'000, 8'000'000},
+                       {80'000, 40'000'000}) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
     const TypeInfo& bytes = code.DefineByteArray("[]byte");
@@ -158,8 +154,6 @@ class Fragmentation final : public Workload {
     return absl::OkStatus();
   }
 
-  uint64_t ops() const override { return ops_; }
-
   uint64_t Checksum() const override { return checksum_; }
 
   size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
@@ -171,15 +165,10 @@ class Fragmentation final : public Workload {
     std::memcpy(object->bytes() + object->length() - 8, &tail, 8);
   }
 
-  Shape shape_;
-  uint64_t seed_;
   const SiteInfo* new_bytes_ = nullptr;
   const SiteInfo* new_slots_ = nullptr;
   Global slots_{};
-  DataSegment* data_ = nullptr;
-  uint64_t runs_ = 0;
   uint64_t next_id_ = 0;
-  uint64_t ops_ = 0;
   uint64_t checksum_ = 0;
 };
 

@@ -52,13 +52,6 @@ struct Shape {
   uint64_t sink;
 };
 
-Shape ShapeFor(WorkloadSize size) {
-  return ForSize<Shape>(size,  // small, default, large
-                        {3'000'000, 4'096},
-                        {60'000'000, 65'536},
-                        {300'000'000, 262'144});
-}
-
 struct Value {
   Tag tag;
   int64_t a, b;  // kInt: a; kFloat: a holds the bits; kPair: a, b
@@ -90,10 +83,13 @@ int64_t Describe(const Value& v) {
   return 0;
 }
 
-class InterfaceBoxing final : public Workload {
+class InterfaceBoxing final : public PresetWorkload<Shape> {
  public:
   explicit InterfaceBoxing(const WorkloadParams& params)
-      : shape_(ShapeFor(params.size)), seed_(params.seed) {}
+      : PresetWorkload(params,  // small, default, large
+                       {3'000'000, 4'096},
+                       {60'000'000, 65'536},
+                       {300'000'000, 262'144}) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
     const TypeInfo& word = code.DefineStruct("int64|float64", 1, {});
@@ -187,8 +183,6 @@ class InterfaceBoxing final : public Workload {
     return absl::OkStatus();
   }
 
-  uint64_t ops() const override { return ops_; }
-
   uint64_t Checksum() const override { return Mix(0, read_); }
 
   size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
@@ -209,8 +203,6 @@ class InterfaceBoxing final : public Workload {
     return Describe(Value{tag, box->i64(0), tag == kPair ? box->i64(1) : 0});
   }
 
-  Shape shape_;
-  uint64_t seed_;
   const SiteInfo* stack_box_[4] = {};
   const SiteInfo* heap_box_[4] = {};
   const SiteInfo* new_static_ = nullptr;
@@ -221,10 +213,8 @@ class InterfaceBoxing final : public Workload {
   Global sink_{};
   Global sink_tags_{};
   Global statics_{};
-  DataSegment* data_ = nullptr;
   uint64_t read_ = 0;
   uint64_t expected_ = 0;
-  uint64_t ops_ = 0;
 };
 
 }  // namespace

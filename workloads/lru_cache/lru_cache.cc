@@ -49,13 +49,6 @@ struct Shape {
   uint64_t ops;
 };
 
-Shape ShapeFor(WorkloadSize size) {
-  return ForSize<Shape>(size,  // small, default, large
-                        {10'000, 1'000'000},
-                        {200'000, 12'000'000},
-                        {1'000'000, 60'000'000});
-}
-
 uint64_t ValueBytes(int64_t key) { return 16 + static_cast<uint64_t>(key) % 241; }
 uint8_t ValueByte(int64_t key, int64_t version, uint64_t i) {
   return static_cast<uint8_t>(key * 13 + version * 7 + static_cast<int64_t>(i));
@@ -64,10 +57,13 @@ uint64_t BucketOf(int64_t key, uint64_t buckets) {
   return Mix(0x1B873593, static_cast<uint64_t>(key)) & (buckets - 1);
 }
 
-class LruCache final : public Workload {
+class LruCache final : public PresetWorkload<Shape> {
  public:
   explicit LruCache(const WorkloadParams& params)
-      : shape_(ShapeFor(params.size)), seed_(params.seed) {
+      : PresetWorkload(params,  // small, default, large
+                       {10'000, 1'000'000},
+                       {200'000, 12'000'000},
+                       {1'000'000, 60'000'000}) {
     buckets_ = 1;
     while (buckets_ < shape_.capacity) buckets_ *= 2;
   }
@@ -165,8 +161,6 @@ class LruCache final : public Workload {
     return absl::OkStatus();
   }
 
-  uint64_t ops() const override { return ops_; }
-
   uint64_t Checksum() const override { return Mix(Mix(0, hits_), read_); }
 
   size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
@@ -255,8 +249,6 @@ class LruCache final : public Workload {
     --cache->i64(kCount);
   }
 
-  Shape shape_;
-  uint64_t seed_;
   uint64_t buckets_;
   const SiteInfo* new_entry_ = nullptr;
   const SiteInfo* new_value_ = nullptr;
@@ -264,13 +256,10 @@ class LruCache final : public Workload {
   const SiteInfo* new_lru_ = nullptr;
   const FunctionInfo* get_ = nullptr;
   Global cache_{};
-  DataSegment* data_ = nullptr;
-  uint64_t runs_ = 0;
   int64_t version_ = 0;
   uint64_t hits_ = 0;
   uint64_t read_ = 0;
   uint64_t damaged_ = 0;
-  uint64_t ops_ = 0;
 };
 
 }  // namespace

@@ -59,20 +59,16 @@ struct Shape {
   uint64_t ops;
 };
 
-Shape ShapeFor(WorkloadSize size) {
-  return ForSize<Shape>(size,  // small, default, large
-                        {20'000, 3'000'000},
-                        {500'000, 20'000'000},
-                        {2'000'000, 100'000'000});
-}
-
 uint64_t HashOf(int64_t key) { return Mix(0x51ED270B, static_cast<uint64_t>(key)); }
 int64_t PayloadA(int64_t key, int64_t version) { return key * 31 + version; }
 
-class MapChurn final : public Workload {
+class MapChurn final : public PresetWorkload<Shape> {
  public:
   explicit MapChurn(const WorkloadParams& params)
-      : shape_(ShapeFor(params.size)), seed_(params.seed) {}
+      : PresetWorkload(params,  // small, default, large
+                       {20'000, 3'000'000},
+                       {500'000, 20'000'000},
+                       {2'000'000, 100'000'000}) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
     std::initializer_list<uint32_t> bucket_refs = {0, 1, 2, 3, 4, 5, 6, 7, 8};
@@ -194,8 +190,6 @@ class MapChurn final : public Workload {
     return absl::OkStatus();
   }
 
-  uint64_t ops() const override { return ops_; }
-
   uint64_t Checksum() const override { return checksum_; }
 
   size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
@@ -311,8 +305,6 @@ class MapChurn final : public Workload {
     m.Store(data_->LoadRef(map_), kBuckets, f[1]);
   }
 
-  Shape shape_;
-  uint64_t seed_;
   const SiteInfo* new_value_ = nullptr;
   const SiteInfo* new_bucket_ = nullptr;
   const SiteInfo* new_buckets_ = nullptr;
@@ -321,12 +313,9 @@ class MapChurn final : public Workload {
   const FunctionInfo* grow_ = nullptr;
   const FunctionInfo* put_ = nullptr;
   Global map_{};
-  DataSegment* data_ = nullptr;
-  uint64_t runs_ = 0;
   int64_t version_ = 0;
   uint64_t found_ = 0;
   uint64_t damaged_ = 0;
-  uint64_t ops_ = 0;
   uint64_t checksum_ = 0;
 };
 

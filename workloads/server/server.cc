@@ -69,13 +69,6 @@ struct Shape {
   uint64_t requests;
 };
 
-Shape ShapeFor(WorkloadSize size) {
-  return ForSize<Shape>(size,  // small, default, large
-                        {1'000, 40'000},
-                        {20'000, 2'000'000},
-                        {100'000, 10'000'000});
-}
-
 struct RequestPlan {
   int64_t user;
   int64_t item;
@@ -102,13 +95,15 @@ std::vector<uint8_t> ExpectedBody(const RequestPlan& plan) {
   return body;
 }
 
-class Server final : public Workload {
+class Server final : public PresetWorkload<Shape> {
  public:
   explicit Server(const WorkloadParams& params)
-      : shape_(ShapeFor(params.size)),
-        seed_(params.seed),
+      : PresetWorkload(params,  // small, default, large
+                       {1'000, 40'000},
+                       {20'000, 2'000'000},
+                       {100'000, 10'000'000}),
         threads_(params.threads),
-        runs_(static_cast<size_t>(params.threads), 0),
+        runs_per_worker_(static_cast<size_t>(params.threads), 0),
         served_(static_cast<size_t>(params.threads), 0) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
@@ -159,7 +154,7 @@ class Server final : public Workload {
 
   void Run(Mutator& m, RunContext& context) override {
     const int t = context.thread;
-    XorShift64 rng(SeedFor(t, runs_[t]++));
+    XorShift64 rng(SeedFor(t, runs_per_worker_[t]++));
     const uint64_t mine = RequestsFor(t);
     for (uint64_t i = 0; i < mine; ++i) {
       Handle(m, NextRequest(rng, t, threads_, shape_.users), i);
@@ -180,7 +175,7 @@ class Server final : public Workload {
     };
     std::vector<Expected> expected(shape_.users);
     for (int t = 0; t < threads_; ++t) {
-      for (uint64_t run = 0; run < runs_[t]; ++run) {
+      for (uint64_t run = 0; run < runs_per_worker_[t]; ++run) {
         XorShift64 rng(SeedFor(t, run));
         for (uint64_t i = 0; i < RequestsFor(t); ++i) {
           const RequestPlan plan = NextRequest(rng, t, threads_, shape_.users);
@@ -291,10 +286,8 @@ class Server final : public Workload {
                                              static_cast<uint64_t>(summary->i64(kDigest)));
   }
 
-  Shape shape_;
-  uint64_t seed_;
   int threads_;
-  std::vector<uint64_t> runs_;    // per worker; each touches only its own
+  std::vector<uint64_t> runs_per_worker_;  // per worker; each touches only its own
   std::vector<uint64_t> served_;  // requests served in the last run, per worker
   const SiteInfo* new_user_ = nullptr;
   const SiteInfo* new_history_ = nullptr;
@@ -309,7 +302,6 @@ class Server final : public Workload {
   const FunctionInfo* setup_ = nullptr;
   const FunctionInfo* handle_ = nullptr;
   Global users_{};
-  DataSegment* data_ = nullptr;
   uint64_t checksum_ = 0;
 };
 

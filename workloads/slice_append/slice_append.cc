@@ -56,13 +56,6 @@ struct Shape {
   uint64_t keep;
 };
 
-Shape ShapeFor(WorkloadSize size) {
-  return ForSize<Shape>(size,  // small, default, large
-                        {4'000, 64},
-                        {500'000, 512},
-                        {1'000'000, 2'048});
-}
-
 int64_t ValueOf(int64_t id) { return static_cast<int64_t>(Mix(0, id) >> 16); }
 
 uint64_t GrowCapacity(uint64_t capacity) {
@@ -78,10 +71,13 @@ uint64_t CapacityAfterAppending(uint64_t n) {
   return capacity;
 }
 
-class SliceAppend final : public Workload {
+class SliceAppend final : public PresetWorkload<Shape> {
  public:
   explicit SliceAppend(const WorkloadParams& params)
-      : shape_(ShapeFor(params.size)), seed_(params.seed) {}
+      : PresetWorkload(params,  // small, default, large
+                       {4'000, 64},
+                       {500'000, 512},
+                       {1'000'000, 2'048}) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
     const TypeInfo& item = code.DefineStruct("Item", 2, {});
@@ -214,8 +210,6 @@ class SliceAppend final : public Workload {
     return sum;
   }
 
-  Shape shape_;
-  uint64_t seed_;
   const SiteInfo* new_item_ = nullptr;
   const SiteInfo* grow_ = nullptr;
   const SiteInfo* new_box_ = nullptr;
@@ -224,7 +218,6 @@ class SliceAppend final : public Workload {
   const FunctionInfo* collect_ = nullptr;
   const FunctionInfo* summarize_ = nullptr;
   Global keep_{};
-  DataSegment* data_ = nullptr;
   BatchTimer* timer_ = nullptr;
   uint64_t items_ = 0;
   uint64_t total_ = 0;

@@ -63,13 +63,6 @@ struct Shape {
   uint64_t keep;  // K strings in the ring
 };
 
-Shape ShapeFor(WorkloadSize size) {
-  return ForSize<Shape>(size,  // small, default, large
-                        {10'000, 128},
-                        {600'000, 4'096},
-                        {3'000'000, 16'384});
-}
-
 // The values of one op: `parts` numbers of 1 to 18 digits.
 uint64_t NextValue(XorShift64& rng) {
   static constexpr uint64_t kPowers[] = {10ULL, 100ULL, 10'000ULL, 1'000'000ULL,
@@ -79,10 +72,13 @@ uint64_t NextValue(XorShift64& rng) {
   return value % kPowers[rng.Index(7)];
 }
 
-class StringBuild final : public Workload {
+class StringBuild final : public PresetWorkload<Shape> {
  public:
   explicit StringBuild(const WorkloadParams& params)
-      : shape_(ShapeFor(params.size)), seed_(params.seed) {}
+      : PresetWorkload(params,  // small, default, large
+                       {10'000, 128},
+                       {600'000, 4'096},
+                       {3'000'000, 16'384}) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
     const TypeInfo& bytes = code.DefineByteArray("string");
@@ -187,8 +183,6 @@ class StringBuild final : public Workload {
     return absl::OkStatus();
   }
 
-  uint64_t ops() const override { return ops_; }
-
   uint64_t Checksum() const override { return Mix(Mix(0, string_hash_sum_), key_hash_sum_); }
 
   size_t BatchesPerThread() const override { return shape_.ops / kOpsPerBatch + 1; }
@@ -246,8 +240,6 @@ class StringBuild final : public Workload {
     return length;
   }
 
-  Shape shape_;
-  uint64_t seed_;
   const SiteInfo* new_digits_ = nullptr;
   const SiteInfo* piece_string_ = nullptr;
   const SiteInfo* concat_site_ = nullptr;
@@ -261,11 +253,9 @@ class StringBuild final : public Workload {
   const FunctionInfo* piece_ = nullptr;
   Global recent_{};
   Global recent_lengths_{};
-  DataSegment* data_ = nullptr;
   uint64_t bad_strings_ = 0;
   uint64_t key_hash_sum_ = 0;
   uint64_t string_hash_sum_ = 0;
-  uint64_t ops_ = 0;
 };
 
 }  // namespace
