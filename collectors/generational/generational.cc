@@ -2,7 +2,7 @@
 // mark-sweep old space, with a remembered set kept by one of the runtime's
 // where-barriers. See README.md for the design, its options and what it costs.
 //
-// Spaces (collectors/common): a BumpRegion (eden) and two bump survivor spaces make
+// Spaces (collectors/common): a BumpRegion (eden) and two CopySpaces (survivors) make
 // the nursery; a MarkSweepSpace is the old space; a RememberedSet in the form the
 // barrier option names holds the old-to-young slots. This file keeps the policy: when
 // to promote, when a minor collection becomes a full one.
@@ -44,6 +44,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collectors/common/bump_region.h"
+#include "collectors/common/copy_space.h"
 #include "collectors/common/mark_stack.h"
 #include "collectors/common/mark_sweep_space.h"
 #include "collectors/common/prefetch_queue.h"
@@ -162,8 +163,8 @@ class Generational final : public Collector {
     old_begin_ = heap_begin_ + nursery;
     eden_end_ = old_begin_ - 2 * survivor;
     nursery_.Reset(heap_begin_, eden_end_, heap_begin_);
-    survivors_from_ = Survivors{eden_end_, eden_end_, eden_end_ + survivor};
-    survivors_to_ = Survivors{eden_end_ + survivor, eden_end_ + survivor, old_begin_};
+    survivors_from_ = CopySpace(eden_end_, eden_end_ + survivor);
+    survivors_to_ = CopySpace(eden_end_ + survivor, old_begin_);
     old_.Init(old_begin_, heap_end_ - old_begin_);
     marks_ = SideBitmap(heap_begin_, budget, kGranuleBytes);
 
@@ -230,8 +231,7 @@ class Generational final : public Collector {
     if (address % kWordBytes != 0) return false;
     if (nursery_.Contains(address)) return address < nursery_.frontier();
     if (address - eden_end_ < old_begin_ - eden_end_) {
-      return (address >= survivors_from_.begin && address < survivors_from_.top) ||
-             (address >= survivors_to_.begin && address < survivors_to_.top);
+      return survivors_from_.Holds(address) || survivors_to_.Holds(address);
     }
     return old_.ObjectStartCell(address).has_value() && marks_.Test(marks_.BitOf(address));
   }
@@ -354,10 +354,10 @@ class Generational final : public Collector {
     if ((header & kHeaderTag) == 0) return reinterpret_cast<Ref>(header);  // copied already
     const size_t bytes = ObjectBytes(code_->type(static_cast<TypeId>(header >> kTypeShift)), ref);
     const int age = static_cast<int>((header & kAgeMask) >> kAgeShift) + 1;
+    std::byte* aged_to = nullptr;
     if (!full && age < options_.promotion_age &&
-        survivors_to_.limit - survivors_to_.top >= bytes) {
-      auto* copy = reinterpret_cast<Object*>(survivors_to_.top);
-      survivors_to_.top += bytes;
+        (aged_to = survivors_to_.TryTake(bytes)) != nullptr) {
+      auto* copy = reinterpret_cast<Object*>(aged_to);
       std::memcpy(copy, ref, bytes);
       copy->header = (header & ~kAgeMask) | (static_cast<uint64_t>(age) << kAgeShift);
       ref->header = reinterpret_cast<uint64_t>(copy);
@@ -406,12 +406,12 @@ class Generational final : public Collector {
     std::vector<Ref*> still_young;
     // Copies made by this collection: a slot visited twice (logged and on a dirty
     // card, say) must not copy its target's copy again.
-    const uintptr_t copies_begin = survivors_to_.top;
+    const uintptr_t copies_begin = survivors_to_.top();
     auto forward_now = [&](Ref* slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       Ref target = *slot;
       if (!InNursery(target)) return;
       const auto address = reinterpret_cast<uintptr_t>(target);
-      if (address - copies_begin >= survivors_to_.top - copies_begin) {
+      if (address - copies_begin >= survivors_to_.top() - copies_begin) {
         target = Promote(target, full);
         *slot = target;
       }
@@ -478,10 +478,10 @@ class Generational final : public Collector {
       return false;
     }
     nursery_.Reset(heap_begin_, eden_end_, heap_begin_);
-    survivors_from_.top = survivors_from_.begin;
+    survivors_from_.Empty();
     // A full collection promotes everything, the copies a failed minor collection
     // made in the to-survivor space included.
-    if (full) survivors_to_.top = survivors_to_.begin;
+    if (full) survivors_to_.Empty();
     std::swap(survivors_from_, survivors_to_);
     survivor_bytes_.store(survivors_from_.used(), std::memory_order_relaxed);
     return true;
@@ -560,18 +560,10 @@ class Generational final : public Collector {
   uintptr_t heap_begin_ = 0;
   uintptr_t old_begin_ = 0;
   uintptr_t heap_end_ = 0;
-  // A survivor space: objects copied there by a minor collection fill [begin, top).
-  struct Survivors {
-    uintptr_t begin = 0;
-    uintptr_t top = 0;
-    uintptr_t limit = 0;
-    size_t used() const { return top - begin; }
-  };
-
   BumpRegion nursery_;    // eden: where mutators allocate
   uintptr_t eden_end_ = 0;
-  Survivors survivors_from_;  // the survivors of the last minor collection (age > 1)
-  Survivors survivors_to_;    // empty between collections
+  CopySpace survivors_from_;  // the survivors of the last minor collection (age > 1)
+  CopySpace survivors_to_;    // empty between collections
   SideBitmap marks_;
   RememberedSet remset_;
 
