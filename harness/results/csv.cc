@@ -4,6 +4,16 @@
 
 namespace gclab {
 
+std::string CsvField(const std::string& value) {
+  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
+  std::string quoted = "\"";
+  for (char c : value) {
+    if (c == '"') quoted += '"';
+    quoted += c == '\n' || c == '\r' ? ' ' : c;
+  }
+  return quoted + "\"";
+}
+
 int CsvTable::Column(const std::string& column) const {
   for (size_t i = 0; i < header.size(); ++i) {
     if (header[i] == column) return static_cast<int>(i);

@@ -1,6 +1,6 @@
 // File: harness/results/csv.h
 //
-// Reading the CSV files gclab writes (RFC 4180: quoted fields may hold commas and
+// Writing and reading the CSV files gclab writes (RFC 4180: quoted fields may hold commas and
 // doubled quotes). A table is a header plus rows, looked up by column name.
 #ifndef GCLAB_HARNESS_CSV_H_
 #define GCLAB_HARNESS_CSV_H_
@@ -20,6 +20,10 @@ struct CsvTable {
   // The index of `column`, or -1.
   int Column(const std::string& column) const;
 };
+
+// One field as written: quoted when it holds a comma, a quote or a line break (a
+// line break becomes a space, so a row stays one line).
+std::string CsvField(const std::string& value);
 
 // Fails on unbalanced quotes or rows whose width differs from the header's.
 absl::StatusOr<CsvTable> ParseCsv(const std::string& text);

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "harness/results/csv.h"
 #include "harness/stats/latency_histogram.h"
 #include "harness/stats/stats.h"
 #include "nlohmann/json.hpp"
@@ -248,16 +249,6 @@ std::string DataLines(const std::string& contents) {
 }
 
 }  // namespace
-
-std::string CsvField(const std::string& value) {
-  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
-  std::string quoted = "\"";
-  for (char c : value) {
-    if (c == '"') quoted += '"';
-    quoted += c == '\n' || c == '\r' ? ' ' : c;
-  }
-  return quoted + "\"";
-}
 
 absl::Status WriteFileAtomically(const std::string& path, const std::string& contents) {
   const std::string temporary = absl::StrCat(path, kTemporaryFileInfix, getpid());

@@ -93,8 +93,6 @@ inline constexpr char kTemporaryFolderPrefix[] = ".tmp-";
 absl::Status WriteFileAtomically(const std::string& path, const std::string& contents);
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
-// One CSV field, quoted when it must be.
-std::string CsvField(const std::string& value);
 
 }  // namespace gclab
 
