@@ -1,8 +1,11 @@
 #include "runtime/collector.h"
 
+#include <exception>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "runtime/plugin_loader.h"
 
 namespace gclab {
 
@@ -17,10 +20,30 @@ absl::StatusOr<std::unique_ptr<Collector>> CollectorRegistry::Create(
   if (!spec.ok()) return spec.status();
   const CollectorRegistration* registration = Find(spec->name);
   if (registration == nullptr) return UnknownName(spec->name);
-  if (registration->traits.options.empty()) return registration->factory(spec->options);
-  absl::Status checked = CheckOptions(spec->name, registration->traits.options, spec->options);
-  if (!checked.ok()) return checked;
-  return registration->factory(spec->options);
+  if (!registration->traits.options.empty()) {
+    absl::Status checked = CheckOptions(spec->name, registration->traits.options, spec->options);
+    if (!checked.ok()) return checked;
+  }
+  // A plugin's factory is code gclab has not seen: an empty one, one that throws and
+  // one that makes nothing are each an error line, not a crash later.
+  if (!registration->factory) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(CollectorForMessages(spec_text), " has an empty factory"));
+  }
+  absl::StatusOr<std::unique_ptr<Collector>> collector;
+  try {
+    collector = registration->factory(spec->options);
+  } catch (const std::exception& e) {
+    return absl::InternalError(
+        absl::StrCat(CollectorForMessages(spec_text), ": its factory threw: ", e.what()));
+  } catch (...) {
+    return absl::InternalError(absl::StrCat(CollectorForMessages(spec_text), ": its factory threw"));
+  }
+  if (collector.ok() && *collector == nullptr) {
+    return absl::InternalError(absl::StrCat(CollectorForMessages(spec_text),
+                                            ": its factory returned no collector (null)"));
+  }
+  return collector;
 }
 
 std::vector<std::string> CollectorRegistry::SpecsToTest() const {

@@ -63,6 +63,10 @@ struct CollectorTraits {
   // space, of which Init's `heap` is the first budget; the collector must put each new
   // space in addresses it has not used recently, and keep its memory to the budget.
   bool poisons_from_space = false;
+  // Stress mode (RuntimeConfig::stress) asks for this many minor collections between
+  // full ones: 0 for a collector without generations (every stress collection is
+  // full); a generational collector sets it so that stress exercises its minor path.
+  int stress_minor_collections = 0;
   // Specs ("name:key=value") the conformance suite and workload tests run when the
   // collector has variants that must each be correct; empty: the name alone.
   std::vector<std::string> test_variants;

@@ -88,7 +88,12 @@ void Mutator::ResetAllocBuffers() {
 std::byte* Mutator::AllocateSlow(size_t bytes) {
   Poll();
   if (GCLAB_UNLIKELY(stress_) && heap_bytes_allocated_ >= next_stress_at_) {
-    collector_->Collect(*this, GcCause::kStress, CollectionKind::kFull);
+    // Every (n+1)-th stress collection is full, the others minor, for a collector
+    // with n = stress_minor_collections.
+    const uint64_t cycle_length = uint64_t(collector_->traits().stress_minor_collections) + 1;
+    const CollectionKind kind = ++stress_collections_ % cycle_length == 0 ? CollectionKind::kFull
+                                                                          : CollectionKind::kMinor;
+    collector_->Collect(*this, GcCause::kStress, kind);
     next_stress_at_ = heap_bytes_allocated_ + stress_every_bytes_;
   }
   std::byte* memory = collector_->AllocateSlow(*this, bytes);

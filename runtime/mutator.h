@@ -251,6 +251,7 @@ class Mutator {
   bool stress_;
   uint64_t stress_every_bytes_;
   uint64_t next_stress_at_ = 0;  // heap_bytes_allocated_ at which stress collects next
+  uint64_t stress_collections_ = 0;  // stress collections asked for so far
   uint32_t index_;
   uintptr_t stack_base_ = 0;
   uint64_t arena_overflow_bytes_ = 0;

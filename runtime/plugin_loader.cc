@@ -70,11 +70,21 @@ absl::Status LoadPlugin(const std::string& path) {
   auto* count = Symbol<decltype(gclab_plugin_collector_count)>(library, "gclab_plugin_collector_count");
   auto* make = Symbol<decltype(gclab_plugin_make_collector)>(library, "gclab_plugin_make_collector");
   auto* build_info = Symbol<decltype(gclab_plugin_build_info)>(library, "gclab_plugin_build_info");
-  if (abi_version == nullptr || count == nullptr || make == nullptr) {
+  if (abi_version == nullptr) {
     dlclose(library);
     return absl::InvalidArgumentError(absl::StrCat(
         what, " is not a gclab plugin (no gclab_plugin_abi_version); build it with "
               "find_package(gclab) and link gclab::plugin"));
+  }
+  if (count == nullptr || make == nullptr) {
+    dlclose(library);
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " exports gclab_plugin_abi_version but not ",
+        count == nullptr && make == nullptr ? "gclab_plugin_collector_count or "
+                                              "gclab_plugin_make_collector"
+        : count == nullptr                  ? "gclab_plugin_collector_count"
+                                            : "gclab_plugin_make_collector",
+        "; link gclab::plugin (gclab_add_plugin does), which compiles in every entry point"));
   }
   // Copied out before dlclose: the string (and the function) may live in the
   // library's own memory, which dlclose unmaps.
@@ -101,6 +111,12 @@ absl::Status LoadPlugin(const std::string& path) {
       return absl::InternalError(absl::StrCat(what, " failed to initialise (threw)"));
     }
     const std::string name = registration.traits.name;
+    // (A taken name is the first thing to fix: RegisterFromPlugin says so.)
+    if (!registration.factory && CollectorRegistry::Global().Find(name) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, ": collector '", name, "' has an empty factory; GCLAB_REGISTER_COLLECTOR(traits, "
+          "factory) needs a function that makes the collector"));
+    }
     if (absl::Status s = CollectorRegistry::Global().RegisterFromPlugin(std::move(registration));
         !s.ok()) {
       return absl::AlreadyExistsError(absl::StrCat(what, ": ", s.message()));
@@ -112,6 +128,13 @@ absl::Status LoadPlugin(const std::string& path) {
 }
 
 const std::vector<LoadedPlugin>& LoadedPlugins() { return Loaded(); }
+
+std::string CollectorForMessages(absl::string_view spec) {
+  const std::string name(spec.substr(0, spec.find(':')));
+  const LoadedPlugin* plugin = PluginOf(name);
+  if (plugin == nullptr) return absl::StrCat("collector '", spec, "'");
+  return absl::StrCat("collector '", spec, "' (plugin '", plugin->path, "')");
+}
 
 const LoadedPlugin* PluginOf(const std::string& collector_name) {
   for (const LoadedPlugin& plugin : Loaded()) {

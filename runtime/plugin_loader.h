@@ -8,13 +8,15 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace gclab {
 
 // Loads the shared library at `path` and registers its collectors. Each failure is
 // one line naming the plugin: the file cannot be loaded, it is not a gclab plugin
-// (no entry points), it was built against another runtime ABI, a collector's name
-// is taken, or making a registration threw.
+// (no entry points, or some of them missing: named), it was built against another
+// runtime ABI, a collector's name is taken or empty, a collector has no factory, or
+// making a registration threw.
 absl::Status LoadPlugin(const std::string& path);
 
 // What the results record about a loaded plugin (the manifest's "plugins").
@@ -32,6 +34,9 @@ struct LoadedPlugin {
 const std::vector<LoadedPlugin>& LoadedPlugins();
 // The loaded plugin that registered collector `name`; null for a built-in one.
 const LoadedPlugin* PluginOf(const std::string& collector_name);
+// How error lines name a collector: "collector 'mygc' (plugin '/path/libmygc.so')",
+// or "collector 'marksweep'" for a built-in one. `spec` may carry options.
+std::string CollectorForMessages(absl::string_view spec);
 
 }  // namespace gclab
 

@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "runtime/channel.h"
 #include "runtime/poison.h"
+#include "runtime/plugin_loader.h"
 
 namespace gclab {
 namespace {
@@ -185,7 +186,13 @@ absl::Status Runtime::Start() {
   data_->Freeze();
   const std::span<std::byte> budget = heap_.first(heap_in_segment_ ? config_.heap_bytes : 0);
   if (config_.prefault_heap) Prefault(budget);
-  if (absl::Status status = collector_->Init(*this, budget); !status.ok()) return status;
+  if (absl::Status status = collector_->Init(*this, budget); !status.ok()) {
+    // Same code (a heap too small for the collector's layout stays ResourceExhausted,
+    // which a minimum-heap search bisects through), with the collector named.
+    return absl::Status(status.code(),
+                        absl::StrCat(CollectorForMessages(collector_->traits().name),
+                                     " failed to start (Init): ", status.message()));
+  }
   started_ = true;
   return absl::OkStatus();
 }

@@ -7,9 +7,15 @@
 // thread that wants to collect while another thread already stopped the world waits
 // for that collection instead of running its own.
 //
-// A collector derives from StopTheWorldCollector, implements CollectInPause (the
-// collection itself, world stopped, cycle started) and calls AllocateOrCollectFull
-// from AllocateSlow. marksweep, copying, malloc-marksweep and examples/markcompact use it.
+// A collector derives from StopTheWorldCollector, implements CollectInPause (a full
+// collection, world stopped, cycle started) and calls AllocateOrCollectFull from
+// AllocateSlow. marksweep, copying, malloc-marksweep and examples/markcompact use it.
+//
+// A generational collector also implements CollectMinorInPause (its young generation
+// only) and calls AllocateOrCollectMinorFirst: Collect(kMinor), the allocation slow
+// path's first collection and stress mode's minor collections (its traits'
+// stress_minor_collections) then take the minor path, each pause recorded as minor,
+// or as full when the minor path declines and the same pause collects everything.
 #ifndef GCLAB_COLLECTORS_COMMON_STOP_THE_WORLD_COLLECTOR_H_
 #define GCLAB_COLLECTORS_COMMON_STOP_THE_WORLD_COLLECTOR_H_
 
@@ -23,8 +29,8 @@ namespace gclab {
 
 class StopTheWorldCollector : public Collector {
  public:
-  void Collect(Mutator& mutator, GcCause cause, CollectionKind) override {
-    CollectUnlessAnotherDid(mutator, cause);
+  void Collect(Mutator& mutator, GcCause cause, CollectionKind kind) override {
+    CollectUnlessAnotherDid(mutator, cause, kind);
   }
 
  protected:
@@ -41,20 +47,56 @@ class StopTheWorldCollector : public Collector {
         });
   }
 
-  // A whole collection in one pause; false (and nothing done) if another thread
+  // As AllocateOrCollectFull, but the first collection is a minor one.
+  template <typename TryAllocate>
+  std::byte* AllocateOrCollectMinorFirst(Mutator& mutator, size_t bytes,
+                                         TryAllocate&& try_allocate) {
+    bool collected_minor = false;
+    return AllocateOrCollect(
+        try_allocate,
+        [&] {
+          const CollectionKind kind = collected_minor ? CollectionKind::kFull : CollectionKind::kMinor;
+          const bool own = CollectUnlessAnotherDid(mutator, GcCause::kHeapFull, kind);
+          collected_minor = collected_minor || own;
+          return own;
+        },
+        [&] {
+          const HeapUsage usage = Usage();
+          return OutOfMemoryStatus(traits().name, usage.capacity_bytes, usage.live_bytes, bytes);
+        });
+  }
+
+  // One collection of `kind` in one pause; false (and nothing done) if another thread
   // stopped the world first and collected instead.
-  bool CollectUnlessAnotherDid(Mutator& mutator, GcCause cause) {
-    StopTheWorldScope stw(mutator, PauseKind::kFull, cause);
+  bool CollectUnlessAnotherDid(Mutator& mutator, GcCause cause,
+                               CollectionKind kind = CollectionKind::kFull) {
+    const bool minor = kind == CollectionKind::kMinor;
+    StopTheWorldScope stw(mutator, minor ? PauseKind::kMinor : PauseKind::kFull, cause);
     if (!stw.stopped()) return false;
     stw.StartCycle();
+    if (minor && CollectMinorInPause(mutator, stw)) {
+      // Old objects a minor collection does not trace may be dead: no exact live count.
+      stw.VerifyHeapIfEnabled(/*check_live_bytes=*/false);
+      return true;
+    }
+    if (minor) stw.Reclassify(PauseKind::kFull);
     CollectInPause(mutator, stw);
     stw.VerifyHeapIfEnabled(/*check_live_bytes=*/true);
     return true;
   }
 
-  // The collection: every mutator stopped at a safepoint, `mutator` the one that
+  // A full collection: every mutator stopped at a safepoint, `mutator` the one that
   // asked for it (its thread runs this), the cycle started.
   virtual void CollectInPause(Mutator& mutator, StopTheWorldScope& stw) = 0;
+
+  // A minor collection (the young generation), in the same conditions. Returns false
+  // to collect the whole heap instead, in this pause (a collector without generations
+  // keeps this default; one whose old generation is full declines).
+  virtual bool CollectMinorInPause(Mutator& mutator, StopTheWorldScope& stw) {
+    (void)mutator;
+    (void)stw;
+    return false;
+  }
 };
 
 }  // namespace gclab

@@ -92,6 +92,8 @@ const CollectorTraits& GenerationalTraits() {
           "field, object or card barrier",
       .moving = true,
       .barrier = BarrierKind::kFieldLogging,
+      // Stress mode: three minor collections to a full one, so both paths are stressed.
+      .stress_minor_collections = 3,
       // The card and object variants also hold survivors back (age > 1), so that every
       // barrier meets remembered slots whose targets wait in a survivor space.
       .test_variants = {"generational", "generational:barrier=card:age=3",

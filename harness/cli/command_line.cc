@@ -108,6 +108,11 @@ std::string HelpText(const std::string& name) {
                                      command.flags.empty() ? "" : " [flags]", command.arguments,
                                      command.summary);
   for (const absl::CommandLineFlag* flag : command.flags) {
+    if (auto own = command.flag_help.find(std::string(flag->Name()));
+        own != command.flag_help.end()) {
+      absl::StrAppendFormat(&text, "  --%-16s %s\n", Dashed(flag->Name()), own->second);
+      continue;
+    }
     absl::StrAppendFormat(&text, "  --%-16s %s (default: %s)\n", Dashed(flag->Name()),
                           flag->Help(), flag->DefaultValue().empty() ? "none" : flag->DefaultValue());
   }

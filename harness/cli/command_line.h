@@ -11,6 +11,7 @@
 #define GCLAB_HARNESS_COMMAND_LINE_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ struct CommandSpec {
   std::string arguments;  // e.g. " FOLDER...", or empty: no operands
   int (*handler)(const ParsedCommand&);
   bool internal = false;  // not listed in `gclab --help`
+  // What a flag means for this command where that differs from its own help: flag
+  // name -> the help line's text, default included.
+  std::map<std::string, std::string> flag_help = {};
 };
 
 // Every command, in the order `gclab --help` lists them (harness/cli/command_table.cc):

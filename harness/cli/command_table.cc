@@ -165,9 +165,14 @@ const std::vector<CommandSpec>& Commands() {
        "runs the collector conformance suite (gclab-conformance) on collectors, plugins' "
        "included: everything the in-tree collectors face, a stress pass too",
        {F(FLAGS_plugin), F(FLAGS_collectors), F(FLAGS_quick), F(FLAGS_jobs),
-        F(FLAGS_stress_seconds)},
+        F(FLAGS_stress_seconds), F(FLAGS_test_timeout)},
        "",
-       Conformance},
+       Conformance,
+       false,
+       {{"collectors",
+         "comma list of collectors to test, each name[:key=value...] (default: with "
+         "--plugin, every collector the plugins register and no built-in one; without "
+         "--plugin, every registered collector)"}}},
       {"list",
        "registered collectors (with traits) and workloads (with parameters)",
        {F(FLAGS_plugin)},

@@ -58,6 +58,9 @@ ABSL_FLAG(bool, quick, false,
 ABSL_FLAG(int, jobs, 0, "conformance: worker processes at once (default: one per core)");
 ABSL_FLAG(double, stress_seconds, 10,
           "conformance: how long the randomised graph stress runs on each collector");
+ABSL_FLAG(double, test_timeout, 0,
+          "conformance: seconds one test may take before it is failed as hung and its "
+          "worker process killed (0: 300 more than --stress-seconds)");
 ABSL_FLAG(std::string, spec, "", "internal: the run that `gclab run-once` performs, as JSON");
 ABSL_FLAG(std::vector<std::string>, plugin, {},
           "comma list of collector plugins (shared libraries) to load first");

@@ -40,6 +40,7 @@ ABSL_DECLARE_FLAG(bool, refresh);
 ABSL_DECLARE_FLAG(bool, quick);
 ABSL_DECLARE_FLAG(int, jobs);
 ABSL_DECLARE_FLAG(double, stress_seconds);
+ABSL_DECLARE_FLAG(double, test_timeout);
 ABSL_DECLARE_FLAG(std::string, spec);
 ABSL_DECLARE_FLAG(std::vector<std::string>, plugin);
 

@@ -19,6 +19,7 @@ std::optional<RunRow> ReadRunRow(RunFiles& runs, const std::string& key) {
   RunRow run;
   run.status = *status;
   run.noisy = table->Column("noisy") >= 0 && row[table->Column("noisy")] == "1";
+  if (table->Column("error") >= 0) run.error = row[table->Column("error")];
   double wall = 0;
   if (table->Column("wall_s") >= 0 && absl::SimpleAtod(row[table->Column("wall_s")], &wall)) {
     run.wall_s = wall;

@@ -20,6 +20,7 @@ struct RunRow {
   RunStatus status = RunStatus::kCrash;
   bool noisy = false;
   std::optional<double> wall_s;
+  std::string error;  // why it failed, if it did
 };
 
 // runs/<key>'s row, or nullopt if the run has none (yet).

@@ -57,15 +57,17 @@ absl::StatusOr<size_t> MeasureMinHeap(const MatrixSpec& spec, const MinHeapKey& 
     if (Interrupted()) return absl::CancelledError("interrupted");
     const std::string probe_key = absl::StrCat("probe-", ++probes);
     std::string write_error;
-    std::optional<RunStatus> status = RunInChild(
+    std::optional<ChildRun> run = RunInChild(
         RunSpecJson(probe_spec, cell, 1, probe_key, bytes, std::nullopt,
                  (scratch / "runs").string()),
         spec.timeout_seconds, scratch.string(), &write_error);
     if (!write_error.empty()) return absl::UnavailableError(write_error);
-    if (!status) return absl::CancelledError("interrupted");
+    if (!run) return absl::CancelledError("interrupted");
+    const RunStatus* status = &run->status;
     std::fprintf(stderr, "gclab: minheap %s %s: %.2f MiB %s\n", key.collector.c_str(),
                  key.workload.c_str(), bytes / double(MiB),
                  std::string(RunStatusName(*status)).c_str());
+    if (!run->started) return absl::FailedPreconditionError(run->error);
     if (*status == RunStatus::kOk) return true;
     if (*status == RunStatus::kOutOfMemory || *status == RunStatus::kTimeout) return false;
     return absl::InternalError(absl::StrCat(

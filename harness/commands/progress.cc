@@ -28,15 +28,16 @@ void Progress::Starting(const std::string& key, const std::string& label) {
 }
 
 void Progress::Finished(const std::string& key, const std::string& label, RunStatus status,
-                        double seconds) {
+                        double seconds, const std::string& error) {
   ++done_;
   ++finished_here_;
   if (tty_) {
     std::fprintf(stderr, "\r\033[K");
     if (status == RunStatus::kOk) return;
   }
-  std::fprintf(stderr, "gclab: [%zu/%zu] %s %s: %s (%.1fs)\n", done_, total_, key.c_str(),
-               label.c_str(), std::string(RunStatusName(status)).c_str(), seconds);
+  std::fprintf(stderr, "gclab: [%zu/%zu] %s %s: %s (%.1fs)%s%s\n", done_, total_, key.c_str(),
+               label.c_str(), std::string(RunStatusName(status)).c_str(), seconds,
+               error.empty() ? "" : ": ", error.c_str());
 }
 
 std::string Progress::Eta() const {

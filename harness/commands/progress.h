@@ -19,8 +19,9 @@ class Progress {
   // `done` of the `total` runs were finished before this process started.
   Progress(size_t total, size_t done);
   void Starting(const std::string& key, const std::string& label);
+  // A run that did not end ok is one line on stderr, with `error` (why) when known.
   void Finished(const std::string& key, const std::string& label, RunStatus status,
-                double seconds);
+                double seconds, const std::string& error = "");
 
  private:
   std::string Eta() const;

@@ -168,6 +168,10 @@ class MatrixRunner {
   }
 
   bool stopped() const { return stopped_; }
+  // Runs made by this invocation, and how many of them could not start (the first's error).
+  size_t runs_here() const { return runs_here_; }
+  size_t not_started() const { return not_started_; }
+  const std::string& first_not_started() const { return first_not_started_; }
   const std::string& write_error() const { return write_error_; }
 
  private:
@@ -191,15 +195,26 @@ class MatrixRunner {
       const int64_t start = MonotonicNanos();
       std::optional<double> heap_x;
       if (cell.heap.relative) heap_x = cell.heap.value;
-      std::optional<RunStatus> status = RunInChild(
+      std::optional<ChildRun> ended = RunInChild(
           RunSpecJson(spec_, cell, run.rep, run.Key(), heap_bytes_[run.cell], heap_x,
                       runs_dir_.string()),
           spec_.timeout_seconds, options_.out_dir, &write_error_);
-      if (!status) {
+      if (!ended) {
         stopped_ = true;
         return;
       }
-      progress_->Finished(run.Key(), cell.Label(), *status, (MonotonicNanos() - start) / 1e9);
+      ++runs_here_;
+      std::string error;
+      if (ended->status != RunStatus::kOk) {
+        const std::optional<RunRow> row = ReadRunRow(finished_, run.Key());
+        error = row ? row->error : ended->error;
+      }
+      if (!ended->started) {
+        ++not_started_;
+        if (first_not_started_.empty()) first_not_started_ = error;
+      }
+      progress_->Finished(run.Key(), cell.Label(), ended->status, (MonotonicNanos() - start) / 1e9,
+                          error);
     }
   }
 
@@ -210,6 +225,9 @@ class MatrixRunner {
   const fs::path runs_dir_;
   RunFiles finished_;
   bool stopped_ = false;
+  size_t runs_here_ = 0;
+  size_t not_started_ = 0;
+  std::string first_not_started_;
   std::string write_error_;
   std::optional<Progress> progress_;
 };
@@ -232,6 +250,13 @@ int FinishMatrix(const RunOptions& options, const std::vector<Cell>& cells,
     std::fprintf(stderr, "\ngclab: interrupted; finished runs are kept in %s. Run the same "
                  "command again to resume.\n", options.out_dir.c_str());
     return kExitInterrupted;
+  }
+  if (runner.runs_here() > 0 && runner.not_started() == runner.runs_here()) {
+    return CommandError(absl::StrCat("every run failed before it started (", runner.runs_here(),
+                                     " of ", runner.runs_here(), "); the first: ",
+                                     runner.first_not_started(), "; their rows are in ",
+                                     options.out_dir),
+                        kExitFailed);
   }
   PrintSummary(options.out_dir, CellLabels(cells));
   if (!capped_cells.empty()) {

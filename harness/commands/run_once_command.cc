@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "harness/commands/commands.h"
 #include "harness/results/results.h"
+#include "harness/run/crash_report.h"
 #include "harness/run/run_once.h"
 #include "harness/run/run_in_child.h"
 #include "nlohmann/json.hpp"
@@ -49,8 +50,9 @@ int RunOnceCommand(const std::string& spec_json) {
     return CommandError(absl::StrCat("run-once: malformed --spec: ", e.what()));
   }
   SetHeapVerificationFailureHook(TellVerificationFailed);
+  InstallCrashReport(spec.collector);
   absl::StatusOr<RunResult> result = RunOnce(spec);
-  if (!result.ok()) return CommandError(result.status().message());
+  if (!result.ok()) return CommandError(result.status().message(), kExitRunNotStarted);
   // The status first: once the folder is in place the run is done, whatever happens
   // to this process next.
   if (!TellStatus(result->status)) {

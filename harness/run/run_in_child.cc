@@ -78,7 +78,7 @@ RunIdentity IdentityFromJson(const nlohmann::json& json) {
   return run;
 }
 
-std::optional<RunStatus> RunInChild(const nlohmann::json& cell_json, double timeout_seconds,
+std::optional<ChildRun> RunInChild(const nlohmann::json& cell_json, double timeout_seconds,
                                      const std::string& out_dir, std::string* write_error) {
   const RunIdentity run = IdentityFromJson(cell_json);
   const fs::path runs_dir = fs::path(out_dir) / "runs";
@@ -115,18 +115,31 @@ std::optional<RunStatus> RunInChild(const nlohmann::json& cell_json, double time
   // stand and are not replaced by a failure.
   if (fs::exists(runs_dir / run.key)) {
     fs::remove(stderr_path, ec);
-    return told.value_or(RunStatus::kCrash);
+    return ChildRun{told.value_or(RunStatus::kCrash)};
   }
   RunStatus status = RunStatus::kCrash;
+  bool started = true;
   std::string error;
   switch (outcome.kind) {
     case ChildOutcome::Kind::kExited:
+      if (outcome.exit_code == kExitRunNotStarted) {
+        absl::string_view why = last_line;
+        absl::ConsumePrefix(&why, "gclab: ");
+        error = absl::StrCat("the run could not start: ", why);
+        started = false;
+        break;
+      }
       error = outcome.exit_code == 0
                   ? "the run exited without writing its results"
                   : absl::StrCat("exit status ", outcome.exit_code, ": ", last_line);
       break;
     case ChildOutcome::Kind::kSignaled:
       error = absl::StrCat("killed by ", strsignal(outcome.signal), ": ", last_line);
+      // A plugin's collector is the first suspect: say which, unless the line does.
+      if (const LoadedPlugin* plugin = PluginOf(run.collector.substr(0, run.collector.find(':')));
+          plugin != nullptr && !absl::StrContains(last_line, plugin->path)) {
+        absl::StrAppend(&error, " (in a run of ", CollectorForMessages(run.collector), ")");
+      }
       break;
     case ChildOutcome::Kind::kTimedOut:
       status = RunStatus::kTimeout;
@@ -145,7 +158,7 @@ std::optional<RunStatus> RunInChild(const nlohmann::json& cell_json, double time
     *write_error = std::string(s.message());
     return std::nullopt;
   }
-  return status;
+  return ChildRun{status, started, error};
 }
 
 }  // namespace gclab

@@ -25,11 +25,23 @@ nlohmann::json RunSpecJson(const MatrixSpec& spec, const Cell& cell, int rep,
                         std::optional<double> heap_x, const std::string& runs_dir);
 RunIdentity IdentityFromJson(const nlohmann::json& json);
 
+// How a run in a child process ended.
+struct ChildRun {
+  RunStatus status = RunStatus::kCrash;
+  // False when the run could not start at all: the collector or workload could not
+  // be made, or the collector's Init failed (not for want of heap). Recorded as a
+  // crash whose error says so.
+  bool started = true;
+  // Why it failed, when this process wrote its row (the child did not); else empty.
+  std::string error;
+};
+
 // Runs one cell in a child process and makes sure runs/<key> describes what
 // happened: the child's status file says how the run ended, or else how the child
-// ended does (crash, timeout); the text of its messages never decides. Returns the status, or nullopt if interrupted or if the results could
-// not be written (then *write_error says why; runs/<key> is absent either way).
-std::optional<RunStatus> RunInChild(const nlohmann::json& cell_json, double timeout_seconds,
+// ended does (crash, timeout); the text of its messages never decides. Returns how
+// it ended, or nullopt if interrupted or if the results could not be written (then
+// *write_error says why; runs/<key> is absent either way).
+std::optional<ChildRun> RunInChild(const nlohmann::json& cell_json, double timeout_seconds,
                                      const std::string& out_dir, std::string* write_error);
 
 }  // namespace gclab

@@ -18,9 +18,17 @@
 //   gclab-conformance                                     every registered collector
 //   --quick       the conformance tests alone, one pass (seconds, not minutes)
 //   --jobs=N      worker processes at once (default: one per core)
+//   --test-timeout=S  one test running longer is failed as hung (default 300 s more
+//                 than --stress-seconds)
+//
+// Before any test, each collector (and test variant) is made and started once in a
+// process of its own: one that cannot be (its factory fails, returns nothing, or its
+// Init fails) ends the run with one line naming it and its plugin.
 //
 // GoogleTest's own flags pass through to the workers; a --gtest_filter replaces the
 // passes with one pass of the tests it matches. --gtest_list_tests lists in-process.
+#include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -90,12 +98,30 @@ std::vector<std::string> Patterns(const std::string& test_name,
   return patterns;
 }
 
+// --gclab-preflight=SPEC: makes and starts a runtime with collector SPEC, allocates an
+// object and stops. Exit 0, or 1 with the reason as the last line.
+int Preflight(const std::string& spec) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  gclab::testing::TestProgram program;
+  absl::StatusOr<std::unique_ptr<gclab::Runtime>> runtime =
+      gclab::testing::TryMakeTestRuntime(spec, program);
+  if (!runtime.ok()) {
+    std::fprintf(stderr, "cannot test: %s\n", std::string(runtime.status().message()).c_str());
+    return 1;
+  }
+  gclab::Mutator mutator(**runtime);
+  gclab::FrameScope frame(mutator, *program.frame);
+  frame[0] = mutator.Allocate(*program.new_node);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using gclab::CollectorRegistry;
   namespace gt = gclab::testing;
-  std::vector<std::string> plugins, collectors, jobs_flag, stress_seconds_flag;
+  std::vector<std::string> plugins, collectors, jobs_flag, stress_seconds_flag, timeout_flag,
+      preflight_spec;
   bool quick = false, user_filter = false, listing = false;
   // Our flags stay in what GoogleTest sees (it ignores them): workers and death tests
   // run this program again with the same arguments, and must load the same plugins.
@@ -103,7 +129,9 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (TakeFlag(arg, "plugin", &plugins) || TakeFlag(arg, "collectors", &collectors) ||
-        TakeFlag(arg, "jobs", &jobs_flag) || TakeFlag(arg, "stress-seconds", &stress_seconds_flag)) {
+        TakeFlag(arg, "jobs", &jobs_flag) || TakeFlag(arg, "stress-seconds", &stress_seconds_flag) ||
+        TakeFlag(arg, "test-timeout", &timeout_flag) ||
+        TakeFlag(arg, "gclab-preflight", &preflight_spec)) {
       continue;
     }
     if (arg == "--quick") quick = true;
@@ -119,6 +147,7 @@ int main(int argc, char** argv) {
       Fail(absl::StrCat("--plugin: ", status.message()));
     }
   }
+  if (!preflight_spec.empty()) return Preflight(preflight_spec.front());
   if (gt::IsWorker(argc, argv)) {
     ::testing::InitGoogleTest(&argc, argv);
     return gt::RunWorker(argc, argv);
@@ -134,6 +163,15 @@ int main(int argc, char** argv) {
     Fail("--stress-seconds: '" + stress_seconds_flag.back() +
          "' is not a number of seconds above 0 (at most 86400)");
   }
+  double test_timeout = 0;
+  if (!timeout_flag.empty() &&
+      (!absl::SimpleAtod(timeout_flag.back(), &test_timeout) || !(test_timeout >= 0) ||
+       test_timeout > 86400)) {
+    Fail("--test-timeout: '" + timeout_flag.back() +
+         "' is not a number of seconds from 0 (the default) to 86400");
+  }
+  // The longest test is the graph stress, which runs for --stress-seconds.
+  if (test_timeout == 0) test_timeout = 300 + stress_seconds;
   if (collectors.empty() && !plugins.empty()) {
     for (const std::string& name : CollectorRegistry::Global().Names()) {
       if (!built_in.contains(name)) collectors.push_back(name);
@@ -141,9 +179,16 @@ int main(int argc, char** argv) {
   }
   if (collectors.empty()) collectors = CollectorRegistry::Global().Names();
   std::vector<std::string> suite, stress;
+  std::vector<std::vector<std::string>> preflight;
   for (const std::string& name : collectors) {
-    if (CollectorRegistry::Global().Find(name) == nullptr) {
+    const gclab::CollectorRegistration* registration = CollectorRegistry::Global().Find(name);
+    if (registration == nullptr) {
       Fail(std::string(CollectorRegistry::Global().UnknownName(name).message()));
+    }
+    for (const std::string& spec : registration->traits.test_variants.empty()
+                                       ? std::vector<std::string>{name}
+                                       : registration->traits.test_variants) {
+      preflight.push_back({"--gclab-preflight=" + spec});
     }
     const std::string test_name = gt::TestNameOf(name);
     auto in_suite = quick ? +[](const SuiteUse& use) { return use.in_quick; }
@@ -180,5 +225,6 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (!std::string_view(argv[i]).starts_with("--gtest_filter=")) worker_argv.push_back(argv[i]);
   }
-  return gt::RunIsolated(worker_argv, passes, {.jobs = jobs});
+  return gt::RunIsolated(worker_argv, passes,
+                        {.jobs = jobs, .test_timeout_seconds = test_timeout, .preflight = preflight});
 }

@@ -24,8 +24,12 @@ using testing::TestRuntimeOptions;
 
 class ConformanceTest : public ::testing::TestWithParam<std::string> {
  protected:
+  // A collector that cannot be made ends the test at once with the reason, rather
+  // than letting it carry on without a runtime.
   std::unique_ptr<Runtime> Make(TestRuntimeOptions options = {}) {
-    return MakeTestRuntime(GetParam(), p_, options);
+    absl::StatusOr<std::unique_ptr<Runtime>> rt = TryMakeTestRuntime(GetParam(), p_, options);
+    if (!rt.ok()) FatalError(absl::StrCat("no runtime to test: ", rt.status().message()));
+    return *std::move(rt);
   }
   const CollectorTraits& traits() const {
     return CollectorRegistry::Global().FindSpec(GetParam())->traits;

@@ -2,6 +2,9 @@
 
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,6 +18,7 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -28,6 +32,35 @@ namespace gclab::testing {
 namespace {
 
 constexpr absl::string_view kWorkerFlag = "--gclab-worker=";
+// Set by the supervisor for its workers (they inherit its environment).
+constexpr char kSupervisorPidVariable[] = "GCLAB_CONFORMANCE_SUPERVISOR";
+constexpr char kTestTimeoutVariable[] = "GCLAB_CONFORMANCE_TEST_TIMEOUT";
+// How a worker tells that it killed itself at the per-test limit (on its log).
+constexpr absl::string_view kTimeoutMarker = "gclab: timeout: ";
+
+// The per-test limit, in a worker: armed when a test starts, disarmed when it ends.
+// On expiry the worker writes which test hung and kills its own process group (itself
+// and any death-test child), as nothing in a hung process can be trusted to return.
+char timed_test[512];
+double test_timeout_seconds = 0;
+
+void OnTestTimeout(int) {
+  char line[700];
+  const int n = snprintf(line, sizeof(line),
+                         "%.*sno result within the per-test limit of %g s (--test-timeout) "
+                         "from %s\n",
+                         static_cast<int>(kTimeoutMarker.size()), kTimeoutMarker.data(),
+                         test_timeout_seconds, timed_test);
+  if (n > 0) (void)!write(STDERR_FILENO, line, std::min<size_t>(n, sizeof(line) - 1));
+  kill(0, SIGKILL);
+}
+
+void ArmTestTimer(double seconds) {
+  itimerval timer{};
+  timer.it_value.tv_sec = static_cast<time_t>(seconds);
+  timer.it_value.tv_usec = static_cast<suseconds_t>((seconds - timer.it_value.tv_sec) * 1e6);
+  setitimer(ITIMER_REAL, &timer, nullptr);
+}
 
 std::string WorkerDir(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
@@ -46,8 +79,13 @@ class ProgressRecorder : public ::testing::EmptyTestEventListener {
 
   void OnTestStart(const ::testing::TestInfo& test) override {
     Write(absl::StrCat("start ", FullName(test), "\n"));
+    if (test_timeout_seconds > 0) {
+      snprintf(timed_test, sizeof(timed_test), "%s", FullName(test).c_str());
+      ArmTestTimer(test_timeout_seconds);
+    }
   }
   void OnTestEnd(const ::testing::TestInfo& test) override {
+    if (test_timeout_seconds > 0) ArmTestTimer(0);
     const ::testing::TestResult& result = *test.result();
     const char* outcome = result.Skipped() ? "skipped" : result.Passed() ? "passed" : "failed";
     Write(absl::StrCat(outcome, " ", result.elapsed_time(), " ", FullName(test), "\n"));
@@ -128,9 +166,22 @@ std::string LastFatalLine(const std::string& log_path) {
   return fatal;
 }
 
-std::string DescribeDeath(const ChildOutcome& outcome, double timeout_seconds) {
+// What the worker said when it killed itself at the per-test limit; empty if it did not.
+std::string TimeoutLine(const std::string& log_path) {
+  for (const std::string& line : ReadLines(log_path)) {
+    absl::string_view rest = line;
+    if (absl::ConsumePrefix(&rest, kTimeoutMarker)) {
+      return std::string(rest.substr(0, rest.rfind(" from ")));  // the summary names the test
+    }
+  }
+  return "";
+}
+
+std::string DescribeDeath(const ChildOutcome& outcome, double timeout_seconds,
+                          const std::string& log_path) {
   switch (outcome.kind) {
     case ChildOutcome::Kind::kSignaled:
+      if (std::string hung = TimeoutLine(log_path); !hung.empty()) return "hung: " + hung;
       return absl::StrCat("crashed (", strsignal(outcome.signal), ")");
     case ChildOutcome::Kind::kTimedOut:
       return absl::StrCat("timed out after ", timeout_seconds, " s");
@@ -143,11 +194,71 @@ std::string DescribeDeath(const ChildOutcome& outcome, double timeout_seconds) {
   return absl::StrCat("the worker did not run: ", outcome.error);
 }
 
+// Set by SIGINT, SIGTERM and SIGHUP in the supervisor: its workers are killed, no new
+// one starts, and the run ends with its folder removed.
+std::atomic<bool> interrupted{false};
+void OnInterrupt(int) { interrupted.store(true); }
+
+// A batch's worker may run this long: every test of it up to the per-test limit,
+// and the start-up of the workers that replace killed ones.
+double BatchTimeout(const IsolationOptions& options) {
+  return options.test_timeout_seconds * options.batch_tests + 60;
+}
+
+// Forks the janitor, which waits until the supervisor (this process) has ended however
+// it ended, then kills every worker's process group (each worker writes its pid, which
+// is its group, to DIR/pid) and removes `root`. Must run before any thread starts.
+void StartJanitor(const std::string& root) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return;
+  const pid_t janitor = fork();
+  if (janitor != 0) {
+    close(fds[0]);  // the write end stays open, unshared, until this process ends
+    return;
+  }
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) signal(sig, SIG_IGN);
+  const int null = open("/dev/null", O_RDWR);
+  for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) dup2(null, fd);
+  close(fds[1]);
+  char byte;
+  while (read(fds[0], &byte, 1) < 0 && errno == EINTR) {
+  }
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+    std::ifstream pid_file(entry.path() / "pid");
+    if (pid_t pid = 0; pid_file >> pid && pid > 1) kill(-pid, SIGKILL);
+  }
+  std::filesystem::remove_all(root, ec);
+  _exit(0);
+}
+
 class Supervisor {
  public:
   Supervisor(const std::vector<std::string>& argv, const IsolationOptions& options,
              std::string root)
       : argv_(argv), options_(options), root_(std::move(root)) {}
+
+  // Runs each preflight check; the first failure's line, or empty if all passed.
+  std::string Preflight() {
+    const std::string log = root_ + "/preflight.log";
+    for (const std::vector<std::string>& extra : options_.preflight) {
+      std::vector<std::string> argv = argv_;
+      argv.insert(argv.end(), extra.begin(), extra.end());
+      std::filesystem::remove(log);
+      const ChildOutcome outcome = RunChild(argv, options_.test_timeout_seconds, log, interrupted);
+      if (outcome.kind == ChildOutcome::Kind::kInterrupted) return "interrupted";
+      if (outcome.kind == ChildOutcome::Kind::kExited && outcome.exit_code == 0) continue;
+      const std::string last = LastLine(log);
+      if (outcome.kind == ChildOutcome::Kind::kExited && !last.empty()) return last;
+      return absl::StrCat(absl::StrJoin(extra, " "), ": ",
+                          outcome.kind == ChildOutcome::Kind::kTimedOut
+                              ? absl::StrCat("did not finish within the per-test limit of ",
+                                             options_.test_timeout_seconds, " s (--test-timeout)")
+                              : DescribeDeath(outcome, options_.test_timeout_seconds, log),
+                          last.empty() ? "" : ": ", last);
+    }
+    return "";
+  }
 
   void Add(Batch batch) { queue_.push_back(std::move(batch)); }
 
@@ -159,7 +270,7 @@ class Supervisor {
           Batch batch;
           {
             MutexLock lock(&mu_);
-            if (queue_.empty()) return;
+            if (queue_.empty() || interrupted.load()) return;
             batch = std::move(queue_.front());
             queue_.pop_front();
           }
@@ -192,8 +303,8 @@ class Supervisor {
       }
       std::vector<std::string> argv = argv_;
       argv.push_back(absl::StrCat(kWorkerFlag, dir));
-      const std::atomic<bool> never{false};
-      const ChildOutcome outcome = RunChild(argv, options_.batch_timeout_seconds, log, never);
+      const ChildOutcome outcome = RunChild(argv, BatchTimeout(options_), log, interrupted);
+      if (outcome.kind == ChildOutcome::Kind::kInterrupted) return;
       const WorkerReport report = ReadProgress(progress);
       const bool clean_exit = outcome.kind == ChildOutcome::Kind::kExited &&
                               (outcome.exit_code == 0 || outcome.exit_code == 1);
@@ -233,7 +344,7 @@ class Supervisor {
         std::fflush(stdout);
         return;
       }
-      std::string detail = DescribeDeath(outcome, options_.batch_timeout_seconds);
+      std::string detail = DescribeDeath(outcome, BatchTimeout(options_), log);
       if (const std::string fatal = LastFatalLine(log); !fatal.empty()) {
         absl::StrAppend(&detail, ": ", fatal);
       }
@@ -272,6 +383,17 @@ int RunWorker(int argc, char** argv) {
   const std::string dir = WorkerDir(argc, argv);
   // A death test's child runs the one test GoogleTest picked, in its own way.
   if (!GTEST_FLAG_GET(internal_run_death_test).empty()) return RUN_ALL_TESTS();
+  // Dies with the supervisor (the janitor covers what starts before this line).
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (const char* supervisor = getenv(kSupervisorPidVariable);
+      supervisor != nullptr && std::to_string(getppid()) != supervisor) {
+    return 1;  // the supervisor is gone already
+  }
+  std::ofstream(dir + "/pid") << getpid() << "\n";
+  if (const char* limit = getenv(kTestTimeoutVariable); limit != nullptr) {
+    (void)absl::SimpleAtod(limit, &test_timeout_seconds);
+    signal(SIGALRM, OnTestTimeout);
+  }
   // RunChild keeps stderr only; everything the tests print goes to the log.
   dup2(STDERR_FILENO, STDOUT_FILENO);
   for (const std::string& line : ReadLines(dir + "/environment")) {
@@ -310,8 +432,18 @@ int RunIsolated(const std::vector<std::string>& argv, const std::vector<TestPass
                  std::filesystem::temp_directory_path().c_str(), std::strerror(errno));
     return 2;
   }
+  StartJanitor(root);
+  setenv(kSupervisorPidVariable, std::to_string(getpid()).c_str(), 1);
+  setenv(kTestTimeoutVariable, absl::StrCat(options.test_timeout_seconds).c_str(), 1);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, OnInterrupt);
   const int64_t start = MonotonicNanos();
   Supervisor supervisor(argv, options, root);
+  if (const std::string failed = supervisor.Preflight(); !failed.empty()) {
+    std::filesystem::remove_all(root);
+    if (interrupted.load()) return 130;
+    std::fprintf(stderr, "gclab-conformance: %s\n", failed.c_str());
+    return 1;
+  }
   size_t total = 0;
   std::vector<std::string> labels;
   for (const TestPass& pass : passes) {
@@ -329,6 +461,11 @@ int RunIsolated(const std::vector<std::string>& argv, const std::vector<TestPass
   std::fflush(stdout);
   supervisor.RunAll();
   std::filesystem::remove_all(root);
+  if (interrupted.load()) {
+    std::printf("[==========] interrupted: workers killed, nothing left behind\n");
+    std::fflush(stdout);
+    return 130;
+  }
 
   size_t passed = 0, skipped = 0;
   std::vector<const TestResult*> failed;

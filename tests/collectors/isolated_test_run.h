@@ -28,9 +28,15 @@ struct TestPass {
 };
 
 struct IsolationOptions {
-  int jobs = 1;                    // workers running at once
-  int batch_tests = 8;             // tests per worker process
-  double batch_timeout_seconds = 900;
+  int jobs = 1;         // workers running at once
+  int batch_tests = 8;  // tests per worker process
+  // One test that runs longer is failed as hung: its worker (and whatever the worker
+  // started) is killed, and a new worker runs the rest of its batch.
+  double test_timeout_seconds = 300;
+  // Run once each before the passes, as this program with these extra arguments,
+  // within the per-test limit: checks that a collector can be made at all. The first
+  // to fail ends the run with one line (the check's last line of output).
+  std::vector<std::vector<std::string>> preflight;
 };
 
 // True when argv holds --gclab-worker=DIR (and is not a death test's child, which
@@ -45,7 +51,10 @@ std::vector<std::string> TestsMatching(const std::string& filter);
 
 // Runs the passes in workers (argv: how to run this program again, with the flags
 // every worker needs) and prints a GoogleTest-style summary. Returns 0 if every test
-// passed or was skipped, 1 otherwise.
+// passed or was skipped, 1 otherwise (or a preflight check failed), 130 if
+// interrupted (SIGINT, SIGTERM, SIGHUP). However this process ends, SIGKILL
+// included, its workers die with it and its temporary folder goes: a janitor
+// process, forked first, waits for it to end and cleans up after it.
 int RunIsolated(const std::vector<std::string>& argv, const std::vector<TestPass>& passes,
                 const IsolationOptions& options);
 

@@ -178,6 +178,15 @@ TEST(HarnessTest, EveryFailureIsAStatusAndTheMatrixGoesOn) {
   // (Sanitizers catch the signal and exit with their own report instead.)
   EXPECT_NE(by_workload["fault-crash"].second.find("Segmentation fault"), std::string::npos)
       << by_workload["fault-crash"].second;
+  // The run's last words name its collector and the way to find a lost object.
+  EXPECT_NE(by_workload["fault-crash"].second.find("gclab: fatal: SIGSEGV at address 0x"),
+            std::string::npos)
+      << by_workload["fault-crash"].second;
+  EXPECT_NE(by_workload["fault-crash"].second.find("in a run of collector 'marksweep'"),
+            std::string::npos)
+      << by_workload["fault-crash"].second;
+  EXPECT_NE(by_workload["fault-crash"].second.find("--verify"), std::string::npos)
+      << by_workload["fault-crash"].second;
 #endif
   EXPECT_EQ(by_workload["fault-killed"].first, "crash");
   EXPECT_NE(by_workload["fault-killed"].second.find("killed by Killed"), std::string::npos)

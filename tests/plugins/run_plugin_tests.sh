@@ -128,4 +128,63 @@ expect="$src/tests/harness/expect_one_error_line.sh"
   "$gclab" run --plugin="$work/bad/libthrowing.so" --out="$work/never"
 "$expect" "a collector named 'markcompact' is registered already" \
   "$gclab" list --plugin="$plugin,$plugin"
+
+echo "== broken plugins: one line naming the plugin, the collector and what is wrong"
+bad="$work/bad"
+# Its factory is an empty std::function: refused as it loads, by every command.
+"$expect" "plugin '$bad/libempty_factory.so': collector 'empty-factory' has an empty factory" \
+  "$gclab" list --plugin="$bad/libempty_factory.so"
+# Its factory returns a null collector: refused before a results folder is made.
+"$expect" "collector 'null-collector' (plugin '$bad/libnull_collector.so'): its factory returned no collector" \
+  "$gclab" run --plugin="$bad/libnull_collector.so" --collectors=null-collector \
+  --workloads=binary-trees --size=small --heap-mb=16 --reps=1 --out="$work/never"
+[ ! -e "$work/never" ] || fail "a refused run left $work/never behind"
+status=0
+"$gclab" conformance --plugin="$bad/libnull_collector.so" --quick >"$work/null.log" 2>&1 || status=$?
+[ "$status" = 1 ] && [ "$(wc -l <"$work/null.log")" = 1 ] &&
+  grep -q "^gclab-conformance: cannot test: collector 'null-collector' (plugin '$bad/libnull_collector.so'): its factory returned no collector" \
+  "$work/null.log" || { cat "$work/null.log"; fail "conformance on a null collector: exit $status"; }
+# The ABI version without the other entry points: the missing ones are named.
+"$expect" "exports gclab_plugin_abi_version but not gclab_plugin_collector_count or gclab_plugin_make_collector" \
+  "$gclab" list --plugin="$bad/libabi_only.so"
+# Init fails: every run of the matrix failed before it started, so the run fails.
+status=0
+"$gclab" run --plugin="$bad/libinit_error.so" --collectors=init-error --workloads=binary-trees \
+  --size=small --heap-mb=16 --reps=1 --out="$work/init-error" >"$work/init.log" 2>&1 || status=$?
+[ "$status" = 1 ] &&
+  grep -q "^gclab: every run failed before it started (1 of 1); the first: the run could not start: collector 'init-error' (plugin '$bad/libinit_error.so') failed to start (Init): the init-error plugin refuses every heap" \
+  "$work/init.log" || { cat "$work/init.log"; fail "a run whose collector cannot start: exit $status"; }
+status=0
+"$gclab" conformance --plugin="$bad/libinit_error.so" --quick >"$work/init-conf.log" 2>&1 || status=$?
+[ "$status" = 1 ] &&
+  grep -q "^gclab-conformance: cannot test: collector 'init-error' (plugin '$bad/libinit_error.so') failed to start (Init): the init-error plugin refuses every heap$" \
+  "$work/init-conf.log" || { cat "$work/init-conf.log"; fail "conformance on a collector that cannot start: exit $status"; }
+# It hangs in a collection: each test that collects fails at the per-test limit.
+status=0
+"$gclab" conformance --plugin="$bad/libhanging.so" --quick --test-timeout=2 --jobs=2 \
+  >"$work/hang.log" 2>&1 || status=$?
+[ "$status" = 1 ] &&
+  grep -q "^\[  FAILED  \] quick: EveryCollector/ConformanceTest.GlobalRootsKeepObjectsAlive/hanging -- hung: no result within the per-test limit of 2 s (--test-timeout)$" \
+  "$work/hang.log" || { tail -20 "$work/hang.log"; fail "a hanging collector was not failed at the limit: exit $status"; }
+# ... and killing the suite (any signal) leaves no worker and no folder behind.
+for signal in INT TERM KILL; do
+  folders_before=$(ls -d "${TMPDIR:-/tmp}"/gclab-conformance-* 2>/dev/null | wc -l)
+  "$gclab" conformance --plugin="$bad/libhanging.so" --quick --jobs=2 >/dev/null 2>&1 &
+  suite=$!
+  for _ in $(seq 100); do pgrep -f "gclab-worker=.*" >/dev/null && break; sleep 0.1; done
+  pgrep -f "libhanging.so.*gclab-worker=" >/dev/null || fail "no worker started"
+  kill -"$signal" "$suite"
+  wait "$suite" || true
+  for _ in $(seq 50); do pgrep -f "libhanging.so.*gclab-worker=" >/dev/null || break; sleep 0.1; done
+  ! pgrep -f "libhanging.so.*gclab-worker=" >/dev/null || fail "SIG$signal left workers running"
+  folders_after=$(ls -d "${TMPDIR:-/tmp}"/gclab-conformance-* 2>/dev/null | wc -l)
+  [ "$folders_after" -le "$folders_before" ] || fail "SIG$signal left a gclab-conformance folder"
+done
+# It loses what only globals reach: the run says so, naming the plugin, even where
+# the workload never reads the lost objects again.
+"$gclab" run --plugin="$bad/liblosing.so" --collectors=losing --workloads=lru-cache \
+  --size=small --heap-mb=64 --reps=1 --out="$work/losing" >"$work/losing.log" 2>&1 ||
+  { cat "$work/losing.log"; fail "the run of a losing collector failed as a command"; }
+grep -q "verify-failed .*: the heap verification at the end of the run found collector 'losing' (plugin '$bad/liblosing.so') lost or corrupted an object: global 'lru-cache.cache' points at" \
+  "$work/losing.log" || { cat "$work/losing.log"; fail "the lost object was not named"; }
 echo "all plugin tests passed"

@@ -30,23 +30,29 @@ void TestProgram::Declare(CodeSegment& code, DataSegment& data) {
   channels = DeclareChannelTypes(code);
 }
 
-std::unique_ptr<Runtime> MakeTestRuntime(const std::string& collector, TestProgram& program,
-                                         const TestRuntimeOptions& options) {
+absl::StatusOr<std::unique_ptr<Runtime>> TryMakeTestRuntime(const std::string& collector,
+                                                             TestProgram& program,
+                                                             const TestRuntimeOptions& options) {
   absl::StatusOr<std::unique_ptr<Collector>> c = CollectorRegistry::Global().Create(collector);
-  EXPECT_TRUE(c.ok()) << c.status();
-  if (!c.ok()) return nullptr;
+  if (!c.ok()) return c.status();
   RuntimeConfig config;
   config.heap_bytes = options.heap_bytes;
   config.escape_analysis = options.escape_analysis;
   config.max_mutators = options.max_mutators;
   config.verify_heap = options.verify_heap;
   absl::StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::Create(config, *std::move(c));
-  EXPECT_TRUE(runtime.ok()) << runtime.status();
-  if (!runtime.ok()) return nullptr;
+  if (!runtime.ok()) return runtime.status();
   program.Declare((*runtime)->code(), (*runtime)->data());
-  absl::Status started = (*runtime)->Start();
-  EXPECT_TRUE(started.ok()) << started;
-  return *std::move(runtime);
+  if (absl::Status started = (*runtime)->Start(); !started.ok()) return started;
+  return runtime;
+}
+
+std::unique_ptr<Runtime> MakeTestRuntime(const std::string& collector, TestProgram& program,
+                                         const TestRuntimeOptions& options) {
+  absl::StatusOr<std::unique_ptr<Runtime>> runtime =
+      TryMakeTestRuntime(collector, program, options);
+  EXPECT_TRUE(runtime.ok()) << runtime.status();
+  return runtime.ok() ? *std::move(runtime) : nullptr;
 }
 
 void BuildList(Mutator& m, const TestProgram& p, Ref* slot, int64_t length, int64_t first) {

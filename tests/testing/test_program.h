@@ -52,7 +52,11 @@ struct TestRuntimeOptions {
 };
 
 // A started runtime running the test program, with `collector` (a spec such as
-// "marksweep"). Fails the test on error.
+// "marksweep"), or why it could not be made (the collector's factory or Init failed).
+absl::StatusOr<std::unique_ptr<Runtime>> TryMakeTestRuntime(const std::string& collector,
+                                                             TestProgram& program,
+                                                             const TestRuntimeOptions& options = {});
+// The same; on error, fails the test and returns null.
 std::unique_ptr<Runtime> MakeTestRuntime(const std::string& collector, TestProgram& program,
                                          const TestRuntimeOptions& options = {});
 

@@ -1,0 +1,28 @@
+// A plugin whose collector never returns from a collection a mutator asks for
+// (Collect): gclab must fail the test or run at its time limit, and kill it.
+#include <chrono>
+#include <thread>
+
+#include "wrapped_collector.h"
+
+namespace {
+
+constexpr char kInner[] = "marksweep";
+
+class Hanging : public gclab_test_plugins::WrappedCollector {
+ public:
+  using WrappedCollector::WrappedCollector;
+  void Collect(gclab::Mutator&, gclab::GcCause, gclab::CollectionKind) override {
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));  // the bug
+  }
+};
+
+const gclab::CollectorTraits& Traits() {
+  static const gclab::CollectorTraits traits =
+      gclab_test_plugins::RenamedTraits(kInner, "hanging", "hangs in Collect (a test)");
+  return traits;
+}
+
+}  // namespace
+
+GCLAB_REGISTER_COLLECTOR(Traits(), gclab_test_plugins::WrappingFactory<Hanging>(kInner, Traits()));
