@@ -63,9 +63,10 @@ struct RuntimeConfig {
   bool prefault_heap = false;
   // Record pause and phase events (off only to measure what recording costs).
   bool record_events = true;
-  // Stress mode: a full collection at every allocation slow path, for every
-  // collector, so that a Ref held across an allocation is caught at once. Also on
-  // when the environment variable GCLAB_STRESS is set to 1.
+  // Stress mode: a collection at every allocation slow path, for every collector, so
+  // that a Ref held across an allocation is caught at once: full, or minor ones
+  // between full ones for a collector that sets traits.stress_minor_collections.
+  // Also on when the environment variable GCLAB_STRESS is set to 1.
   bool stress = false;
   // In stress mode, collect at a slow path only once the mutator has allocated this
   // many heap bytes since its last stress collection (0: at every slow path). A

@@ -8,8 +8,9 @@
 //           modes, and the shared-object workloads on 2 and 4 threads), and the
 //           randomised graph stress (--stress-seconds per collector, default 10);
 //   stress  the conformance tests, channels and every workload again in stress mode
-//           (GCLAB_STRESS=1): a full collection at an allocation slow path once
-//           the mutator has allocated 256 KiB since the last one
+//           (GCLAB_STRESS=1): a collection at an allocation slow path once the
+//           mutator has allocated 256 KiB since the last one (minor ones between
+//           full ones for a collector with traits.stress_minor_collections)
 //           (GCLAB_STRESS_EVERY_BYTES=262144; at every slow path, a collector
 //           without allocation buffers would collect at every allocation).
 //

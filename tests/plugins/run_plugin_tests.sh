@@ -82,6 +82,15 @@ assert p["path"] == sys.argv[2] and p["sha256"] == sys.argv[3], p
 assert p["build_type"] == build["build_type"], (p["build_type"], build["build_type"])
 assert p["collectors"] == ["markcompact"] and p["compiler"], p
 PY
+echo "== the installed gclab-plot and gclab-report draw the plugin's results"
+# From outside the source tree: an installed prefix is all an author needs.
+(cd "$work" && "$work/prefix/bin/gclab-plot" "$work/results") >"$work/plot.log" 2>&1 ||
+  { cat "$work/plot.log"; fail "gclab-plot failed"; }
+ls "$work/results/charts/"*.png >/dev/null 2>&1 || { cat "$work/plot.log"; fail "gclab-plot drew no chart"; }
+(cd "$work" && "$work/prefix/bin/gclab-report" "$work/results") >"$work/report.log" 2>&1 ||
+  { cat "$work/report.log"; fail "gclab-report failed"; }
+grep -q "markcompact" "$work/results/report.html" || fail "the report does not show markcompact"
+
 echo "== a plugin built with other flags than gclab's is named in one warning line"
 gclab_type=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["build"]["build_type"])' \
   "$work/results/manifest.json")
@@ -168,7 +177,7 @@ status=0
   "$work/hang.log" || { tail -20 "$work/hang.log"; fail "a hanging collector was not failed at the limit: exit $status"; }
 # ... and killing the suite (any signal) leaves no worker and no folder behind.
 for signal in INT TERM KILL; do
-  folders_before=$(ls -d "${TMPDIR:-/tmp}"/gclab-conformance-* 2>/dev/null | wc -l)
+  folders_before=$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'gclab-conformance-*' | wc -l)
   "$gclab" conformance --plugin="$bad/libhanging.so" --quick --jobs=2 >/dev/null 2>&1 &
   suite=$!
   for _ in $(seq 100); do pgrep -f "gclab-worker=.*" >/dev/null && break; sleep 0.1; done
@@ -177,7 +186,7 @@ for signal in INT TERM KILL; do
   wait "$suite" || true
   for _ in $(seq 50); do pgrep -f "libhanging.so.*gclab-worker=" >/dev/null || break; sleep 0.1; done
   ! pgrep -f "libhanging.so.*gclab-worker=" >/dev/null || fail "SIG$signal left workers running"
-  folders_after=$(ls -d "${TMPDIR:-/tmp}"/gclab-conformance-* 2>/dev/null | wc -l)
+  folders_after=$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'gclab-conformance-*' | wc -l)
   [ "$folders_after" -le "$folders_before" ] || fail "SIG$signal left a gclab-conformance folder"
 done
 # It loses what only globals reach: the run says so, naming the plugin, even where

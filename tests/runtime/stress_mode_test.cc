@@ -47,5 +47,26 @@ TEST(StressModeTest, EveryBytesCollectsOnceThatManyBytesAreAllocated) {
   EXPECT_LE(collections, 9u);
 }
 
+TEST(StressModeTest, AGenerationalCollectorsStressCollectionsIncludeMinorOnes) {
+  TestProgram p;
+  setenv("GCLAB_STRESS", "1", 1);
+  setenv("GCLAB_STRESS_EVERY_BYTES", "262144", 1);
+  auto rt = MakeTestRuntime("generational", p, {.heap_bytes = 64 * MiB});
+  unsetenv("GCLAB_STRESS");
+  unsetenv("GCLAB_STRESS_EVERY_BYTES");
+  ASSERT_EQ(rt->collector().traits().stress_minor_collections, 3);
+  {
+    Mutator m(*rt);
+    for (int i = 0; i < 4 * 1024 * 1024 / 24; ++i) m.Allocate(*p.new_node);
+  }
+  int minor = 0, full = 0;
+  for (const PauseRecord& pause : rt->events().pauses()) {
+    if (pause.cause != GcCause::kStress) continue;
+    (pause.kind == PauseKind::kMinor ? minor : full) += 1;
+  }
+  EXPECT_GE(full, 2);
+  EXPECT_GE(minor, 3 * full - 3);  // three minor to one full, up to where it stopped
+}
+
 }  // namespace
 }  // namespace gclab
