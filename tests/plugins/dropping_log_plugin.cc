@@ -24,13 +24,7 @@ class DroppingLog : public gclab_test_plugins::WrappedCollector {
   }
 };
 
-const gclab::CollectorTraits& Traits() {
-  static const gclab::CollectorTraits traits = gclab_test_plugins::RenamedTraits(
-      kInner, "dropping-log", "concurrent, dropping unflushed barrier-log entries (a test)");
-  return traits;
-}
-
 }  // namespace
 
-GCLAB_REGISTER_COLLECTOR(Traits(),
-                         gclab_test_plugins::WrappingFactory<DroppingLog>(kInner, Traits()));
+GCLAB_REGISTER_WRAPPED_COLLECTOR(DroppingLog, kInner, "dropping-log",
+                                 "concurrent, dropping unflushed barrier-log entries (a test)");

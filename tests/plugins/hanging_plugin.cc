@@ -17,12 +17,7 @@ class Hanging : public gclab_test_plugins::WrappedCollector {
   }
 };
 
-const gclab::CollectorTraits& Traits() {
-  static const gclab::CollectorTraits traits =
-      gclab_test_plugins::RenamedTraits(kInner, "hanging", "hangs in Collect (a test)");
-  return traits;
-}
-
 }  // namespace
 
-GCLAB_REGISTER_COLLECTOR(Traits(), gclab_test_plugins::WrappingFactory<Hanging>(kInner, Traits()));
+GCLAB_REGISTER_WRAPPED_COLLECTOR(Hanging, kInner, "hanging",
+                                 "hangs in Collect (a test)");

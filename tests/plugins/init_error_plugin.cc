@@ -13,12 +13,7 @@ class InitError : public gclab_test_plugins::WrappedCollector {
   }
 };
 
-const gclab::CollectorTraits& Traits() {
-  static const gclab::CollectorTraits traits =
-      gclab_test_plugins::RenamedTraits(kInner, "init-error", "Init fails (a test)");
-  return traits;
-}
-
 }  // namespace
 
-GCLAB_REGISTER_COLLECTOR(Traits(), gclab_test_plugins::WrappingFactory<InitError>(kInner, Traits()));
+GCLAB_REGISTER_WRAPPED_COLLECTOR(InitError, kInner, "init-error",
+                                 "Init fails (a test)");

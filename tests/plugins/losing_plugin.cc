@@ -33,12 +33,7 @@ class Losing : public gclab_test_plugins::WrappedCollector {
   gclab::Runtime* runtime_ = nullptr;
 };
 
-const gclab::CollectorTraits& Traits() {
-  static const gclab::CollectorTraits traits =
-      gclab_test_plugins::RenamedTraits(kInner, "losing", "loses what only globals reach (a test)");
-  return traits;
-}
-
 }  // namespace
 
-GCLAB_REGISTER_COLLECTOR(Traits(), gclab_test_plugins::WrappingFactory<Losing>(kInner, Traits()));
+GCLAB_REGISTER_WRAPPED_COLLECTOR(Losing, kInner, "losing",
+                                 "loses what only globals reach (a test)");

@@ -72,4 +72,11 @@ gclab::CollectorFactory WrappingFactory(std::string inner_spec, gclab::Collector
 
 }  // namespace gclab_test_plugins
 
+// Registers Wrapper around gclab's collector `inner` (a spec) as `name`.
+#define GCLAB_REGISTER_WRAPPED_COLLECTOR(Wrapper, inner, name, description)                \
+  GCLAB_REGISTER_COLLECTOR(                                                                 \
+      gclab_test_plugins::RenamedTraits(inner, name, description),                          \
+      gclab_test_plugins::WrappingFactory<Wrapper>(                                         \
+          inner, gclab_test_plugins::RenamedTraits(inner, name, description)))
+
 #endif  // GCLAB_TESTS_PLUGINS_WRAPPED_COLLECTOR_H_
