@@ -115,7 +115,7 @@ std::optional<ChildRun> RunInChild(const nlohmann::json& cell_json, double timeo
   // stand and are not replaced by a failure.
   if (fs::exists(runs_dir / run.key)) {
     fs::remove(stderr_path, ec);
-    return ChildRun{told.value_or(RunStatus::kCrash)};
+    return ChildRun{.status = told.value_or(RunStatus::kCrash)};
   }
   RunStatus status = RunStatus::kCrash;
   bool started = true;
