@@ -40,6 +40,8 @@ def verdict(ok):
 def ratio_with_interval(base_runs, runs, column):
     ratio, low, high = median_ratio_interval([float(r[column]) for r in base_runs],
                                              [float(r[column]) for r in runs])
+    if low is None:
+        return f"{ratio:.2f} (no interval: under 5 runs a side)"
     return f"{ratio:.2f} ({low:.2f}-{high:.2f})"
 
 

@@ -98,7 +98,9 @@ def fmt_share(share):
 
 
 def separated(a, b):
-    """Whether two (ratio, low, high) intervals do not overlap."""
+    """Whether two (ratio, low, high) intervals do not overlap (never, without both)."""
+    if None in (a[1], a[2], b[1], b[2]):
+        return False
     return a[2] < b[1] or b[2] < a[1]
 
 

@@ -56,6 +56,8 @@ def ratio(base, other, column):
 
 
 def fmt(r):
+    if r[1] is None:
+        return f"{r[0]:.3f}x (no interval: under 5 runs a side)"
     return f"{r[0]:.3f}x ({r[1]:.3f}-{r[2]:.3f})"
 
 

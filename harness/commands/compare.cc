@@ -64,10 +64,12 @@ std::string CellLabel(const CsvTable& table, const std::vector<std::string>& row
                       " ea=", at("escape_analysis"));
 }
 
-// One side of one cell: the metric values of its counted runs.
+// One side of one cell: the metric values of its ok runs. Noisy runs count like the
+// others, as they do in the report's findings, summary and LBO (one rule for both);
+// how many there were is said under the table.
 struct Side {
   std::map<std::string, std::vector<double>> values;  // metric -> values
-  int noisy_left_out = 0;
+  int noisy = 0;
   int failed = 0;
 };
 
@@ -81,10 +83,7 @@ void Collect(const Runs& runs, const std::string& collector, bool with_collector
       ++side.failed;
       continue;
     }
-    if (row[t.Column("noisy")] == "1") {
-      ++side.noisy_left_out;
-      continue;
-    }
+    if (row[t.Column("noisy")] == "1") ++side.noisy;
     for (const std::string& metric : metrics) {
       double value = 0;
       if (absl::SimpleAtod(row[t.Column(metric)], &value)) side.values[metric].push_back(value);
@@ -166,11 +165,12 @@ void PrintComparison(const std::vector<Runs>& runs, const std::vector<std::strin
   for (const std::string& label : common) label_width = std::max(label_width, label.size());
   int noisy_a = 0, noisy_b = 0, failed = 0;
   for (const std::string& label : common) {
-    noisy_a += a[label].noisy_left_out;
-    noisy_b += b[label].noisy_left_out;
+    noisy_a += a[label].noisy;
+    noisy_b += b[label].noisy;
     failed += a[label].failed + b[label].failed;
   }
-  bool any_small = false;
+  std::set<std::string> unreachable;  // run counts with which p < alpha is impossible
+  bool no_interval = false;
   for (const std::string& metric : metrics) {
     std::printf("\n%-*s  %14s  %14s  %-30s %8s  %s\n", int(label_width), metric.c_str(),
                 name_a.c_str(), name_b.c_str(),
@@ -185,9 +185,15 @@ void PrintComparison(const std::vector<Runs>& runs, const std::vector<std::strin
       if (!x.empty() && !y.empty()) {
         const RatioInterval r = MedianRatioInterval(x, y);
         const double p = MannWhitneyPValue(x, y);
-        any_small |= x.size() < 4 || y.size() < 4;
-        ratio = std::isnan(r.ratio)
-                    ? "- (baseline median 0)"
+        const double smallest = SmallestMannWhitneyPValue(x.size(), y.size());
+        if (smallest >= kSignificanceLevel) {
+          unreachable.insert(absl::StrFormat("%zu+%zu runs (smallest p %.3f)", x.size(), y.size(),
+                                             smallest));
+        }
+        no_interval |= std::isnan(r.low);
+        ratio = std::isnan(r.ratio) ? "- (baseline median 0)"
+                : std::isnan(r.low)
+                    ? absl::StrFormat("%s%.3fx [-]", p < kSignificanceLevel ? "" : "~ ", r.ratio)
                     : absl::StrFormat("%s%.3fx [%.3f, %.3f]", p < kSignificanceLevel ? "" : "~ ",
                                       r.ratio, r.low, r.high);
         p_text = p < 0.001 ? "<0.001" : absl::StrFormat("%.3f", p);
@@ -200,12 +206,19 @@ void PrintComparison(const std::vector<Runs>& runs, const std::vector<std::strin
   std::printf("\n~: not significant at alpha = %.2f (two-sided Mann-Whitney U); interval: "
               "bootstrap of the ratio of medians, both sides resampled\n",
               kSignificanceLevel);
-  if (any_small) {
-    std::printf("note: with fewer than 4 runs on a side no difference can reach p < 0.05; "
-                "run more repetitions (--reps, or --reps=auto)\n");
+  if (no_interval) {
+    std::printf("[-]: no interval with fewer than %zu runs on a side (a bootstrap of so few "
+                "cannot have 95%% coverage)\n",
+                kMinRunsForRatioInterval);
+  }
+  if (!unreachable.empty()) {
+    std::printf("note: no difference can reach p < %.2f with %s; run more repetitions "
+                "(--reps, or --reps=auto)\n",
+                kSignificanceLevel, absl::StrJoin(unreachable, ", ").c_str());
   }
   if (noisy_a + noisy_b > 0) {
-    std::printf("left out: %d noisy runs of %s, %d of %s (gclab run --rerun-noisy repeats them)\n",
+    std::printf("noisy: %d runs of %s, %d of %s ran while the host was busy; they are counted, "
+                "as in the report (gclab run --rerun-noisy repeats them)\n",
                 noisy_a, name_a.c_str(), noisy_b, name_b.c_str());
   }
   if (failed > 0) std::printf("left out: %d runs whose status is not ok\n", failed);

@@ -126,6 +126,7 @@ RatioInterval MedianRatioInterval(const std::vector<double>& a, const std::vecto
   const double base = Median(a);
   if (a.empty() || b.empty() || base == 0) return result;
   result.ratio = Median(b) / base;
+  if (a.size() < kMinRunsForRatioInterval || b.size() < kMinRunsForRatioInterval) return result;
   SplitMix64 random(seed);
   auto resampled_median = [&](const std::vector<double>& values) {
     std::vector<double> sample(values.size());

@@ -32,7 +32,11 @@ double SmallestMannWhitneyPValue(size_t m, size_t n);
 // median(b) / median(a), and a `confidence` interval for it from `resamples`
 // bootstrap resamples of each side (percentile method; the seed makes it repeatable).
 // With all values of a side equal, that side contributes no spread. Requires both
-// sides non-empty and median(a) != 0; the ratio is NaN otherwise.
+// sides non-empty and median(a) != 0; the ratio is NaN otherwise. With fewer than
+// kMinRunsForRatioInterval values on a side there is no interval (low and high NaN):
+// a percentile bootstrap of so few values cannot have the coverage it claims (1+1
+// runs give a zero-width interval).
+inline constexpr size_t kMinRunsForRatioInterval = 5;
 struct RatioInterval {
   double ratio = 0;
   double low = 0;

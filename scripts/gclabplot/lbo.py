@@ -6,7 +6,9 @@ have with a free collector is bounded below by the best "distilled" cost over ev
 collector and every heap size run: a run's total minus the GC cost its collector
 accounts for itself. Wall time: wall minus stop-the-world pause time. CPU time: mutator
 plus GC CPU, minus GC CPU. A (collector, heap) cell's LBO is its total over that one
-bound, minus one, so cells of one benchmark are comparable across heap sizes too.
+bound, minus one, so cells of one benchmark are comparable across heap sizes too. Each
+cost is a median over the cell's runs of that cost computed run by run (a run's own
+mutator plus GC CPU, say), never a sum of medians taken from different runs.
 
 Which cell sets the bound is in lbo.csv (`bound_wall_from`, `bound_cpu_from`). It need
 not be nogc's: nogc bump-allocates into fresh memory that the kernel must fault in,
@@ -31,11 +33,16 @@ def lbo_rows(results):
             ok = [r for r in runs if r.ok]
             if not ok:
                 continue
-            wall = stats.median([r.get("wall_s") for r in ok])
-            pauses = stats.median([r.get("pause_total_ms", 0) / 1000 for r in ok])
-            mutator = stats.median([r.get("mutator_cpu_s") for r in ok])
-            gc = stats.median([r.get("gc_cpu_s") for r in ok])
-            totals[cell] = (wall, wall - pauses, mutator + gc, mutator)
+            totals[cell] = (
+                stats.median([r.get("wall_s") for r in ok]),
+                stats.median([r.get("wall_s") - r.get("pause_total_ms", 0) / 1000
+                              for r in ok if r.get("wall_s") is not None]),
+                stats.median([r.get("mutator_cpu_s") + r.get("gc_cpu_s") for r in ok
+                              if r.get("mutator_cpu_s") is not None
+                              and r.get("gc_cpu_s") is not None]),
+                stats.median([r.get("mutator_cpu_s") for r in ok]))
+            if None in totals[cell]:
+                del totals[cell]
         if not totals:
             continue
         wall_from = min(totals, key=lambda c: totals[c][1])

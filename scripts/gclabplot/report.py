@@ -168,7 +168,10 @@ def findings(results):
             best = ranked[0]
             row = {"group": group, "finding": title, "column": column, "best": best,
                    "best_values": values[best], "left_out": left_out}
-            if len(ranked) > 1:
+            tied = [c for c in ranked if stats.median(values[c]) == stats.median(values[best])]
+            if len(tied) > 1:
+                row["tied"] = tied  # no runner-up: several share the best median
+            elif len(ranked) > 1:
                 second = ranked[1]
                 row["second"] = second
                 row["second_values"] = values[second]
@@ -198,7 +201,11 @@ def _findings_html(results):
                 continue
             column = f["column"]
             best = _interval(column, f["best_values"])
-            if "second" in f:
+            if "tied" in f:
+                table.append((where, f["finding"], "tie: " + ", ".join(f["tied"]), best, "-",
+                              Value("-"), Value("1.000x", 1.0),
+                              Value(f"tie: {len(f['tied'])} collectors share the best median")))
+            elif "second" in f:
                 second = _interval(column, f["second_values"])
                 ratio = stats.median(f["best_values"]) / stats.median(f["second_values"]) \
                     if stats.median(f["second_values"]) else None
@@ -218,6 +225,22 @@ def _findings_html(results):
              "runner-up's median [interval]", "best / runner-up", "Mann-Whitney"),
             table, table_id=f"findings-{workload}") + note)
     return "".join(parts)
+
+
+def _smallest_p_note(results):
+    """Which run counts of the findings can never give a significant p."""
+    unreachable = sorted({(len(f["best_values"]), len(f["second_values"]))
+                          for f in findings(results) if "p" in f
+                          and stats.smallest_mann_whitney_p(len(f["best_values"]),
+                                                            len(f["second_values"]))
+                          >= SIGNIFICANT_P})
+    if not unreachable:
+        return "Every comparison here has enough runs to reach it."
+    sizes = "; ".join(f"{m}+{n} runs (smallest possible p "
+                      f"{stats.smallest_mann_whitney_p(m, n):.3f})" for m, n in unreachable)
+    return (f"With these run counts no difference can reach it: {sizes}. More repetitions "
+            "(<code>--reps</code>, or <code>--reps=auto</code>) are needed to call a difference "
+            "significant there.")
 
 
 def write_report(results, chart_paths, out_path):
@@ -274,17 +297,16 @@ figure {{ margin: 0 0 2em 0; }}
 figcaption, .note {{ font-size: 13px; color: #333; }}
 </style></head><body>
 <h1>gclab results</h1>
-<p>Folder: <code>{html.escape(os.path.abspath(results.path))}</code>; {len(results.runs)} runs,
+<p>Folder: <code>{html.escape(os.path.basename(os.path.abspath(results.path)))}</code>; {len(results.runs)} runs,
 {len(failed)} failed, {len(noisy_runs)} noisy; results schema
 {html.escape(str(m.get("schema_version")))}. Medians over successful repetitions, with the
 distribution-free interval of the median (95% where there are 6 or more runs; with fewer,
 the range and its coverage, e.g. 75% for 3).</p>
 <h2 id="findings">Findings</h2>
-<p>Per workload and heap: the best collector by each measure and its runner-up. The
-Mann-Whitney test asks whether their runs differ; "significant" means p &lt;
-{SIGNIFICANT_P}. With three runs a side the smallest p possible is 0.1: more
-repetitions (<code>--reps</code>, or <code>--reps=auto</code>) are needed to call a
-difference significant.</p>
+<p>Per workload and heap: the best collector by each measure and its runner-up (or a
+tie, when several share the best median). The Mann-Whitney test asks whether their runs
+differ; "significant" means p &lt; {SIGNIFICANT_P}; p is exact up to 50 runs a side (every
+split of the pooled runs, tied values at their mean rank). {_smallest_p_note(results)}</p>
 {_findings_html(results)}
 <h2 id="charts">Charts</h2>
 {"".join(charts)}
@@ -294,7 +316,9 @@ difference significant.</p>
          "pause p99", "pause max [interval]", "MMU 10 ms", "latency p99", "metered p99",
          "latency max", "host floor: hiccup max"),
         summary_rows(results), table_id="summary-table")}
-<p class="note">Noisy runs are included above and in the charts; "host floor" is the
+<p class="note">Noisy runs count in every statistic of this report (the findings above,
+the summary, the charts and the LBO table) as in <code>gclab compare</code>: one rule. They
+are counted and marked, and <code>gclab run --rerun-noisy</code> repeats them. "host floor" is the
 worst lateness of a thread that only sleeps and wakes (a hiccup meter) in the same runs:
 a batch no slower than it may have been delayed by the host rather than by the
 collector.</p>

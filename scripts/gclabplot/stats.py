@@ -152,14 +152,22 @@ def smallest_mann_whitney_p(m, n):
     return min(1.0, 2 / math.comb(m + n, m))
 
 
+# Fewer runs than this on a side get no bootstrap interval (harness/stats/significance.h).
+MIN_RUNS_FOR_RATIO_INTERVAL = 5
+
+
 def median_ratio_interval(base, other, resamples=10000, seed=1):
     """(median(other) / median(base), low, high): a 95% percentile-bootstrap interval
-    that resamples both sides independently, so it carries the noise of both."""
+    that resamples both sides independently, so it carries the noise of both. low and
+    high are None with fewer than MIN_RUNS_FOR_RATIO_INTERVAL runs on a side, where a
+    percentile bootstrap cannot have its coverage (1+1 runs give a zero-width one)."""
     base = np.asarray([v for v in base if v is not None], dtype=float)
     other = np.asarray([v for v in other if v is not None], dtype=float)
     if not len(base) or not len(other) or np.median(base) == 0:
         return None, None, None
     ratio = float(np.median(other) / np.median(base))
+    if min(len(base), len(other)) < MIN_RUNS_FOR_RATIO_INTERVAL:
+        return ratio, None, None
     rng = np.random.default_rng(seed)
     num = np.median(rng.choice(other, size=(resamples, len(other))), axis=1)
     den = np.median(rng.choice(base, size=(resamples, len(base))), axis=1)

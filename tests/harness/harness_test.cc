@@ -725,7 +725,7 @@ TEST(NoiseTest, RerunNoisyRepeatsOnlyTheNoisyRuns) {
 TEST(CompareTest, TablesForTwoCollectorsAndForTwoFolders) {
   const std::string out = TempDir("compare");
   ASSERT_EQ(Gclab({"run", "--collectors=marksweep,nogc", "--workloads=binary-trees",
-                   "--size=small", "--heap-mb=64", "--reps=4", "--out=" + out}),
+                   "--size=small", "--heap-mb=64", "--reps=5", "--out=" + out}),
             0);
   std::string output;
   ASSERT_EQ(Gclab({"compare", out, "--baseline=marksweep", "--candidate=nogc",
@@ -733,15 +733,16 @@ TEST(CompareTest, TablesForTwoCollectorsAndForTwoFolders) {
                   &output),
             0)
       << output;
-  // Both allocate exactly the same bytes in every run: no difference, ratio 1. (A
-  // run the machine disturbed is left out, so the counts may be under 4.)
+  // Both allocate exactly the same bytes in every run: no difference, ratio 1. (Noisy
+  // runs count too: every side has its 5.)
   EXPECT_TRUE(absl::StrContains(output, "nogc/marksweep [95% CI]")) << output;
   EXPECT_TRUE(absl::StrContains(output, "~ 1.000x [1.000, 1.000]")) << output;
+  EXPECT_TRUE(absl::StrContains(output, "5+5")) << output;
   EXPECT_TRUE(absl::StrContains(output, "binary-trees small 64MiB t=1 ea=on")) << output;
 
   // A difference every run shows: copying collects more often than marksweep in a
-  // heap this small (two semispaces). Constant counts on each side, all apart: the
-  // tie-corrected normal approximation gives p = 0.013 for 4+4 (0.03 for 3+3).
+  // heap this small (two semispaces). Constant counts on each side, all apart: exactly
+  // p = 2/C(8,4) = 0.029 for 4+4; no interval below 5 runs a side.
   const std::string small = TempDir("compare-small");
   ASSERT_EQ(Gclab({"run", "--collectors=marksweep,copying", "--workloads=binary-trees",
                    "--size=small", "--heap-mb=4", "--reps=4", "--out=" + small}),
@@ -753,11 +754,12 @@ TEST(CompareTest, TablesForTwoCollectorsAndForTwoFolders) {
       << output;
   EXPECT_TRUE(absl::StrContains(output, "collections")) << output;
   EXPECT_FALSE(absl::StrContains(output, "~ ")) << output;
+  EXPECT_TRUE(absl::StrContains(output, "[-]: no interval with fewer than 5 runs")) << output;
 
   ASSERT_EQ(Gclab({"compare", out, out, "--metrics=wall_s"}, &output), 0) << output;
   EXPECT_TRUE(absl::StrContains(output, "marksweep binary-trees small 64MiB")) << output;
   EXPECT_TRUE(absl::StrContains(output, "~ 1.000x")) << output;
-  EXPECT_TRUE(absl::StrContains(output, "1.000  4+4")) << output;
+  EXPECT_TRUE(absl::StrContains(output, "1.000  5+5")) << output;
 }
 
 TEST(AutoRepsTest, CellsRepeatUntilTheirIntervalIsNarrowOrTheCapIsReached) {

@@ -95,10 +95,22 @@ TEST(MannWhitneyTest, IdenticalOrEmptySamplesAreNotDifferent) {
 }
 
 TEST(MedianRatioIntervalTest, ConstantSidesGiveAnExactRatio) {
-  const RatioInterval r = MedianRatioInterval({10, 10, 10}, {20, 20, 20});
+  const RatioInterval r = MedianRatioInterval({10, 10, 10, 10, 10}, {20, 20, 20, 20, 20});
   EXPECT_DOUBLE_EQ(r.ratio, 2.0);
   EXPECT_DOUBLE_EQ(r.low, 2.0);
   EXPECT_DOUBLE_EQ(r.high, 2.0);
+}
+
+TEST(MedianRatioIntervalTest, NoIntervalBelowFiveRunsASide) {
+  // A percentile bootstrap of 1+1 runs gives a zero-width "95%" interval, and of 2+1
+  // a tight one beside p = 0.667: below five a side it cannot have its coverage.
+  for (const auto& [a, b] : std::vector<std::pair<std::vector<double>, std::vector<double>>>{
+           {{1}, {2}}, {{1, 1.1}, {2}}, {{1, 1.1, 0.9, 1.05}, {2, 2.1, 1.9, 2.2, 2.05}}}) {
+    const RatioInterval r = MedianRatioInterval(a, b);
+    EXPECT_FALSE(std::isnan(r.ratio));
+    EXPECT_TRUE(std::isnan(r.low) && std::isnan(r.high)) << a.size() << "+" << b.size();
+  }
+  EXPECT_EQ(kMinRunsForRatioInterval, 5u);
 }
 
 TEST(MedianRatioIntervalTest, TheIntervalCarriesTheBaselinesNoise) {

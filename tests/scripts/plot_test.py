@@ -147,10 +147,14 @@ class PlotTest(unittest.TestCase):
         med, low, high, confidence = stats.median_interval(list(range(1, 11)))
         self.assertEqual((med, low, high), (5.5, 2, 9))
         self.assertGreaterEqual(confidence, 0.95)
-        ratio, low, high = stats.median_ratio_interval([10, 10.5, 9.5], [20, 21, 19])
+        ratio, low, high = stats.median_ratio_interval([10, 10.5, 9.5, 10.2, 9.8],
+                                                       [20, 21, 19, 20.4, 19.6])
         self.assertAlmostEqual(ratio, 2.0)
         self.assertLess(low, 2.0)
         self.assertGreater(high, 2.0)
+        # Below five runs a side, no interval (as gclab compare prints none).
+        self.assertEqual(stats.median_ratio_interval([10, 10.5, 9.5], [20, 21, 19]),
+                         (2.0, None, None))
 
     def expect_one_error_line(self, folder, fragment):
         out = run(PLOT, folder)

@@ -13,6 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
 sys.path.insert(0, HERE)
 from gclabplot import stats  # noqa: E402
+from gclabplot.lbo import lbo_rows  # noqa: E402
 import mann_whitney_cases  # noqa: E402
 
 FIXTURE = os.path.join(HERE, "..", "harness", "mann_whitney_scipy.json")
@@ -49,6 +50,37 @@ class MannWhitneyAgainstScipy(unittest.TestCase):
                        for side in combinations(values, m))
             self.assertAlmostEqual(best, separated)
         self.assertAlmostEqual(stats.smallest_mann_whitney_p(3, 5), 2 / math.comb(8, 3))
+
+
+class Run:
+    def __init__(self, **values):
+        self.values, self.ok, self.status = values, True, "ok"
+
+    def get(self, name, default=None):
+        return self.values.get(name, default)
+
+
+class Cells:
+    def __init__(self, cells):
+        self._cells = cells
+
+    def cells(self):
+        return self._cells
+
+
+class LboTest(unittest.TestCase):
+    def test_cpu_totals_are_taken_run_by_run(self):
+        # Mutator and GC CPU trade off from run to run: the medians of each (2 and 2)
+        # add up to 4, but no run cost less than 5.
+        runs = [Run(wall_s=1.0, pause_total_ms=0, mutator_cpu_s=m, gc_cpu_s=g)
+                for m, g in ((1.0, 4.0), (2.0, 3.0), (3.0, 2.0), (4.0, 1.0), (2.0, 3.0))]
+        bound = [Run(wall_s=1.0, pause_total_ms=0, mutator_cpu_s=2.5, gc_cpu_s=0.0)] * 5
+        rows = lbo_rows(Cells({("a", "w", "64MiB", 1, "on"): runs,
+                               ("b", "w", "64MiB", 1, "on"): bound}))
+        lbo_cpu = {row[4]: row[6] for row in rows}
+        # The bound is the least distilled CPU (mutator alone): a's median, 2.
+        self.assertAlmostEqual(lbo_cpu["a"], 5.0 / 2.0 - 1)  # its runs' median total is 5
+        self.assertAlmostEqual(lbo_cpu["b"], 2.5 / 2.0 - 1)
 
 
 if __name__ == "__main__":
