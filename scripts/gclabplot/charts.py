@@ -6,10 +6,12 @@ per heap size, and one legend below the panels, never over the data. Values are
 medians over repetitions with the interval the tables print (stats.median_interval).
 
 Failed runs (oom, timeout, crash, checksum- or verify-failed) are never dropped
-silently: a panel names its cells with failed runs under its title, and a cell with
-no successful run is marked with an x and its status where its value would be.
-Noisy runs (results/README.md: the machine was busy with other work) are drawn with
-the rest and counted under the title.
+silently, and noisy runs (results/README.md: the machine was busy with other work) are
+drawn with the rest, each marked on the data, never listed in titles: a bar of a cell
+with noisy runs is hatched and a line or point of one wears a hollow diamond; a cell with
+some failed runs gets a red triangle, and one with no successful run a red x and its
+status where its value would be. Each mark has one legend entry and the figure one
+footnote saying what it means.
 """
 import math
 import os
@@ -28,6 +30,16 @@ from .palette import colours  # noqa: E402
 
 PERCENTILES = (("p50", 50), ("p99", 99), ("p99.9", 99.9), ("max", 100))
 MMU_WINDOWS_MS = np.logspace(-1, 4, 26)  # 100 us to 10 s
+# Marks on the data of a cell whose runs were noisy or partly failed: none of the
+# heap styles' markers.
+NOISY_MARKER, FAILED_MARKER = "H", "$!$"
+MARK_LABELS = {"noisy": "cell with noisy runs", "failed": "cell with failed runs"}
+MARK_FOOTNOTES = {
+    "noisy": "Hatched bar / hollow hexagon: some of the cell's runs ran while the host was "
+             "busy (they are counted; the report's Noisy runs table says which and why).",
+    "failed": "Red !: some of the cell's runs failed (oom, timeout, crash...; the report's "
+              "Failed runs table lists them); the value is over the others.",
+}
 HEAP_STYLES = (("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1, 1, 1)), "v"),
                ((0, (1, 1)), "P"), ((0, (8, 2)), "X"), ((0, (3, 1, 1, 1, 1, 1)), "*"))
 # Pause kinds (runtime/events.h) and GC phases, in the timeline; others get grey shades.
@@ -83,6 +95,7 @@ class Charts:
         return paths
 
     def _grid(self, count, width=5.2, height=3.8, cols=None):
+        self._marks_used = set()
         cols = cols or min(3, count)
         rows = math.ceil(count / cols)
         fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
@@ -130,32 +143,64 @@ class Charts:
         extra = Charts._variant(key)
         return f"{key[0]} {key[2]}" + (f" {extra}" if extra else "")
 
-    def _notes(self, cells):
-        """What a panel must say about its cells' runs: failures, noisy runs."""
-        failed, noisy = [], []
-        for key, runs in cells:
-            bad = [r for r in runs if not r.ok]
-            if bad:
-                failed.append(f"{self._short(key)} {len(bad)}/{len(runs)} "
-                              f"{'/'.join(sorted({r.status for r in bad}))}")
-            loud = [r for r in runs if r.ok and r.noisy]
-            if loud:
-                noisy.append(f"{self._short(key)} {len(loud)}/{len(runs)}")
-        notes = []
-        if failed:
-            notes.append("failed: " + "; ".join(failed))
-        if noisy:
-            notes.append("noisy: " + "; ".join(noisy))
-        return notes
+    def _marks(self, runs):
+        """How a cell's runs must be marked on the data: "noisy" (some ran while the host
+        was busy), "failed" (some did not end ok, some did)."""
+        marks = set()
+        if any(r.ok and r.noisy for r in runs):
+            marks.add("noisy")
+        if any(not r.ok for r in runs) and any(r.ok for r in runs):
+            marks.add("failed")
+        self._marks_used |= marks
+        return marks
+
+    @staticmethod
+    def _bar_kwargs(marks):
+        return {"hatch": "////"} if "noisy" in marks else {}
+
+    def _mark_bar(self, ax, x, top, marks):
+        if "failed" in marks:
+            ax.plot(x, top, marker=FAILED_MARKER, color="red", markersize=8, linestyle="none",
+                    clip_on=False)
+
+    def _mark_point(self, ax, x, y, marks):
+        """Marks a line (at its last point) or a point of a cell."""
+        if "noisy" in marks:
+            ax.plot(x, y, marker=NOISY_MARKER, markersize=9, fillstyle="none", color="black",
+                    linestyle="none", markeredgewidth=0.9)
+        if "failed" in marks:
+            ax.plot(x, y, marker=FAILED_MARKER, markersize=8, color="red", linestyle="none")
+
+    def _mark_handles(self, bars):
+        """The legend entries of the marks this figure used (one each)."""
+        handles = []
+        if "noisy" in self._marks_used:
+            handles.append(Patch(facecolor="white", edgecolor="black", hatch="////",
+                                 label=MARK_LABELS["noisy"]) if bars else
+                           Line2D([], [], marker=NOISY_MARKER, fillstyle="none", color="black",
+                                  linestyle="none", label=MARK_LABELS["noisy"]))
+        if "failed" in self._marks_used:
+            handles.append(Line2D([], [], marker=FAILED_MARKER, color="red", linestyle="none",
+                                  label=MARK_LABELS["failed"]))
+        return handles
+
+    def _mark_footnote(self, fig):
+        notes = [MARK_FOOTNOTES[m] for m in ("noisy", "failed") if m in self._marks_used]
+        if notes:
+            fig.text(0.5, -0.13, "  ".join(notes), ha="center", va="top", fontsize=7,
+                     wrap=True)
 
     def _title(self, ax, title, notes=()):
         """A panel title with its notes below it, wrapped to the panel's width."""
         lines = [title] + [textwrap.fill(n, 70) for n in notes]
         ax.set_title("\n".join(lines), fontsize=9 if notes else 10)
 
-    def _legend_below(self, fig, cells=True, heaps=True, extra=(), title=None):
+    def _legend_below(self, fig, cells=True, heaps=True, extra=(), title=None, bars=False):
         """One legend for the whole figure, under the panels: a colour per collector and a
-        style per heap (or whatever `extra` handles say)."""
+        style per heap (or whatever `extra` handles say), the marks the figure used and,
+        under it all, their footnote."""
+        self._mark_footnote(fig)
+        extra = list(extra) + self._mark_handles(bars)
         handles = []
         if cells:
             handles += [Patch(color=self.colour[c], label=c) for c in self.results.collectors()]
@@ -203,7 +248,8 @@ class Charts:
                 kwargs.pop("markevery")
                 ax.step(durations, y, where="post", markevery=max(1, len(durations) // 5),
                         **kwargs)
-            notes = self._notes(cells)
+                self._mark_point(ax, durations[-1], 1.0, self._marks(runs))
+            notes = []
             if quiet:
                 notes.append("no pauses: " + ", ".join(quiet))
             if ax.lines:
@@ -239,11 +285,13 @@ class Charts:
                 if not durations:
                     quiet.append(i)
                     continue
+                marks = self._marks(runs)
                 for j, (_, p) in enumerate(PERCENTILES):
                     value = float(np.percentile(durations, p, method="inverted_cdf"))
                     ax.bar(i - 0.4 + (j + 0.5) * width, value, width,
                            color=self.colour[key[0]], alpha=0.35 + 0.65 * j / 3,
-                           edgecolor="black", linewidth=0.4)
+                           edgecolor="black", linewidth=0.4, **self._bar_kwargs(marks))
+                self._mark_bar(ax, i + 0.4, value, marks)
             ax.set_yscale("log")
             plain_log_ticks(ax, "y")
             for i in quiet:  # a cell without pauses says so, at the foot of the axis
@@ -255,12 +303,12 @@ class Charts:
             for label, (key, _) in zip(ax.get_xticklabels(), cells):
                 label.set_color(self.colour[key[0]])
             ax.set_ylabel("pause (µs, log scale)")
-            self._title(ax, f"{workload}: pause p50, p99, p99.9, max", self._notes(cells))
+            self._title(ax, f"{workload}: pause p50, p99, p99.9, max")
             ax.grid(True, axis="y", which="both", alpha=0.3)
         fig.tight_layout()
         shades = [Patch(facecolor="#777777", alpha=0.35 + 0.65 * j / 3, edgecolor="black",
                         label=name) for j, (name, _) in enumerate(PERCENTILES)]
-        self._legend_below(fig, heaps=False, extra=shades,
+        self._legend_below(fig, heaps=False, extra=shades, bars=True,
                            title="colour: collector; bars left to right, light to dark: "
                                  "p50, p99, p99.9, max of all pauses of the cell's runs")
         return self._save(fig, "pause_percentiles")
@@ -314,11 +362,13 @@ class Charts:
                     else:
                         value, low, high, _ = stats.median_interval(ok)
                         value, low, high = value / 1e6, low / 1e6, high / 1e6
+                    marks = self._marks(runs)
                     ax.bar(x, value, width, color=self.colour[collector], edgecolor="black",
-                           linewidth=0.4)
+                           linewidth=0.4, **self._bar_kwargs(marks))
                     if low is not None:
                         ax.errorbar(x, value, yerr=[[value - low], [high - value]],
                                     color="black", capsize=2, linewidth=0.8)
+                    self._mark_bar(ax, x, high if high is not None else value, marks)
             if baseline:
                 ax.axhline(1.0, color="black", linewidth=0.6)
                 ax.set_ylabel(f"throughput / {baseline}'s (median ratio)")
@@ -328,7 +378,7 @@ class Charts:
             ax.set_xticklabels([f"heap {g[0]}" + (f"\nt={g[1]}" if g[1] != 1 else "") +
                                 (f" ea={g[2]}" if g[2] != "on" else "") for g in groups],
                                fontsize=8)
-            notes = self._notes(list(cells.items()))
+            notes = []
             if missing_base:
                 notes.append(f"no successful {baseline} run at heap {', '.join(missing_base)}:"
                              " not drawn")
@@ -343,7 +393,7 @@ class Charts:
                          "interval; no collector ran everywhere to be a common baseline)",
                          fontsize=10)
         fig.tight_layout(rect=(0, 0, 1, 0.95))
-        self._legend_below(fig, heaps=False)
+        self._legend_below(fig, heaps=False, bars=True)
         return self._save(fig, "throughput")
 
     # --- MMU ---
@@ -362,10 +412,11 @@ class Charts:
                     continue
                 curve = np.median(np.array(curves, dtype=float), axis=0)
                 ax.plot(MMU_WINDOWS_MS, curve, **self._line_kwargs(key))
+                self._mark_point(ax, MMU_WINDOWS_MS[-1], curve[-1], self._marks(runs))
             ax.set_xscale("log")
             plain_log_ticks(ax)
             ax.set_ylim(-0.02, 1.02)
-            self._title(ax, f"{workload}: minimum mutator utilisation", self._notes(cells))
+            self._title(ax, f"{workload}: minimum mutator utilisation")
             ax.set_xlabel("window (ms, log scale)")
             ax.set_ylabel("MMU (median over repetitions)")
             ax.grid(True, which="both", alpha=0.3)
@@ -387,6 +438,7 @@ class Charts:
         multiples = all(r.get("heap_x") for r in self.results.runs if r.ok)
         fig, axes = plt.subplots(2, len(workloads), figsize=(5.4 * len(workloads), 7.2),
                                  squeeze=False)
+        self._marks_used = set()
         for col, workload in enumerate(workloads):
             top, bottom = axes[0][col], axes[1][col]
             all_cells = []
@@ -402,7 +454,8 @@ class Charts:
                             self._mark_failed(ax, x, 0, runs)
                         continue
                     points.append((x, stats.median_interval([r.get("wall_s") for r in ok]),
-                                   stats.median_interval([r.get("gc_cpu_s") for r in ok])))
+                                   stats.median_interval([r.get("gc_cpu_s") for r in ok]),
+                                   self._marks(runs)))
                 points.sort(key=lambda p: p[0])
                 if not points:
                     continue
@@ -415,9 +468,11 @@ class Charts:
                            [p[index][2] - p[index][0] for p in points]]
                     ax.errorbar(xs, med, yerr=err, color=colour, marker=marker, markersize=4,
                                 capsize=2, linewidth=1.3)
+                    for point in points:
+                        self._mark_point(ax, point[0], point[index][0], point[3])
             xlabel = ("heap size (multiple of the collector's minimum heap for the workload)"
                       if multiples else "heap size (MiB)")
-            self._title(top, f"{workload}: total time vs heap size", self._notes(all_cells))
+            self._title(top, f"{workload}: total time vs heap size")
             top.set_ylabel("wall time (s, median)")
             self._title(bottom, f"{workload}: GC time vs heap size")
             bottom.set_ylabel("GC CPU time (s, median)")
@@ -449,6 +504,7 @@ class Charts:
             return []
         fig, axes = plt.subplots(len(workloads), 2, figsize=(12, 3.9 * len(workloads)),
                                  squeeze=False)
+        self._marks_used = set()
         quantiles = np.concatenate([np.linspace(0, 0.9, 10), 1 - np.logspace(-1.05, -5, 40)])
         for row, workload in enumerate(workloads):
             cells = list(self._cells_by(workload).items())
@@ -468,8 +524,10 @@ class Charts:
                     total = sum(merged.values())
                     # No more resolution than the batches can give.
                     keep = quantiles <= 1 - 1 / max(total, 1)
-                    ax.plot(nines(quantiles[keep]), np.array(values, dtype=float)[keep] / 1e3,
-                            **self._line_kwargs(key))
+                    xs = nines(quantiles[keep])
+                    ys = np.array(values, dtype=float)[keep] / 1e3
+                    ax.plot(xs, ys, **self._line_kwargs(key))
+                    self._mark_point(ax, xs[-1], ys[-1], self._marks(runs))
                 if floors:
                     ax.axhline(stats.median(floors), color="black", linestyle=":",
                                linewidth=1)
@@ -480,8 +538,7 @@ class Charts:
                 ax.set_xticklabels(["0%", "90%", "99%", "99.9%", "99.99%", "99.999%"])
                 ax.set_xlabel("percentile")
                 ax.set_ylabel("batch latency (µs, log scale)")
-                self._title(ax, f"{workload}: {kind} latency by percentile",
-                            self._notes(cells) if kind == "simple" else ())
+                self._title(ax, f"{workload}: {kind} latency by percentile")
                 ax.grid(True, which="both", alpha=0.3)
         fig.tight_layout()
         floor = Line2D([], [], color="black", linestyle=":",

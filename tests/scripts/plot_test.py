@@ -94,6 +94,49 @@ class PlotTest(unittest.TestCase):
         self.assertIn("other processes used 0.61 CPUs", noisy_section)
         self.assertIn("1 !", page)  # the summary's noisy column
 
+    def test_many_noisy_cells_are_marked_on_the_data_not_listed_in_titles(self):
+        # Every successful run noisy (a busy machine): each chart marks those cells on
+        # the data, with one legend entry and one footnote; no title grows a list.
+        results = load(FIXTURE)
+        for run in results.runs:
+            if run.ok:
+                run.noisy = True
+        figures = {}
+
+        class Capturing(Charts):
+            def _save(self, fig, name):
+                figures[name] = fig
+                return [name]
+
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        charts = Capturing(results, tmp)
+        for draw in (charts.pause_cdf, charts.pause_percentiles, charts.throughput,
+                     charts.mmu, charts.time_space, charts.latency):
+            draw()
+        self.assertEqual(set(figures), {"pause_cdf", "pause_percentiles", "throughput", "mmu",
+                                        "time_space", "latency"})
+        noisy_cells = sum(1 for runs in results.cells().values()
+                          if any(r.ok and r.noisy for r in runs))
+        self.assertGreater(noisy_cells, 5)
+        for name, fig in figures.items():
+            with self.subTest(chart=name):
+                for ax in fig.axes:
+                    self.assertNotIn("noisy", ax.get_title())
+                    self.assertLessEqual(ax.get_title().count("\n"), 1, ax.get_title())
+                labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+                self.assertEqual(labels.count("cell with noisy runs"), 1, labels)
+                footnotes = [t.get_text() for t in fig.texts if "host was busy" in t.get_text()]
+                self.assertEqual(len(footnotes), 1)
+        hatched = [patch for ax in figures["throughput"].axes for patch in ax.patches
+                   if patch.get_hatch() == "////"]
+        drawn = [patch for ax in figures["throughput"].axes for patch in ax.patches]
+        self.assertGreater(len(hatched), 5)
+        self.assertEqual(len(hatched), len(drawn))  # every drawn bar is of a noisy cell
+        diamonds = [line for ax in figures["mmu"].axes for line in ax.lines
+                    if line.get_marker() == "H"]
+        self.assertGreater(len(diamonds), 5)
+
     def test_latency_histograms_agree_with_the_exact_percentiles(self):
         results = load(FIXTURE)
         checked = 0
