@@ -8,8 +8,9 @@
 # heap for the workload x 3 repetitions, each run its own process. Heap multiples are
 # the literature's time-space methodology (DaCapo, MMTk): each collector gets the same
 # room relative to what it needs. The minimum heaps come from results/minheap.csv,
-# found by bisection the first time (--timeout: a probe that takes longer than that
-# counts as too small a heap, as a thrashing heap is in practice).
+# found by bisection the first time. Time limits only catch hangs, and none turns into a
+# number: a run past --timeout is a `timeout` row; a probe past --probe-timeout stops
+# the search with an error (run again: finished searches are cached).
 #   scripts/main.sh [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,5 +20,5 @@ cmake --build --preset release --target gclab
 collectors=$(build/gclab list | awk '/^collectors:/{on=1; next} /^workloads:/{on=0} on && /^  [a-z]/{print $1}' | paste -sd, -)
 out=${1:-results/main-$(date -u +%Y%m%dT%H%M%SZ)}
 build/gclab run --collectors="$collectors" --workloads=binary-trees,server \
-  --heap-x=1.5,2,3,4,6 --reps=3 --timeout=30 --out="$out"
+  --heap-x=1.5,2,3,4,6 --reps=3 --timeout=300 --probe-timeout=600 --out="$out"
 scripts/report.py "$out"

@@ -278,9 +278,13 @@ absl::Status AxesFromFlags(MatrixSpec* spec) {
   spec->escape_analysis = *escape;
   spec->seed = absl::GetFlag(FLAGS_seed);
   spec->timeout_seconds = absl::GetFlag(FLAGS_timeout);
-  if (!(spec->timeout_seconds > 0 && spec->timeout_seconds <= 7 * 24 * 3600)) {
-    return Invalid(absl::StrCat("--timeout: ", spec->timeout_seconds,
-                                " is out of range; valid: more than 0 and up to 604800 seconds"));
+  spec->probe_timeout_seconds = absl::GetFlag(FLAGS_probe_timeout);
+  for (const auto& [flag, seconds] : {std::pair{"--timeout", spec->timeout_seconds},
+                                      std::pair{"--probe-timeout", spec->probe_timeout_seconds}}) {
+    if (!(seconds > 0 && seconds <= 7 * 24 * 3600)) {
+      return Invalid(absl::StrCat(flag, ": ", seconds,
+                                  " is out of range; valid: more than 0 and up to 604800 seconds"));
+    }
   }
   return absl::OkStatus();
 }

@@ -40,7 +40,10 @@ ABSL_FLAG(std::vector<std::string>, metrics, {},
 ABSL_FLAG(int, warmup, 0, "unmeasured iterations before the measured one, in each process");
 ABSL_FLAG(std::string, size, "default", "workload size preset: small, default or large");
 ABSL_FLAG(uint64_t, seed, 1, "seed for the run order and the workloads");
-ABSL_FLAG(double, timeout, 600, "wall-clock limit of one run, in seconds");
+ABSL_FLAG(double, timeout, 600, "wall-clock limit of one run of the matrix, in seconds");
+ABSL_FLAG(double, probe_timeout, 600,
+          "wall-clock limit of one probe of a minimum-heap search, in seconds; a probe past "
+          "it stops the search with an error (it is not taken as too small a heap)");
 ABSL_FLAG(std::string, out, "",
           "results folder (default results/<UTC time>-<git commit>, -2, -3... added if taken)");
 ABSL_FLAG(std::string, shard, "1/1", "run only the K-th of N shares of the runs: K/N");

@@ -29,6 +29,7 @@ ABSL_DECLARE_FLAG(int, warmup);
 ABSL_DECLARE_FLAG(std::string, size);
 ABSL_DECLARE_FLAG(uint64_t, seed);
 ABSL_DECLARE_FLAG(double, timeout);
+ABSL_DECLARE_FLAG(double, probe_timeout);
 ABSL_DECLARE_FLAG(std::string, out);
 ABSL_DECLARE_FLAG(std::string, shard);
 ABSL_DECLARE_FLAG(bool, verify);

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "harness/commands/commands.h"
 #include "harness/results/manifest.h"
 #include "harness/run/run_in_child.h"
@@ -60,7 +61,7 @@ absl::StatusOr<size_t> MeasureMinHeap(const MatrixSpec& spec, const MinHeapKey& 
     std::optional<ChildRun> run = RunInChild(
         RunSpecJson(probe_spec, cell, 1, probe_key, bytes, std::nullopt,
                  (scratch / "runs").string()),
-        spec.timeout_seconds, scratch.string(), &write_error);
+        spec.probe_timeout_seconds, scratch.string(), &write_error);
     if (!write_error.empty()) return absl::UnavailableError(write_error);
     if (!run) return absl::CancelledError("interrupted");
     const RunStatus* status = &run->status;
@@ -69,7 +70,15 @@ absl::StatusOr<size_t> MeasureMinHeap(const MatrixSpec& spec, const MinHeapKey& 
                  std::string(RunStatusName(*status)).c_str());
     if (!run->started) return absl::FailedPreconditionError(run->error);
     if (*status == RunStatus::kOk) return true;
-    if (*status == RunStatus::kOutOfMemory || *status == RunStatus::kTimeout) return false;
+    if (*status == RunStatus::kOutOfMemory) return false;
+    if (*status == RunStatus::kTimeout) {
+      return absl::DeadlineExceededError(absl::StrFormat(
+          "the minimum-heap probe of %s on %s at %.2f MiB got no result within "
+          "--probe-timeout=%gs; the search stops rather than count it as too small a heap "
+          "(that would depend on how busy the machine is). Searches finished so far are "
+          "cached: raise --probe-timeout, or run again on a quieter machine",
+          key.collector, key.workload, bytes / double(MiB), spec.probe_timeout_seconds));
+    }
     return absl::InternalError(absl::StrCat(
         "minheap probe of ", key.collector, " on ", key.workload, " at ", bytes,
         " bytes ended with status ", RunStatusName(*status), "; see ", scratch.string()));

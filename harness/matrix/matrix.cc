@@ -29,6 +29,7 @@ nlohmann::json MatrixSpec::ToJson() const {
           {"warmup", warmup},
           {"seed", seed},
           {"timeout_seconds", timeout_seconds},
+          {"probe_timeout_seconds", probe_timeout_seconds},
           {"verify", verify},
           {"trace", trace},
           {"instrument", instrument},

@@ -55,7 +55,10 @@ struct MatrixSpec {
   double auto_reps_ci_percent = 0;
   int warmup = 0;
   uint64_t seed = 1;
-  double timeout_seconds = 600;
+  double timeout_seconds = 600;  // one run of the matrix
+  // One probe of a minimum-heap search. A probe past it is an error of the search, not
+  // a heap too small: how long a probe takes depends on how busy the machine is.
+  double probe_timeout_seconds = 600;
   bool verify = false;
   bool trace = false;
   bool instrument = true;

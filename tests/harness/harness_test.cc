@@ -567,6 +567,22 @@ TEST(HarnessTest, HeapMultiplesUseTheMinimumHeapCache) {
   }
 }
 
+TEST(HarnessTest, AProbePastItsTimeLimitStopsTheSearchInsteadOfCountingAsTooSmall) {
+  // fault-hang never finishes: on a busy machine a probe near the minimum can look
+  // the same. The search says so and caches nothing, rather than bisect on.
+  const std::string dir = TempDir("probe-timeout");
+  fs::create_directories(dir);
+  std::string output;
+  EXPECT_EQ(Gclab({"minheap", "--collectors=marksweep", "--workloads=fault-hang",
+                   "--probe-timeout=1", "--minheap-cache=" + dir + "/cache.csv"},
+                  &output),
+            1)
+      << output;
+  EXPECT_TRUE(absl::StrContains(output, "got no result within --probe-timeout=1s")) << output;
+  EXPECT_TRUE(absl::StrContains(output, "rather than count it as too small a heap")) << output;
+  EXPECT_FALSE(fs::exists(dir + "/cache.csv") && Table(dir + "/cache.csv").rows.size() > 0);
+}
+
 // --- Noise, significance and repetitions ---
 
 // A process that spins on CPU 0 until killed.
