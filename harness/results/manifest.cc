@@ -1,5 +1,7 @@
 #include "harness/results/manifest.h"
 
+#include "harness/code_hash.h"  // generated: GCLAB_CODE_HASH
+
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -81,7 +83,7 @@ std::string CollectorBuildId(const std::string& collector_name) {
   if (const LoadedPlugin* plugin = PluginOf(collector_name); plugin != nullptr) {
     return absl::StrCat("plugin-sha256:", plugin->sha256.substr(0, 16));
   }
-  return absl::StrCat("gclab-", GitCommit(), "-", GCLAB_BUILD_TYPE);
+  return absl::StrCat("gclab-code-", GCLAB_CODE_HASH, "-", GCLAB_BUILD_TYPE);
 }
 
 nlohmann::json BuildContext() {
@@ -103,6 +105,7 @@ nlohmann::json BuildContext() {
   }
   return {{"gclab_version", GCLAB_VERSION},
           {"git_commit", GitCommit()},
+          {"code_hash", GCLAB_CODE_HASH},  // what the minimum-heap cache keys on
           {"build_type", GCLAB_BUILD_TYPE},
           {"cxx_flags", GCLAB_CXX_FLAGS},
           {"compiler", absl::StrCat(GCLAB_COMPILER_ID, " ", __VERSION__)},

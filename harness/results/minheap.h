@@ -5,9 +5,11 @@
 // bisecting over separate processes, as the DaCapo/MMTk methodology does, and cached
 // in a CSV file so heap sizes given as multiples (--heap-x) reuse it. An entry holds
 // for exactly what determines the answer: the collector spec, the build of the
-// collector's code (a plugin's SHA-256, or gclab's commit and build type), the
-// workload, its size, threads and escape analysis. A changed plugin or a rebuilt
-// gclab misses the cache and is measured again.
+// collector's code (a plugin's SHA-256, or a hash of gclab's runtime, collector and
+// workload code with the compiler, flags and build type: GCLAB_CODE_HASH), the
+// workload, its size, threads and escape analysis. A changed plugin, or a commit
+// that changes that code, misses the cache and is measured again; one that changes
+// only documentation, scripts or the harness's reporting does not.
 #ifndef GCLAB_HARNESS_MINHEAP_H_
 #define GCLAB_HARNESS_MINHEAP_H_
 
