@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "runtime/collector.h"
 
 namespace gclab {
 
@@ -80,11 +81,34 @@ absl::StatusOr<Cell> CellFromJson(const nlohmann::json& json) {
 
 std::string PlannedRun::Key() const { return absl::StrFormat("c%04d-r%d", cell, rep); }
 
+namespace {
+
+// The heaps `collector` runs at: all of them, or for one that never frees the
+// smallest multiple (and every absolute heap).
+std::vector<HeapSetting> HeapsOf(const MatrixSpec& spec, const std::string& collector) {
+  const CollectorRegistration* registration = CollectorRegistry::Global().FindSpec(collector);
+  if (registration == nullptr || registration->traits.reclaims) return spec.heaps;
+  std::vector<HeapSetting> heaps;
+  const HeapSetting* smallest = nullptr;
+  for (const HeapSetting& heap : spec.heaps) {
+    if (!heap.relative) {
+      heaps.push_back(heap);
+    } else if (smallest == nullptr || heap.value < smallest->value) {
+      smallest = &heap;
+    }
+  }
+  if (smallest != nullptr) heaps.push_back(*smallest);
+  return heaps;
+}
+
+}  // namespace
+
 std::vector<Cell> ExpandCells(const MatrixSpec& spec) {
   std::vector<Cell> cells;
   for (const std::string& collector : spec.collectors) {
+    const std::vector<HeapSetting> heaps = HeapsOf(spec, collector);
     for (const std::string& workload : spec.workloads) {
-      for (const HeapSetting& heap : spec.heaps) {
+      for (const HeapSetting& heap : heaps) {
         for (int threads : spec.threads) {
           for (bool escape : spec.escape_analysis) {
             cells.push_back(Cell{static_cast<int>(cells.size()), collector, workload, heap,

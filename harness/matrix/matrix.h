@@ -89,6 +89,11 @@ struct PlannedRun {
   std::string Key() const;  // "c0003-r2"
 };
 
+// Every combination of the axes, in nesting order (collector, workload, heap, threads,
+// escape analysis), except that a collector that never frees (traits().reclaims false:
+// nogc) runs at the smallest heap multiple only: its minimum heap is everything the
+// workload allocates, so every multiple measures the same thing (and larger ones only
+// cost time prefaulting gigabytes). It is the common baseline at every multiple.
 std::vector<Cell> ExpandCells(const MatrixSpec& spec);
 
 // Every key of the matrix in file order: cell-major, then repetition.

@@ -315,18 +315,35 @@ class Charts:
 
     # --- throughput ---
 
+    def baseline_runs(self, collector, workload, group):
+        """The runs of `collector` a bar of (workload, heap, threads, escape analysis)
+        `group` is divided by: its cell at that heap; or, for a collector whose runs of
+        the workload never collected (nogc, which gclab run gives one heap, the smallest
+        multiple), its runs at whichever heap it ran: with nothing collected the heap
+        size does not enter into them."""
+        cells = self.results.cells()
+        runs = cells.get((collector, workload) + group)
+        if runs:
+            return runs
+        heap_free = [r for key, runs in cells.items()
+                     if key[0] == collector and key[1] == workload and key[3:] == group[1:]
+                     for r in runs]
+        if heap_free and all(not r.get("collections") for r in heap_free if r.ok):
+            return heap_free
+        return []
+
     def common_baseline(self):
         """The collector every throughput bar is divided by: --baseline, else nogc when it
-        has successful runs in every (workload, heap, threads, escape analysis) group;
-        None when there is no such collector (then the chart shows absolute values)."""
-        groups = {}
-        for key, runs in self.results.cells().items():
-            groups.setdefault((key[1],) + key[2:], {})[key[0]] = runs
+        has successful runs for every (workload, heap, threads, escape analysis) group
+        (baseline_runs); None when there is no such collector (then the chart shows
+        absolute values)."""
         if self.baseline:
             return self.baseline
-        everywhere = [c for c in self.results.collectors()
-                      if all(any(r.ok for r in g.get(c, [])) for g in groups.values())]
-        return "nogc" if "nogc" in everywhere else None
+        groups = {(key[1],) + key[2:] for key in self.results.cells()}
+        if "nogc" in self.results.collectors() and all(
+                any(r.ok for r in self.baseline_runs("nogc", g[0], g[1:])) for g in groups):
+            return "nogc"
+        return None
 
     def throughput(self):
         workloads = self.results.workloads()
@@ -343,7 +360,7 @@ class Charts:
             width = 0.8 / len(collectors)
             missing_base = []
             for i, group in enumerate(groups):
-                base_runs = cells.get((baseline, workload) + group, []) if baseline else []
+                base_runs = self.baseline_runs(baseline, workload, group) if baseline else []
                 base = [r.get("ops_per_s") for r in base_runs if r.ok]
                 if baseline and not base:
                     missing_base.append(group[0])

@@ -34,6 +34,22 @@ TEST(MatrixTest, ExpandsEveryCombinationInNestingOrder) {
   EXPECT_EQ(cells.back().Label(), "b:x=1 w3 heap=128MiB t=2 ea=off");
 }
 
+TEST(MatrixTest, ACollectorThatNeverFreesRunsAtTheSmallestMultipleOnly) {
+  MatrixSpec spec;
+  spec.collectors = {"nogc", "marksweep"};
+  spec.workloads = {"binary-trees"};
+  spec.heaps = {{true, 3}, {true, 1.5}, {false, 64}};
+  const std::vector<Cell> cells = ExpandCells(spec);
+  std::vector<std::string> labels;
+  for (const Cell& cell : cells) labels.push_back(cell.Label());
+  EXPECT_EQ(labels, (std::vector<std::string>{
+                        "nogc binary-trees heap=64MiB t=1 ea=on",
+                        "nogc binary-trees heap=1.5x t=1 ea=on",
+                        "marksweep binary-trees heap=3x t=1 ea=on",
+                        "marksweep binary-trees heap=1.5x t=1 ea=on",
+                        "marksweep binary-trees heap=64MiB t=1 ea=on"}));
+}
+
 TEST(MatrixTest, InterleavesRepetitionsAndShufflesEachRound) {
   const auto order = InterleavedOrder(10, 3, 7);
   ASSERT_EQ(order.size(), 30u);

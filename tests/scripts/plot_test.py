@@ -168,6 +168,26 @@ class PlotTest(unittest.TestCase):
                 run.status = "ok"
                 run.metrics.update(ops_per_s=1.0)
         self.assertEqual(Charts(results, tmp).common_baseline(), "nogc")
+        # gclab run gives nogc one heap: its runs, which never collected, are the
+        # baseline at every heap.
+        heaps = sorted({r.heap_label for r in results.runs if r.collector == "nogc"})
+        self.assertGreater(len(heaps), 1)
+        results.runs = [r for r in results.runs
+                        if r.collector != "nogc" or r.heap_label == heaps[0]]
+        for run in results.runs:
+            if run.collector == "nogc":
+                run.metrics.update(collections=0)
+        charts = Charts(results, tmp)
+        self.assertEqual(charts.common_baseline(), "nogc")
+        other_heap = next(r for r in results.runs if r.collector != "nogc" and r.ok
+                          and r.heap_label != heaps[0])
+        group = (other_heap.heap_label, other_heap.threads, other_heap.escape_analysis)
+        self.assertTrue(all(r.collector == "nogc" and r.heap_label == heaps[0]
+                            for r in charts.baseline_runs("nogc", other_heap.workload, group)))
+        for run in results.runs:
+            if run.collector == "nogc":
+                run.metrics.update(collections=3)  # a baseline that collects is heap-bound
+        self.assertIsNone(Charts(results, tmp).common_baseline())
 
     def test_lbo_has_one_bound_per_benchmark_over_all_heaps(self):
         rows = lbo_rows(load(FIXTURE))
