@@ -304,6 +304,8 @@ class Supervisor {
       std::vector<std::string> argv = argv_;
       argv.push_back(absl::StrCat(kWorkerFlag, dir));
       const ChildOutcome outcome = RunChild(argv, BatchTimeout(options_), log, interrupted);
+      // The worker is gone: its pid may be reused, and the janitor must not kill it.
+      std::filesystem::remove(dir + "/pid");
       if (outcome.kind == ChildOutcome::Kind::kInterrupted) return;
       const WorkerReport report = ReadProgress(progress);
       const bool clean_exit = outcome.kind == ChildOutcome::Kind::kExited &&
