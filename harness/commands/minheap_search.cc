@@ -64,14 +64,14 @@ absl::StatusOr<size_t> MeasureMinHeap(const MatrixSpec& spec, const MinHeapKey& 
         spec.probe_timeout_seconds, scratch.string(), &write_error);
     if (!write_error.empty()) return absl::UnavailableError(write_error);
     if (!run) return absl::CancelledError("interrupted");
-    const RunStatus* status = &run->status;
+    const RunStatus status = run->status;
     std::fprintf(stderr, "gclab: minheap %s %s: %.2f MiB %s\n", key.collector.c_str(),
                  key.workload.c_str(), bytes / double(MiB),
-                 std::string(RunStatusName(*status)).c_str());
+                 std::string(RunStatusName(status)).c_str());
     if (!run->started) return absl::FailedPreconditionError(run->error);
-    if (*status == RunStatus::kOk) return true;
-    if (*status == RunStatus::kOutOfMemory) return false;
-    if (*status == RunStatus::kTimeout) {
+    if (status == RunStatus::kOk) return true;
+    if (status == RunStatus::kOutOfMemory) return false;
+    if (status == RunStatus::kTimeout) {
       return absl::DeadlineExceededError(absl::StrFormat(
           "the minimum-heap probe of %s on %s at %.2f MiB got no result within "
           "--probe-timeout=%gs; the search stops rather than count it as too small a heap "
@@ -81,7 +81,7 @@ absl::StatusOr<size_t> MeasureMinHeap(const MatrixSpec& spec, const MinHeapKey& 
     }
     return absl::InternalError(absl::StrCat(
         "minheap probe of ", key.collector, " on ", key.workload, " at ", bytes,
-        " bytes ended with status ", RunStatusName(*status), "; see ", scratch.string()));
+        " bytes ended with status ", RunStatusName(status), "; see ", scratch.string()));
   };
   absl::StatusOr<size_t> result =
       BisectMinHeap(std::max<size_t>(4 * MiB, (*workload)->LiveBytesEstimate()), probe);

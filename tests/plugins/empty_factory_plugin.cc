@@ -1,13 +1,6 @@
 // A plugin whose collector has no factory (an empty std::function): refused as it loads.
-#include "runtime/collector.h"
+#include "wrapped_collector.h"
 
-namespace {
-gclab::CollectorTraits Traits() {
-  gclab::CollectorTraits traits;
-  traits.name = "empty-factory";
-  traits.description = "a collector without a factory (a test)";
-  return traits;
-}
-}  // namespace
-
-GCLAB_REGISTER_COLLECTOR(Traits(), gclab::CollectorFactory{});
+GCLAB_REGISTER_COLLECTOR(
+    gclab_test_plugins::NamedTraits("empty-factory", "a collector without a factory (a test)"),
+    gclab::CollectorFactory{});

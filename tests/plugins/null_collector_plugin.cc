@@ -1,16 +1,8 @@
 // A plugin whose factory returns no collector (a null pointer, not an error).
-#include "runtime/collector.h"
+#include "wrapped_collector.h"
 
-namespace {
-gclab::CollectorTraits Traits() {
-  gclab::CollectorTraits traits;
-  traits.name = "null-collector";
-  traits.description = "a factory that makes nothing (a test)";
-  return traits;
-}
-}  // namespace
-
-GCLAB_REGISTER_COLLECTOR(Traits(), [](const gclab::CollectorOptions&)
-                                       -> absl::StatusOr<std::unique_ptr<gclab::Collector>> {
-  return std::unique_ptr<gclab::Collector>();
-});
+GCLAB_REGISTER_COLLECTOR(
+    gclab_test_plugins::NamedTraits("null-collector", "a factory that makes nothing (a test)"),
+    [](const gclab::CollectorOptions&) -> absl::StatusOr<std::unique_ptr<gclab::Collector>> {
+      return std::unique_ptr<gclab::Collector>();
+    });

@@ -42,6 +42,14 @@ class WrappedCollector : public gclab::Collector {
   gclab::CollectorTraits traits_;
 };
 
+// The traits of a stop-the-world collector named `name`, all else default.
+inline gclab::CollectorTraits NamedTraits(const char* name, const char* description) {
+  gclab::CollectorTraits traits;
+  traits.name = name;
+  traits.description = description;
+  return traits;
+}
+
 // `inner_spec`'s traits under another name and description, without test variants.
 inline gclab::CollectorTraits RenamedTraits(const std::string& inner_spec, const char* name,
                                             const char* description) {

@@ -1,6 +1,8 @@
 // Stress mode is switched on by environment variables; a misspelt value must stop the
 // run rather than quietly test without stress.
 #include <cstdlib>
+#include <memory>
+#include <string>
 
 #include "gtest/gtest.h"
 #include "runtime/runtime.h"
@@ -30,13 +32,21 @@ TEST(StressModeDeathTest, AMalformedStressVariableIsFatal) {
       "GCLAB_STRESS_EVERY_BYTES='256k' is not valid; valid: a byte count");
 }
 
-TEST(StressModeTest, EveryBytesCollectsOnceThatManyBytesAreAllocated) {
-  TestProgram p;
+// A 64 MiB runtime of `collector` in stress mode, collecting every `every_bytes`,
+// as the environment variables ask (set only while it is made).
+std::unique_ptr<Runtime> MakeStressRuntime(const std::string& collector, TestProgram& p,
+                                           const char* every_bytes) {
   setenv("GCLAB_STRESS", "1", 1);
-  setenv("GCLAB_STRESS_EVERY_BYTES", "1048576", 1);
-  auto rt = MakeTestRuntime("malloc-marksweep", p, {.heap_bytes = 64 * MiB});
+  setenv("GCLAB_STRESS_EVERY_BYTES", every_bytes, 1);
+  auto rt = MakeTestRuntime(collector, p, {.heap_bytes = 64 * MiB});
   unsetenv("GCLAB_STRESS");
   unsetenv("GCLAB_STRESS_EVERY_BYTES");
+  return rt;
+}
+
+TEST(StressModeTest, EveryBytesCollectsOnceThatManyBytesAreAllocated) {
+  TestProgram p;
+  auto rt = MakeStressRuntime("malloc-marksweep", p, "1048576");
   {
     Mutator m(*rt);
     // 8 MiB of nodes (16 bytes each, plus header) with a collection per MiB.
@@ -49,11 +59,7 @@ TEST(StressModeTest, EveryBytesCollectsOnceThatManyBytesAreAllocated) {
 
 TEST(StressModeTest, AGenerationalCollectorsStressCollectionsIncludeMinorOnes) {
   TestProgram p;
-  setenv("GCLAB_STRESS", "1", 1);
-  setenv("GCLAB_STRESS_EVERY_BYTES", "262144", 1);
-  auto rt = MakeTestRuntime("generational", p, {.heap_bytes = 64 * MiB});
-  unsetenv("GCLAB_STRESS");
-  unsetenv("GCLAB_STRESS_EVERY_BYTES");
+  auto rt = MakeStressRuntime("generational", p, "262144");
   ASSERT_EQ(rt->collector().traits().stress_minor_collections, 3);
   {
     Mutator m(*rt);
