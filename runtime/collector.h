@@ -36,6 +36,7 @@
 namespace gclab {
 
 class Runtime;
+struct SiteInfo;
 
 // What the runtime, the harness and the tests may rely on about a collector.
 // A collector's traits state only what differs from these defaults (a stop-the-world,
@@ -117,11 +118,12 @@ class Collector {
 
   // Called on a mutator's thread when its allocation fast path fails (buffer empty,
   // or the object is too large for the fast path), world running. Returns memory for
-  // one object of `bytes` and may refill the mutator's buffers. The memory need not
-  // be zeroed: the mutator writes the header and zeroes the fields itself. May stop
-  // the world and collect. Throws OutOfMemory if the heap is exhausted after a full
-  // collection.
-  virtual std::byte* AllocateSlow(Mutator& mutator, size_t bytes) = 0;
+  // one object of `bytes` from allocation site `site` (its type says whether the
+  // object holds pointers; for an array `bytes` includes the elements) and may refill
+  // the mutator's buffers. The memory need not be zeroed: the mutator writes the
+  // header and zeroes the fields itself. May stop the world and collect. Throws
+  // OutOfMemory if the heap is exhausted after a full collection.
+  virtual std::byte* AllocateSlow(Mutator& mutator, size_t bytes, const SiteInfo& site) = 0;
 
   // Called on a mutator's thread when its write-barrier log (values or holders) or its
   // slot log (field logging) is full, world running. Must consume both and call

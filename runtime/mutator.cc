@@ -85,7 +85,7 @@ void Mutator::ResetAllocBuffers() {
   for (AllocBuffer& buffer : buffers_) buffer = AllocBuffer{};
 }
 
-std::byte* Mutator::AllocateSlow(size_t bytes) {
+std::byte* Mutator::AllocateSlow(size_t bytes, const SiteInfo& site) {
   Poll();
   if (GCLAB_UNLIKELY(stress_) && heap_bytes_allocated_ >= next_stress_at_) {
     // Every (n+1)-th stress collection is full, the others minor, for a collector
@@ -96,17 +96,17 @@ std::byte* Mutator::AllocateSlow(size_t bytes) {
     collector_->Collect(*this, GcCause::kStress, kind);
     next_stress_at_ = heap_bytes_allocated_ + stress_every_bytes_;
   }
-  std::byte* memory = collector_->AllocateSlow(*this, bytes);
+  std::byte* memory = collector_->AllocateSlow(*this, bytes, site);
   heap_bytes_allocated_ += bytes;
   ++heap_objects_allocated_;
   return memory;
 }
 
-std::byte* Mutator::AllocateInFrameSlow(size_t bytes) {
+std::byte* Mutator::AllocateInFrameSlow(size_t bytes, const SiteInfo& site) {
   // Like Go, an object that does not fit its frame (or is made outside any frame)
   // moves to the heap.
   arena_overflow_bytes_ += bytes;
-  return AllocateHeap(bytes);
+  return AllocateHeap(bytes, site);
 }
 
 void Mutator::PollSlow() {

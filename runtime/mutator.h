@@ -209,12 +209,12 @@ class Mutator {
  private:
   friend class Safepoints;
 
-  GCLAB_ALWAYS_INLINE std::byte* AllocateHeap(size_t bytes);
-  GCLAB_ALWAYS_INLINE std::byte* AllocateInFrame(size_t bytes);
+  GCLAB_ALWAYS_INLINE std::byte* AllocateHeap(size_t bytes, const SiteInfo& site);
+  GCLAB_ALWAYS_INLINE std::byte* AllocateInFrame(size_t bytes, const SiteInfo& site);
   GCLAB_ALWAYS_INLINE void WriteRef(Ref holder, Ref* slot, Ref value);
   GCLAB_ALWAYS_INLINE void RecordWhere(Ref holder, Ref* slot, Ref value);
-  GCLAB_NOINLINE std::byte* AllocateSlow(size_t bytes);
-  GCLAB_NOINLINE std::byte* AllocateInFrameSlow(size_t bytes);
+  GCLAB_NOINLINE std::byte* AllocateSlow(size_t bytes, const SiteInfo& site);
+  GCLAB_NOINLINE std::byte* AllocateInFrameSlow(size_t bytes, const SiteInfo& site);
   GCLAB_NOINLINE void PollSlow();
   GCLAB_NOINLINE void WriteBarrierSlow(Ref old_value, Ref new_value);
   GCLAB_NOINLINE void LogSlot(Ref* slot);
@@ -320,14 +320,14 @@ class BlockingScope {
 // ---------------------------------------------------------------------------
 // Inline fast paths.
 
-GCLAB_ALWAYS_INLINE std::byte* Mutator::AllocateHeap(size_t bytes) {
+GCLAB_ALWAYS_INLINE std::byte* Mutator::AllocateHeap(size_t bytes, const SiteInfo& site) {
   // kBump costs one predicted test; kNone (a collector without buffers, or a
   // mutator inside a BlockingScope) always takes the slow path, which polls.
   size_t size_class = 0;
   size_t step = bytes;
   if (fast_path_ != AllocFastPath::kBump) {
     if (fast_path_ != AllocFastPath::kSizeClassBump || bytes > kMaxSmallObjectBytes) {
-      return AllocateSlow(bytes);
+      return AllocateSlow(bytes, site);
     }
     size_class = SizeClassOf(bytes);
     step = kSizeClassBytes[size_class];
@@ -340,10 +340,10 @@ GCLAB_ALWAYS_INLINE std::byte* Mutator::AllocateHeap(size_t bytes) {
     ++heap_objects_allocated_;
     return reinterpret_cast<std::byte*>(cursor);
   }
-  return AllocateSlow(bytes);
+  return AllocateSlow(bytes, site);
 }
 
-GCLAB_ALWAYS_INLINE std::byte* Mutator::AllocateInFrame(size_t bytes) {
+GCLAB_ALWAYS_INLINE std::byte* Mutator::AllocateInFrame(size_t bytes, const SiteInfo& site) {
   if constexpr (kChecks) {
     if (GCLAB_UNLIKELY(in_blocking_scope())) UsedWhileBlocked("allocated in its frame's arena");
   }
@@ -354,13 +354,14 @@ GCLAB_ALWAYS_INLINE std::byte* Mutator::AllocateInFrame(size_t bytes) {
     stack_bytes_allocated_ += bytes;
     return memory;
   }
-  return AllocateInFrameSlow(bytes);
+  return AllocateInFrameSlow(bytes, site);
 }
 
 GCLAB_ALWAYS_INLINE Ref Mutator::Allocate(const SiteInfo& site) {
   GCLAB_DCHECK(site.fixed_bytes != 0, "Allocate needs a struct site; use AllocateArray");
   std::byte* memory =
-      site.on_stack ? AllocateInFrame(site.fixed_bytes) : AllocateHeap(site.fixed_bytes);
+      site.on_stack ? AllocateInFrame(site.fixed_bytes, site)
+                    : AllocateHeap(site.fixed_bytes, site);
   Ref object = reinterpret_cast<Ref>(memory);
   object->header = site.header;
   // Zeroing here, on cache lines the header store just brought in, is cheaper than
@@ -374,7 +375,7 @@ GCLAB_ALWAYS_INLINE Ref Mutator::AllocateArray(const SiteInfo& site, uint64_t le
   GCLAB_DCHECK(site.fixed_bytes == 0, "AllocateArray needs an array site");
   if (GCLAB_UNLIKELY(length > (uint64_t{1} << 40))) ArrayTooLarge(site, length);
   const size_t bytes = ObjectBytes(*site.type, length);
-  std::byte* memory = site.on_stack ? AllocateInFrame(bytes) : AllocateHeap(bytes);
+  std::byte* memory = site.on_stack ? AllocateInFrame(bytes, site) : AllocateHeap(bytes, site);
   Ref object = reinterpret_cast<Ref>(memory);
   object->header = site.header;
   object->words()[0] = length;

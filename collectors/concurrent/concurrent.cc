@@ -123,7 +123,7 @@ void Concurrent::DetachMutator(Mutator& mutator) {
 
 // --- Allocation ---
 
-std::byte* Concurrent::AllocateSlow(Mutator& mutator, size_t bytes) {
+std::byte* Concurrent::AllocateSlow(Mutator& mutator, size_t bytes, const SiteInfo&) {
   if (!options_.manual) MaybeStartCycle(mutator);
   std::byte* memory = AllocateOrCollect(
       [&]() -> std::byte* {

@@ -72,7 +72,7 @@ class Concurrent final : public Collector {
   void Shutdown() override;
   void AttachMutator(Mutator& mutator) override;
   void DetachMutator(Mutator& mutator) override;
-  std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override;
+  std::byte* AllocateSlow(Mutator& mutator, size_t bytes, const SiteInfo&) override;
   void FlushWriteBarrier(Mutator& mutator) override;
   void Collect(Mutator& mutator, GcCause cause, CollectionKind kind) override;
   HeapUsage Usage() const override;

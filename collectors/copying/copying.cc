@@ -70,7 +70,7 @@ class Copying final : public StopTheWorldCollector {
     return absl::OkStatus();
   }
 
-  std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
+  std::byte* AllocateSlow(Mutator& mutator, size_t bytes, const SiteInfo&) override {
     const size_t rounded = AlignUp(bytes, kWordBytes);
     return AllocateOrCollectFull(mutator, bytes,
         [&] { return current_.Allocate(mutator, rounded); });

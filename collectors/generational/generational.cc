@@ -185,7 +185,7 @@ class Generational final : public Collector {
     FlushWriteBarrier(mutator);
   }
 
-  std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
+  std::byte* AllocateSlow(Mutator& mutator, size_t bytes, const SiteInfo&) override {
     const size_t rounded = AlignUp(bytes, kWordBytes);
     if (rounded > kMaxSmallObjectBytes) {
       // Pretenured: straight into the old space, full collections only.

@@ -98,7 +98,7 @@ class MallocMarkSweep final : public StopTheWorldCollector {
     orphans_.insert(orphans_.end(), state.objects.begin(), state.objects.end());
   }
 
-  std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
+  std::byte* AllocateSlow(Mutator& mutator, size_t bytes, const SiteInfo&) override {
     return AllocateOrCollectFull(mutator, bytes,
         [&]() -> std::byte* {
           MallocMarkSweepPerMutator& state = StateOf(mutator);

@@ -87,7 +87,7 @@ class MarkSweep final : public StopTheWorldCollector {
     mutator.collector_state<MarkSweepPerMutator>().handed_out.Publish(handed_out_);
   }
 
-  std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
+  std::byte* AllocateSlow(Mutator& mutator, size_t bytes, const SiteInfo&) override {
     return AllocateOrCollectFull(mutator, bytes,
         [&] {
           return bytes > kMaxSmallObjectBytes ? AllocateLarge(mutator, bytes)

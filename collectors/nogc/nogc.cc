@@ -34,7 +34,7 @@ class NoGc final : public Collector {
     return absl::OkStatus();
   }
 
-  std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
+  std::byte* AllocateSlow(Mutator& mutator, size_t bytes, const SiteInfo&) override {
     std::byte* memory = region_.Allocate(mutator, AlignUp(bytes, kWordBytes));
     if (memory == nullptr) {
       throw OutOfMemory(OutOfMemoryStatus("nogc", region_.end() - region_.begin(),

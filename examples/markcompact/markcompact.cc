@@ -83,7 +83,7 @@ class MarkCompact final : public StopTheWorldCollector {
     RetireChunk(mutator);
   }
 
-  std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
+  std::byte* AllocateSlow(Mutator& mutator, size_t bytes, const SiteInfo&) override {
     const size_t rounded = AlignUp(bytes, kWordBytes);
     return AllocateOrCollectFull(mutator, bytes,
         [&] { return TakeChunk(mutator, rounded); });

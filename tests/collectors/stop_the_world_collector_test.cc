@@ -26,7 +26,7 @@ class TwoPathCollector final : public StopTheWorldCollector {
     end_ = begin_ + heap.size();
     return absl::OkStatus();
   }
-  std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
+  std::byte* AllocateSlow(Mutator& mutator, size_t bytes, const SiteInfo&) override {
     return AllocateOrCollectMinorFirst(mutator, bytes, [&]() -> std::byte* {
       std::lock_guard lock(mu_);
       if (end_ - top_ < bytes) return nullptr;

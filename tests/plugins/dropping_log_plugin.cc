@@ -13,9 +13,10 @@ constexpr char kInner[] = "concurrent:barrier=dijkstra";
 class DroppingLog : public gclab_test_plugins::WrappedCollector {
  public:
   using WrappedCollector::WrappedCollector;
-  std::byte* AllocateSlow(gclab::Mutator& mutator, size_t bytes) override {
+  std::byte* AllocateSlow(gclab::Mutator& mutator, size_t bytes,
+                          const gclab::SiteInfo& site) override {
     mutator.ClearWriteBarrierLog();  // the bug
-    return inner().AllocateSlow(mutator, bytes);
+    return inner().AllocateSlow(mutator, bytes, site);
   }
   void Collect(gclab::Mutator& mutator, gclab::GcCause cause,
                gclab::CollectionKind kind) override {

@@ -21,8 +21,9 @@ class WrappedCollector : public gclab::Collector {
   void Shutdown() override { inner_->Shutdown(); }
   void AttachMutator(gclab::Mutator& mutator) override { inner_->AttachMutator(mutator); }
   void DetachMutator(gclab::Mutator& mutator) override { inner_->DetachMutator(mutator); }
-  std::byte* AllocateSlow(gclab::Mutator& mutator, size_t bytes) override {
-    return inner_->AllocateSlow(mutator, bytes);
+  std::byte* AllocateSlow(gclab::Mutator& mutator, size_t bytes,
+                          const gclab::SiteInfo& site) override {
+    return inner_->AllocateSlow(mutator, bytes, site);
   }
   void FlushWriteBarrier(gclab::Mutator& mutator) override { inner_->FlushWriteBarrier(mutator); }
   void Collect(gclab::Mutator& mutator, gclab::GcCause cause,
