@@ -58,6 +58,11 @@ struct CollectorTraits {
   // an object): it may keep dead objects, so its live-byte count is an upper bound
   // and no test may demand that a particular dead object is gone.
   bool conservative = false;
+  // The collector's heap belongs to the process and outlives a runtime (libgc has one
+  // heap, which never shrinks): a runtime made after another inherits its heap, grown
+  // and fragmented. gclab-conformance runs each test of such a collector in a process
+  // of its own, as `gclab run` runs each cell.
+  bool process_wide_heap = false;
   // A moving collector that, in checked builds, retires the memory it moved objects
   // out of (runtime/poison.h), so a stale raw Ref faults. The runtime then gives it a
   // heap segment (Runtime::heap()) of kPoisoningHeapAddressMultiple budgets of address

@@ -10,11 +10,16 @@
 //  - turns libgc's collection events (stop-world begin/end, mark, reclaim) into
 //    gclab pause and phase records;
 //  - keeps the heap budget on the bytes in use: a collection when the budget would
-//    be exceeded, OutOfMemory if it still would be.
+//    be exceeded, OutOfMemory if it still would be;
+//  - allocates as a careful libgc user does: no interior-pointer byte (gclab's
+//    references point at object starts), pointer-free objects atomic, and (option)
+//    objects with pointers by their precise layout.
 // libgc has one heap per process, so one bdw runtime may exist at a time.
 #include <gc/gc.h>
 #include <gc/gc_mark.h>
+#include <gc/gc_typed.h>
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -30,6 +35,9 @@ namespace {
 
 struct Options {
   bool incremental = false;
+  bool interior_pointers = false;
+  bool atomic = true;
+  bool typed = false;
 };
 
 struct BdwPerMutator : PerMutatorState {
@@ -53,9 +61,22 @@ const CollectorTraits& BdwTraits() {
       .fast_path = AllocFastPath::kNone,
       .heap_segment = false,
       .conservative = true,
-      .test_variants = {"bdw", "bdw:incremental=on"},
+      .process_wide_heap = true,
+      .test_variants = {"bdw", "bdw:incremental=on", "bdw:interior_pointers=on:atomic=off",
+                        "bdw:layout=typed"},
       .options = {{.name = "incremental", .type = OptionType::kSwitch, .default_value = "off",
-                   .help = "libgc's incremental mode (GC_enable_incremental)"}},
+                   .help = "libgc's incremental mode (GC_enable_incremental)"},
+                  {.name = "interior_pointers", .type = OptionType::kSwitch,
+                   .default_value = "off",
+                   .help = "libgc's all-interior-pointers mode: every object one byte "
+                           "larger, so that a pointer just past its end keeps it"},
+                  {.name = "atomic", .type = OptionType::kSwitch, .default_value = "on",
+                   .help = "pointer-free objects (byte arrays, structs without pointer "
+                           "fields) with GC_MALLOC_ATOMIC: never scanned"},
+                  {.name = "layout", .type = OptionType::kChoice,
+                   .default_value = "conservative", .choices = {"conservative", "typed"},
+                   .help = "typed: structs with pointer fields by their precise layout "
+                           "(GC_malloc_explicitly_typed; one descriptor word more each)"}},
   };
   return traits;
 }
@@ -92,7 +113,9 @@ class Bdw final : public Collector {
     budget_bytes_ = runtime.config().heap_bytes;
     verify_heap_ = runtime.config().verify_heap;
     mutators_ = std::vector<std::atomic<Mutator*>>(runtime.config().max_mutators);
-    static const bool initialised = [] {
+    const int interior_pointers = options_.interior_pointers ? 1 : 0;
+    static const bool initialised = [interior_pointers] {
+      GC_set_all_interior_pointers(interior_pointers);  // before GC_INIT, as libgc asks
       GC_INIT();
       GC_allow_register_threads();
       previous_push_other_roots = GC_get_push_other_roots();
@@ -100,6 +123,18 @@ class Bdw final : public Collector {
       return true;
     }();
     (void)initialised;
+    if (GC_get_all_interior_pointers() != interior_pointers) {
+      // libgc allows the switch after GC_INIT but does not recommend it, and with it
+      // objects of an earlier runtime's sizes lose their pointers (measured: a heap
+      // verification failure in the next runtime). `gclab run` runs each cell in a
+      // process of its own, and gclab-conformance one variant per worker process.
+      g_instance.store(nullptr);
+      return absl::FailedPreconditionError(absl::StrCat(
+          "bdw: libgc's interior-pointer mode is fixed for the process once libgc starts; "
+          "this process started it with interior_pointers=",
+          GC_get_all_interior_pointers() ? "on" : "off", ", and this runtime asks for ",
+          interior_pointers ? "on" : "off", ": run it in a process of its own"));
+    }
     if (options_.incremental) GC_enable_incremental();
     GC_set_on_collection_event(&OnCollectionEvent);
     // libgc has one heap per process: what an earlier runtime left there (objects a
@@ -127,11 +162,11 @@ class Bdw final : public Collector {
     if (StateOf(mutator).registered_here) GC_unregister_my_thread();
   }
 
-  std::byte* AllocateSlow(Mutator& mutator, size_t bytes) override {
+  std::byte* AllocateSlow(Mutator& mutator, size_t bytes, const SiteInfo& site) override {
     BdwPerMutator& state = StateOf(mutator);
     if (GCLAB_UNLIKELY(state.allowance < bytes)) Refill(mutator, state, bytes);
     state.allowance -= bytes;
-    void* memory = GC_MALLOC(bytes);
+    void* memory = Malloc(bytes, *site.type);
     if (memory == nullptr) {
       throw OutOfMemory(OutOfMemoryStatus("bdw", budget_bytes_, Usage().live_bytes, bytes));
     }
@@ -182,17 +217,51 @@ class Bdw final : public Collector {
   }
 
  private:
+  // What a libgc user writes for an object of this type. A ref array is scanned
+  // conservatively in either layout: all its words but the header and the length
+  // are pointers, and neither of those two can look like one (the header is odd,
+  // the length small).
+  void* Malloc(size_t bytes, const TypeInfo& type) {
+    const bool pointer_free =
+        type.kind == TypeKind::kByteArray || (type.kind == TypeKind::kFixed && type.ref_map == 0);
+    if (pointer_free && options_.atomic) return GC_MALLOC_ATOMIC(bytes);
+    if (options_.typed && type.kind == TypeKind::kFixed && type.ref_map != 0) {
+      return GC_MALLOC_EXPLICITLY_TYPED(bytes, DescriptorOf(type));
+    }
+    return GC_MALLOC(bytes);
+  }
+
+  // libgc's layout descriptor for a struct type: word 0 is gclab's header, field i
+  // is word i + 1. Made on first use (types are fixed once the program runs); two
+  // threads may both make one, and store the same value.
+  GC_descr DescriptorOf(const TypeInfo& type) {
+    std::atomic<GC_descr>& cached = descriptors_[type.id];
+    GC_descr descriptor = cached.load(std::memory_order_acquire);
+    // 0 is the descriptor of an object with no pointers, which a struct with a
+    // pointer field never has: it marks "not made yet".
+    if (GCLAB_UNLIKELY(descriptor == 0)) {
+      constexpr size_t kBitsPerWord = 8 * sizeof(GC_word);
+      GC_word bitmap[(kMaxFixedFields + 1 + kBitsPerWord - 1) / kBitsPerWord] = {};
+      for (uint32_t field = 0; field < type.field_words; ++field) {
+        if ((type.ref_map >> field) & 1) GC_set_bit(bitmap, field + 1);
+      }
+      descriptor = GC_make_descriptor(bitmap, type.field_words + 1);
+      cached.store(descriptor, std::memory_order_release);
+    }
+    return descriptor;
+  }
+
   // The budget is kept on the bytes in use (libgc's heap less its free bytes), not
   // with GC_set_max_heap_size: libgc's heap never shrinks, an earlier runtime in
   // this process may have grown it, and with a hard cap libgc's incremental mode gives
   // up (returns null) where a full collection would do. Checking it at every
   // allocation would take libgc's lock twice per object, so each mutator gets an
   // allowance: a quarter of the headroom divided among the mutators that may run.
-  // libgc rounds a gclab object (16 bytes or more) up to at most twice its size (one
-  // extra byte for interior pointers, then 16-byte granules: 16 bytes take 32, 32 take
-  // 48), so the mutators together use at most about half the headroom before the next
-  // check, plus the partly used blocks libgc takes whole: the bytes in use stay within
-  // the budget.
+  // libgc rounds a gclab object (16 bytes or more) up to at most twice its size (an
+  // extra byte with interior pointers or a descriptor word when typed, then 16-byte
+  // granules: 16 bytes may take 32, 32 take 48), so the mutators together use at
+  // most about half the headroom before the next check, plus the partly used blocks
+  // libgc takes whole: the bytes in use stay within the budget.
   void Refill(Mutator& mutator, BdwPerMutator& state, size_t bytes) {
     size_t in_use = RuntimeInUseBytes();
     if (in_use + bytes > budget_bytes_) {
@@ -319,6 +388,7 @@ class Bdw final : public Collector {
   static constexpr size_t kMaxAllowanceBytes = 1 * MiB;
 
   const Options options_;
+  std::array<std::atomic<GC_descr>, CodeSegment::kMaxTypes> descriptors_{};
   Runtime* runtime_ = nullptr;
   size_t budget_bytes_ = 0;
   bool verify_heap_ = false;
@@ -342,7 +412,10 @@ class Bdw final : public Collector {
 
 absl::StatusOr<std::unique_ptr<Collector>> MakeBdw(const CollectorOptions& checked) {
   const OptionValues values(BdwTraits().options, checked);
-  return std::make_unique<Bdw>(Options{.incremental = values.Switch("incremental")});
+  return std::make_unique<Bdw>(Options{.incremental = values.Switch("incremental"),
+                                       .interior_pointers = values.Switch("interior_pointers"),
+                                       .atomic = values.Switch("atomic"),
+                                       .typed = values.Is("layout", "typed")});
 }
 
 }  // namespace

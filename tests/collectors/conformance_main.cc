@@ -34,9 +34,9 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <thread>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -181,6 +181,8 @@ int main(int argc, char** argv) {
   if (collectors.empty()) collectors = CollectorRegistry::Global().Names();
   std::vector<std::string> suite, stress;
   std::vector<std::vector<std::string>> preflight;
+  std::vector<std::string> variant_names;  // as they begin a test's parameter name
+  std::set<std::string> test_alone;        // variants whose tests run one per process
   for (const std::string& name : collectors) {
     const gclab::CollectorRegistration* registration = CollectorRegistry::Global().Find(name);
     if (registration == nullptr) {
@@ -190,6 +192,8 @@ int main(int argc, char** argv) {
                                        ? std::vector<std::string>{name}
                                        : registration->traits.test_variants) {
       preflight.push_back({"--gclab-preflight=" + spec});
+      variant_names.push_back(gt::TestNameOf(spec));
+      if (registration->traits.process_wide_heap) test_alone.insert(variant_names.back());
     }
     const std::string test_name = gt::TestNameOf(name);
     auto in_suite = quick ? +[](const SuiteUse& use) { return use.in_quick; }
@@ -219,6 +223,21 @@ int main(int argc, char** argv) {
     }
   }
   if (passes.front().tests.empty()) Fail("no test matches " + GTEST_FLAG_GET(filter));
+  // One collector variant per worker process: the longest variant name that begins
+  // the test's parameter ("bdw_layout_typed_server_t2" is bdw:layout=typed's, not
+  // bdw's); one test per process for a collector whose heap is the process's.
+  auto process_group_of = [variant_names, test_alone](const std::string& test) {
+    const std::string parameter = test.substr(test.rfind('/') + 1);
+    std::string best;
+    for (const std::string& variant : variant_names) {
+      if (variant.size() > best.size() && parameter.starts_with(variant) &&
+          (parameter.size() == variant.size() || parameter[variant.size()] == '_')) {
+        best = variant;
+      }
+    }
+    return test_alone.contains(best) ? test : best;
+  };
+  for (gt::TestPass& pass : passes) pass.process_group = process_group_of;
   // Workers: this program, with every argument but the filter (each worker gets its
   // own list of tests).
   std::vector<std::string> worker_argv = {

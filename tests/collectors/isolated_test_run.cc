@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -451,13 +452,21 @@ int RunIsolated(const std::vector<std::string>& argv, const std::vector<TestPass
   for (const TestPass& pass : passes) {
     labels.push_back(absl::StrCat(pass.label, " (", pass.tests.size(), ")"));
     total += pass.tests.size();
-    for (size_t i = 0; i < pass.tests.size(); i += options.batch_tests) {
-      const size_t end = std::min(pass.tests.size(), i + options.batch_tests);
-      supervisor.Add({&pass, {pass.tests.begin() + i, pass.tests.begin() + end}});
+    Batch batch{&pass, {}};
+    std::string group;
+    for (const std::string& test : pass.tests) {
+      std::string test_group = pass.process_group ? pass.process_group(test) : "";
+      if (!batch.tests.empty() &&
+          (batch.tests.size() == static_cast<size_t>(options.batch_tests) || test_group != group)) {
+        supervisor.Add(std::exchange(batch, Batch{&pass, {}}));
+      }
+      group = std::move(test_group);
+      batch.tests.push_back(test);
     }
+    if (!batch.tests.empty()) supervisor.Add(std::move(batch));
   }
-  std::printf("[==========] %zu tests in %zu passes: %s; %d at a time, each batch of %d in "
-              "a process of its own\n",
+  std::printf("[==========] %zu tests in %zu passes: %s; %d at a time, each batch of at most "
+              "%d in a process of its own\n",
               total, passes.size(), absl::StrJoin(labels, ", ").c_str(), options.jobs,
               options.batch_tests);
   std::fflush(stdout);

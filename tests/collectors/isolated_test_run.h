@@ -14,6 +14,7 @@
 #ifndef GCLAB_TESTS_COLLECTORS_ISOLATED_TEST_RUN_H_
 #define GCLAB_TESTS_COLLECTORS_ISOLATED_TEST_RUN_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ struct TestPass {
   std::string label;                          // printed before each result
   std::vector<std::string> tests;             // full names: "Suite.Test/param"
   std::map<std::string, std::string> environment;  // set in the workers
+  // Tests of different groups never share a worker process (null: one group). The
+  // conformance suite groups by collector variant: a collector may keep state for
+  // the whole process (libgc: its one heap, its interior-pointer mode).
+  std::function<std::string(const std::string& test)> process_group;
 };
 
 struct IsolationOptions {
