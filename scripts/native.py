@@ -4,8 +4,11 @@
 Runs the native reference programs (bench/native: GCBench and churn written directly
 against libgc and against jemalloc) next to gclab's bdw and malloc-marksweep (and
 marksweep, gclab's own collector, for scale) on the same workloads, sizes and heaps,
-in interleaved rounds, and prints medians and the ratio in-harness / native. A control
-column runs the jemalloc program without its frees.
+in interleaved rounds, and prints medians and the ratio in-harness / native. The native
+programs are written as each library's users write them: natural layouts (no word for
+gclab's header), libgc's defaults, GC_MALLOC_ATOMIC for data without pointers. Two
+control columns: the libgc program with gclab's header word added to every object, and
+the jemalloc program without its frees.
 
   scripts/native.py [--reps=5] [--size=default] [--build=build] [--out=DIR]
                     [--cases=binary-trees:64,binary-trees:1024,churn:300,churn:2048]
@@ -99,8 +102,11 @@ def main():
             for _, library in PAIRS:
                 native.setdefault((workload, heap, library), []).append(
                     run_native(args.build, workload, library, args.size))
-            # The control: jemalloc when the program never frees, as a collector on
-            # malloc that has not collected yet.
+            # The controls: libgc with gclab's header word in every object (what the
+            # header costs the library), and jemalloc when the program never frees, as a
+            # collector on malloc that has not collected yet.
+            native.setdefault((workload, heap, "libgc --header-word"), []).append(
+                run_native(args.build, workload, "libgc", args.size, ["--header-word"]))
             native.setdefault((workload, heap, "jemalloc --no-free"), []).append(
                 run_native(args.build, workload, "jemalloc", args.size, ["--no-free"]))
             folder = os.path.join(out_root, f"{workload}-{heap}-r{rep}")
@@ -113,17 +119,22 @@ def main():
     print(f"medians of {args.reps} runs, wall time of the measured work (size {args.size}); "
           f"ratio = in gclab / native")
     print(f"{'workload':<13} {'heap':>8}  {'library':<9} {'native':>9}  {'collector':<17} "
-          f"{'in gclab':>9}  {'ratio':>6}  {'marksweep':>9}  {'jemalloc, no free':>17}")
+          f"{'in gclab':>9}  {'ratio':>6}  {'marksweep':>9}  {'libgc, header word':>18}  "
+          f"{'jemalloc, no free':>17}")
     for workload, heap in cases:
         marksweep = statistics.median(harness[(workload, heap, "marksweep")])
         no_free = statistics.median(native[(workload, heap, "jemalloc --no-free")])
+        header_word = statistics.median(native[(workload, heap, "libgc --header-word")])
         for collector, library in PAIRS:
             n = statistics.median(native[(workload, heap, library)])
             h = statistics.median(harness[(workload, heap, collector)])
             print(f"{workload:<13} {heap:>5} MiB  {library:<9} {n:>8.3f}s  {collector:<17} "
-                  f"{h:>8.3f}s  {h / n:>5.2f}x  {marksweep:>8.3f}s  {no_free:>16.3f}s")
-    print("marksweep: gclab's own mark-sweep in the same runs; jemalloc, no free: the native "
-          "program over jemalloc that never frees (what deferring every free costs)")
+                  f"{h:>8.3f}s  {h / n:>5.2f}x  {marksweep:>8.3f}s  {header_word:>17.3f}s  "
+                  f"{no_free:>16.3f}s")
+    print("marksweep: gclab's own mark-sweep in the same runs; libgc, header word: the native "
+          "libgc program with gclab's header word added to every object; jemalloc, no free: "
+          "the native program over jemalloc that never frees (what deferring every free "
+          "costs)")
     if noisy:
         print(f"note: {noisy} gclab runs were flagged noisy (the machine was busy); "
               "figures from this sitting are suspect")

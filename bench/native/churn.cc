@@ -18,15 +18,22 @@
 namespace gclab::native {
 namespace {
 
-// 64 bytes, as in gclab (header word there, reference count here).
+// gclab's object without its header word (56 bytes); over jemalloc with the
+// reference count a C program needs to know when to free (64).
 struct Obj {
+#if defined(GCLAB_NATIVE_ALLOCATOR_JEMALLOC)
   uint64_t refs;
+#endif
   Obj* link;
   int64_t id;
   int32_t a, b;
   int64_t payload[4];
 };
+#if defined(GCLAB_NATIVE_ALLOCATOR_JEMALLOC)
 static_assert(sizeof(Obj) == 64);
+#else
+static_assert(sizeof(Obj) == 56);
+#endif
 
 struct Shape {
   uint64_t slots, ops;
@@ -115,6 +122,7 @@ class Churn {
     return x;
   }
 
+#if defined(GCLAB_NATIVE_ALLOCATOR_JEMALLOC)
   static void Retain(Obj* x) {
     if (Allocator::frees && x != nullptr) ++x->refs;
   }
@@ -127,6 +135,10 @@ class Churn {
       x = next;
     }
   }
+#else
+  static void Retain(Obj*) {}
+  static void Release(Obj*) {}
+#endif
 
   static void SetLink(Obj* holder, Obj* target) {
     Retain(target);

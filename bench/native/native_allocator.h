@@ -3,13 +3,17 @@
 // The two libraries gclab's library-backed baselines stand for, used the way a
 // plain C or C++ program uses them, with nothing of gclab in between:
 //
-//   BdwAllocator      libgc (GC_MALLOC; no frees: libgc collects)
-//   JemallocAllocator jemalloc (malloc/free; the program frees what it drops)
+//   libgc     GC_MALLOC, and GC_MALLOC_ATOMIC for data without pointers; no frees:
+//             libgc collects. Default settings (all interior pointers recognised).
+//   jemalloc  calloc/free; the program frees what it drops
 //
 // A native reference program is compiled once per allocator
 // (GCLAB_NATIVE_ALLOCATOR_BDW or GCLAB_NATIVE_ALLOCATOR_JEMALLOC) and runs the same
 // work, with the same constants and checks, as the gclab workload of the same name,
-// so `scripts/native.sh` can put its time next to gclab's bdw and malloc-marksweep.
+// so `scripts/native.py` can put its time next to gclab's bdw and malloc-marksweep.
+// Each program uses its data's natural layout (no word mirrors gclab's object
+// header); --header-word adds one unused word to every object, as a control that
+// shows what gclab's header costs the library.
 #ifndef GCLAB_BENCH_NATIVE_NATIVE_ALLOCATOR_H_
 #define GCLAB_BENCH_NATIVE_NATIVE_ALLOCATOR_H_
 
@@ -34,6 +38,7 @@ namespace gclab::native {
 struct Allocator {
   static constexpr const char* kName = "libgc";
   static inline bool frees = false;
+  static inline size_t header_bytes = 0;  // --header-word: 8
   // heap_mb > 0: start with a heap that large (as GC_INITIAL_HEAP_SIZE does); 0:
   // libgc's defaults, which is how gclab's bdw runs (its budget only caps the bytes
   // in use; below it libgc grows its heap and collects by its own policy).
@@ -42,7 +47,9 @@ struct Allocator {
     if (heap_mb > 0) GC_expand_hp(heap_mb << 20);
   }
   // Zeroed, as GC_MALLOC returns memory.
-  static void* Allocate(size_t bytes) { return GC_MALLOC(bytes); }
+  static void* Allocate(size_t bytes) { return GC_MALLOC(bytes + header_bytes); }
+  // Data without pointers, which libgc never scans. Not zeroed.
+  static void* AllocateAtomic(size_t bytes) { return GC_MALLOC_ATOMIC(bytes + header_bytes); }
   static void Free(void*) {}
   static uint64_t Collections() { return GC_get_gc_no(); }
 };
@@ -52,8 +59,10 @@ struct Allocator {
   // --no-free turns it off: a control that shows what deferring every free costs
   // (fresh memory instead of memory reused while it is in cache).
   static inline bool frees = true;
+  static inline size_t header_bytes = 0;  // --header-word: 8
   static void Init(size_t) {}
-  static void* Allocate(size_t bytes) { return calloc(1, bytes); }
+  static void* Allocate(size_t bytes) { return calloc(1, bytes + header_bytes); }
+  static void* AllocateAtomic(size_t bytes) { return malloc(bytes + header_bytes); }
   static void Free(void* p) { free(p); }
   static uint64_t Collections() { return 0; }
 };
@@ -66,8 +75,8 @@ struct Options {
   size_t heap_mb = 0;
 };
 
-// --size=small|default|large --heap-mb=N --no-free; exits 2 with one line on
-// anything else.
+// --size=small|default|large --heap-mb=N --no-free --header-word; exits 2 with one
+// line on anything else.
 inline Options ParseOptions(int argc, char** argv, const char* program) {
   Options options;
   for (int i = 1; i < argc; ++i) {
@@ -80,6 +89,8 @@ inline Options ParseOptions(int argc, char** argv, const char* program) {
       options.size = Size::kLarge;
     } else if (arg == "--no-free") {
       Allocator::frees = false;
+    } else if (arg == "--header-word") {
+      Allocator::header_bytes = 8;
     } else if (arg.rfind("--heap-mb=", 0) == 0) {
       char* end = nullptr;
       const unsigned long long mb = std::strtoull(arg.c_str() + 10, &end, 10);
@@ -91,7 +102,7 @@ inline Options ParseOptions(int argc, char** argv, const char* program) {
       options.heap_mb = mb;
     } else {
       std::fprintf(stderr, "%s: unknown argument '%s'; valid: --size=small|default|large, "
-                   "--heap-mb=N, --no-free\n", program, arg.c_str());
+                   "--heap-mb=N, --no-free, --header-word\n", program, arg.c_str());
       std::exit(2);
     }
   }

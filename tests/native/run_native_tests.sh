@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The native reference programs do the work of gclab's workloads: at the small size,
-# each (GCBench and churn, over libgc and over jemalloc) passes its own check and
-# counts exactly the ops gclab's workload of the same name counts.
+# each (GCBench and churn, over libgc and over jemalloc, in their natural layouts and
+# with gclab's header word added) passes its own check and counts exactly the ops
+# gclab's workload of the same name counts.
 #   run_native_tests.sh GCLAB NATIVE_DIR SCRATCH
 set -uo pipefail
 gclab=$1 native=$2 scratch=$3
@@ -13,16 +14,18 @@ for pair in binary-trees:gcbench churn:churn; do
   "$gclab" run --collectors=marksweep --workloads="$workload" --size=small --heap-mb=64 \
     --out="$out" > /dev/null 2>&1 || { echo "FAIL: gclab run on $workload"; exit 1; }
   gclab_ops=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "ops") c = i } NR == 2 { print $c }' "$out/runs.csv")
-  for library in libgc jemalloc; do
-    line=$("$native/gclab_native_${program}_$library" --size=small --heap-mb=64)
+  for run in libgc jemalloc "libgc --header-word" "jemalloc --header-word"; do
+    library=${run%% *} extra=${run#"$library"}
+    # shellcheck disable=SC2086 # extra is empty or one flag
+    line=$("$native/gclab_native_${program}_$library" --size=small --heap-mb=64 $extra)
     echo "$line"
     case "$line" in
       *check=ok*) ;;
-      *) echo "FAIL: $program over $library failed its check"; status=1 ;;
+      *) echo "FAIL: $program over $run failed its check"; status=1 ;;
     esac
     ops=$(printf '%s\n' "$line" | sed -n 's/.* ops=\([0-9]*\) .*/\1/p')
     if [ "$ops" != "$gclab_ops" ]; then
-      echo "FAIL: $program over $library counted $ops ops, gclab's $workload $gclab_ops"
+      echo "FAIL: $program over $run counted $ops ops, gclab's $workload $gclab_ops"
       status=1
     fi
   done
