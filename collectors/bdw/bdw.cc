@@ -262,7 +262,7 @@ class Bdw final : public Collector {
   // granules: 16 bytes may take 32, 32 take 48), so the mutators together use at
   // most about half the headroom before the next check, plus the partly used blocks
   // libgc takes whole: the bytes in use stay within the budget.
-  void Refill(Mutator& mutator, BdwPerMutator& state, size_t bytes) {
+  GCLAB_NOINLINE void Refill(Mutator& mutator, BdwPerMutator& state, size_t bytes) {
     size_t in_use = RuntimeInUseBytes();
     if (in_use + bytes > budget_bytes_) {
       Collect(mutator, GcCause::kHeapFull, CollectionKind::kFull);
@@ -368,9 +368,12 @@ class Bdw final : public Collector {
     }
   }
 
+  // Out of line, as is Refill: the allocation path stays a few instructions and a
+  // call (measured with callgrind: 45 instructions per allocation with both inlined,
+  // most of them saving and restoring registers for the rare path).
   // In checked builds, the heap verifier after every collection libgc ran: with
   // gclab's world stopped (libgc's has resumed), from the thread that noticed.
-  void VerifyIfCollected(Mutator& mutator) {
+  GCLAB_NOINLINE void VerifyIfCollected(Mutator& mutator) {
     if (!runtime_->config().verify_heap) return;
     const uint64_t gc_no = GC_get_gc_no();
     if (gc_no == verified_gc_no_.load(std::memory_order_relaxed)) return;
