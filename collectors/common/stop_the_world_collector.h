@@ -41,10 +41,7 @@ class StopTheWorldCollector : public Collector {
   std::byte* AllocateOrCollectFull(Mutator& mutator, size_t bytes, TryAllocate&& try_allocate) {
     return AllocateOrCollect(
         try_allocate, [&] { return CollectUnlessAnotherDid(mutator, GcCause::kHeapFull); },
-        [&] {
-          const HeapUsage usage = Usage();
-          return OutOfMemoryStatus(traits().name, usage.capacity_bytes, usage.live_bytes, bytes);
-        });
+        [&] { return OutOfMemoryFor(bytes); });
   }
 
   // As AllocateOrCollectFull, but the first collection is a minor one.
@@ -60,10 +57,12 @@ class StopTheWorldCollector : public Collector {
           collected_minor = collected_minor || own;
           return own;
         },
-        [&] {
-          const HeapUsage usage = Usage();
-          return OutOfMemoryStatus(traits().name, usage.capacity_bytes, usage.live_bytes, bytes);
-        });
+        [&] { return OutOfMemoryFor(bytes); });
+  }
+
+  absl::Status OutOfMemoryFor(size_t bytes) const {
+    const HeapUsage usage = Usage();
+    return OutOfMemoryStatus(traits().name, usage.capacity_bytes, usage.live_bytes, bytes);
   }
 
   // One collection of `kind` in one pause; false (and nothing done) if another thread
