@@ -353,6 +353,7 @@ class Charts:
         # Wide panels (many collectors and heaps) go one under the other.
         fig, axes = self._grid(len(workloads), width=width,
                                cols=1 if width > 8 else min(2, len(workloads)))
+        drew_interval = False
         for ax, workload in zip(axes, workloads):
             cells = self._cells_by(workload)
             groups = sorted({k[2:] for k in cells},
@@ -383,6 +384,7 @@ class Charts:
                     ax.bar(x, value, width, color=self.colour[collector], edgecolor="black",
                            linewidth=0.4, **self._bar_kwargs(marks))
                     if low is not None:
+                        drew_interval = True
                         ax.errorbar(x, value, yerr=[[value - low], [high - value]],
                                     color="black", capsize=2, linewidth=0.8)
                     self._mark_bar(ax, x, high if high is not None else value, marks)
@@ -402,9 +404,11 @@ class Charts:
             self._title(ax, f"{workload}: throughput", notes)
             ax.grid(True, axis="y", alpha=0.3)
         if baseline:
+            interval = ("95% bootstrap interval over both sides' runs" if drew_interval else
+                        f"no interval: a bootstrap interval needs "
+                        f"{stats.MIN_RUNS_FOR_RATIO_INTERVAL} runs a side")
             fig.suptitle(f"Throughput relative to {baseline} (ops/s, median of repetitions over "
-                         f"{baseline}'s median; 95% bootstrap interval over both sides' runs)",
-                         fontsize=10)
+                         f"{baseline}'s median; {interval})", fontsize=10)
         else:
             fig.suptitle("Throughput (ops/s, median of repetitions, with its order-statistics "
                          "interval; no collector ran everywhere to be a common baseline)",
