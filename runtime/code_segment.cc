@@ -125,6 +125,8 @@ const SiteInfo& CodeSegment::DefineSite(absl::string_view name, const TypeInfo& 
   site->type = &type;
   site->escape = escape;
   site->on_stack = escape == Escape::kNoEscape && escape_analysis_;
+  site->pointer_free = type.kind == TypeKind::kByteArray ||
+                       (type.kind == TypeKind::kFixed && type.ref_map == 0);
   site->header = MakeHeader(type.id, site->id);
   site->fixed_bytes =
       type.kind == TypeKind::kFixed ? static_cast<uint32_t>(ObjectBytes(type, uint64_t{0})) : 0;

@@ -38,6 +38,9 @@ struct SiteInfo {
   uint32_t fixed_bytes;  // object size for kFixed types; 0 for arrays
   bool on_stack;         // kNoEscape and escape analysis is on: use the frame arena
   Escape escape;
+  // Objects from this site hold no pointers (byte arrays, structs without pointer
+  // fields): a collector may keep them where it never scans (libgc's atomic kind).
+  bool pointer_free;
   SiteId id;
   const TypeInfo* type;
   char name[48];

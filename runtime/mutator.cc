@@ -35,6 +35,8 @@ absl::string_view AllocFastPathName(AllocFastPath fast_path) {
       return "bump";
     case AllocFastPath::kSizeClassBump:
       return "size-class-bump";
+    case AllocFastPath::kSizeClassFreeList:
+      return "size-class-free-list";
     case AllocFastPath::kNone:
       return "none";
   }

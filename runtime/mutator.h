@@ -52,6 +52,10 @@ enum class AllocFastPath : uint8_t {
   kBump,           // one buffer, exact sizes (copying, no-GC)
   kSizeClassBump,  // one buffer of free cells per size class (segregated mark-sweep)
   kNone,           // none inline: every allocation calls the collector (malloc-backed)
+  // One free list per size class, linked through each cell's first word, for sites
+  // with pointers; pointer-free sites take the slow path (libgc: GC_malloc_many's
+  // lists, which are of its scanned kind only).
+  kSizeClassFreeList,
 };
 
 // What the write barrier records before a pointer store into a heap or frame-arena
@@ -100,7 +104,9 @@ struct WhereBarrier {
 absl::string_view BarrierKindName(BarrierKind kind);
 absl::string_view AllocFastPathName(AllocFastPath fast_path);
 
-// A run of free memory [cursor, limit) the fast path bumps through.
+// A run of free memory [cursor, limit) the fast path bumps through. With
+// kSizeClassFreeList, `cursor` is instead the first cell of a free list (0: empty),
+// each cell's first word the address of the next, and `limit` is unused.
 struct AllocBuffer {
   uintptr_t cursor = 0;
   uintptr_t limit = 0;
@@ -326,7 +332,18 @@ GCLAB_ALWAYS_INLINE std::byte* Mutator::AllocateHeap(size_t bytes, const SiteInf
   size_t size_class = 0;
   size_t step = bytes;
   if (fast_path_ != AllocFastPath::kBump) {
-    if (fast_path_ != AllocFastPath::kSizeClassBump || bytes > kMaxSmallObjectBytes) {
+    if (bytes > kMaxSmallObjectBytes) return AllocateSlow(bytes, site);
+    if (fast_path_ != AllocFastPath::kSizeClassBump) {
+      if (fast_path_ == AllocFastPath::kSizeClassFreeList && !site.pointer_free) {
+        AllocBuffer& list = buffers_[SizeClassOf(bytes)];
+        const uintptr_t cell = list.cursor;
+        if (GCLAB_LIKELY(cell != 0)) {
+          list.cursor = *reinterpret_cast<const uintptr_t*>(cell);
+          heap_bytes_allocated_ += bytes;
+          ++heap_objects_allocated_;
+          return reinterpret_cast<std::byte*>(cell);
+        }
+      }
       return AllocateSlow(bytes, site);
     }
     size_class = SizeClassOf(bytes);

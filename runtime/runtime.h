@@ -54,10 +54,14 @@ struct RuntimeConfig {
   size_t max_mutators = 8;
   bool escape_analysis = true;    // non-escaping sites allocate in frame arenas
   bool verify_heap = kChecks;     // run the heap verifier after every collection
-  // Ask for transparent huge pages on the heap. First touches of heap memory then
-  // fault 2 MiB at a time instead of 4 KiB, as Go and the JVMs do where THP is
-  // available; without it page faults can dominate an allocation-heavy run.
-  bool huge_pages = true;
+  // Ask for transparent huge pages on the heap (MADV_HUGEPAGE). Off, as in Go since
+  // 1.21.1 (golang/go#61718: the advice made allocation stall): on the 2-core VMs
+  // gclab is measured on, a 2 MiB page costs 23 ms to fault in, 12 s per GiB against
+  // 0.5 s with 4 KiB pages, so prefaulting nogc's 3 GB heap took half a minute a run;
+  // huge pages shortened server runs at a 1 GiB heap by about 5% and binary-trees runs
+  // not measurably (2026-12-07, 5 runs each). The system's own THP setting still
+  // applies ("always" gives huge pages without the advice).
+  bool huge_pages = false;
   // Touch every heap page in Start, so that no run pays page faults inside its timed
   // region (the JVM's -XX:+AlwaysPreTouch). Costs time and RSS up front.
   bool prefault_heap = false;

@@ -10,6 +10,12 @@ gclab's header), libgc's defaults, GC_MALLOC_ATOMIC for data without pointers. T
 control columns: the libgc program with gclab's header word added to every object, and
 the jemalloc program without its frees.
 
+A second table is the floor: each program over a bump allocator that never frees, and
+gclab's nogc on the same workload (both with room for everything the run allocates,
+prefaulted). gclab's nogc over the native bump program is what gclab's runtime itself
+costs the program (frames with precise slots, headers, polls, stores through the barrier
+interface), which every gclab collector pays.
+
   scripts/native.py [--reps=5] [--size=default] [--build=build] [--out=DIR]
                     [--cases=binary-trees:64,binary-trees:1024,churn:300,churn:2048]
 
@@ -30,6 +36,7 @@ import tempfile
 NATIVE = {"binary-trees": "gcbench", "churn": "churn"}
 # gclab collector -> the native library it stands for
 PAIRS = (("bdw", "libgc"), ("malloc-marksweep", "jemalloc"))
+FLOOR = ("nogc", "bump")
 
 
 def fail(message):
@@ -57,6 +64,11 @@ def run_native(build, workload, library, size, extra=()):
     return float(fields["wall_s"])
 
 
+def floor_heap_mb(alloc_bytes):
+    """Room for everything a run allocates (nogc and the bump program never free)."""
+    return int(alloc_bytes * 1.1) // (1 << 20) + 64
+
+
 def run_gclab(build, workload, size, heap_mb, collectors, seed, folder):
     args = [os.path.join(build, "gclab"), "run", f"--collectors={','.join(collectors)}",
             f"--workloads={workload}", f"--size={size}", f"--heap-mb={heap_mb}", "--reps=1",
@@ -71,7 +83,8 @@ def run_gclab(build, workload, size, heap_mb, collectors, seed, folder):
         if row["status"] != "ok":
             fail(f"gclab {row['collector']} on {workload} at {heap_mb} MiB: {row['status']} "
                  f"{row['error']}")
-        walls[row["collector"]] = (float(row["wall_s"]), row.get("noisy") == "1")
+        walls[row["collector"]] = (float(row["wall_s"]), row.get("noisy") == "1",
+                                   int(row["heap_alloc_bytes"]))
     return walls
 
 
@@ -87,7 +100,7 @@ def main():
         fail("--reps: at least 1")
     cases = parse_cases(args.cases)
     for workload in {w for w, _ in cases}:
-        for _, library in PAIRS:
+        for _, library in PAIRS + (FLOOR,):
             program = os.path.join(args.build, "native",
                                    f"gclab_native_{NATIVE[workload]}_{library}")
             if not os.access(program, os.X_OK):
@@ -96,6 +109,7 @@ def main():
     collectors = [c for c, _ in PAIRS] + ["marksweep"]
     native = {}   # (workload, heap, library) -> [wall]
     harness = {}  # (workload, heap, collector) -> [wall]
+    floor_mb = {}  # workload -> heap of the floor runs, from the first round's allocation
     noisy = 0
     for rep in range(1, args.reps + 1):
         for workload, heap in cases:
@@ -110,10 +124,20 @@ def main():
             native.setdefault((workload, heap, "jemalloc --no-free"), []).append(
                 run_native(args.build, workload, "jemalloc", args.size, ["--no-free"]))
             folder = os.path.join(out_root, f"{workload}-{heap}-r{rep}")
-            for collector, (wall, was_noisy) in run_gclab(
+            for collector, (wall, was_noisy, allocated) in run_gclab(
                     args.build, workload, args.size, heap, collectors, rep, folder).items():
                 harness.setdefault((workload, heap, collector), []).append(wall)
                 noisy += was_noisy
+                floor_mb.setdefault(workload, floor_heap_mb(allocated))
+        for workload in dict.fromkeys(w for w, _ in cases):
+            heap = floor_mb[workload]
+            native.setdefault((workload, "floor", FLOOR[1]), []).append(
+                run_native(args.build, workload, FLOOR[1], args.size, [f"--heap-mb={heap}"]))
+            folder = os.path.join(out_root, f"{workload}-floor-r{rep}")
+            wall, was_noisy, _ = run_gclab(args.build, workload, args.size, heap, [FLOOR[0]],
+                                           rep, folder)[FLOOR[0]]
+            harness.setdefault((workload, "floor", FLOOR[0]), []).append(wall)
+            noisy += was_noisy
         print(f"round {rep}/{args.reps} done", file=sys.stderr)
 
     print(f"medians of {args.reps} runs, wall time of the measured work (size {args.size}); "
@@ -135,6 +159,15 @@ def main():
           "libgc program with gclab's header word added to every object; jemalloc, no free: "
           "the native program over jemalloc that never frees (what deferring every free "
           "costs)")
+    print()
+    print("the floor, no memory manager: native bump allocator and gclab's nogc, heap = all "
+          "the run allocates; runtime = gclab nogc / native bump (what gclab's runtime adds)")
+    print(f"{'workload':<13} {'heap':>8}  {'native bump':>11}  {'gclab nogc':>10}  {'runtime':>7}")
+    for workload in dict.fromkeys(w for w, _ in cases):
+        bump = statistics.median(native[(workload, "floor", FLOOR[1])])
+        nogc = statistics.median(harness[(workload, "floor", FLOOR[0])])
+        print(f"{workload:<13} {floor_mb[workload]:>5} MiB  {bump:>10.3f}s  {nogc:>9.3f}s  "
+              f"{nogc / bump:>6.2f}x")
     if noisy:
         print(f"note: {noisy} gclab runs were flagged noisy (the machine was busy); "
               "figures from this sitting are suspect")

@@ -1,16 +1,22 @@
 // File: bench/native/native_allocator.h
 //
 // The two libraries gclab's library-backed baselines stand for, used the way a
-// plain C or C++ program uses them, with nothing of gclab in between:
+// plain C or C++ program uses them, with nothing of gclab in between, and the floor
+// under both:
 //
 //   libgc     GC_MALLOC, and GC_MALLOC_ATOMIC for data without pointers; no frees:
 //             libgc collects. Default settings (all interior pointers recognised).
 //   jemalloc  calloc/free; the program frees what it drops
+//   bump      a pointer bumped through prefaulted memory, never freed: what the
+//             program costs with no memory manager at all, the native counterpart of
+//             gclab's nogc. gclab's nogc over it is what gclab's runtime (frames with
+//             precise slots, object headers, stores through the barrier interface)
+//             adds to the program before any collector does anything.
 //
 // A native reference program is compiled once per allocator
-// (GCLAB_NATIVE_ALLOCATOR_BDW or GCLAB_NATIVE_ALLOCATOR_JEMALLOC) and runs the same
-// work, with the same constants and checks, as the gclab workload of the same name,
-// so `scripts/native.py` can put its time next to gclab's bdw and malloc-marksweep.
+// (GCLAB_NATIVE_ALLOCATOR_BDW, _JEMALLOC or _BUMP) and runs the same work, with the
+// same constants and checks, as the gclab workload of the same name, so
+// `scripts/native.py` can put its time next to gclab's bdw, malloc-marksweep and nogc.
 // Each program uses its data's natural layout (no word mirrors gclab's object
 // header); --header-word adds one unused word to every object, as a control that
 // shows what gclab's header costs the library.
@@ -28,8 +34,10 @@
 #include <gc/gc.h>
 #elif defined(GCLAB_NATIVE_ALLOCATOR_JEMALLOC)
 #include <jemalloc/jemalloc.h>
+#elif defined(GCLAB_NATIVE_ALLOCATOR_BUMP)
+#include <sys/mman.h>
 #else
-#error "define GCLAB_NATIVE_ALLOCATOR_BDW or GCLAB_NATIVE_ALLOCATOR_JEMALLOC"
+#error "define GCLAB_NATIVE_ALLOCATOR_BDW, GCLAB_NATIVE_ALLOCATOR_JEMALLOC or GCLAB_NATIVE_ALLOCATOR_BUMP"
 #endif
 
 namespace gclab::native {
@@ -52,6 +60,44 @@ struct Allocator {
   static void* AllocateAtomic(size_t bytes) { return GC_MALLOC_ATOMIC(bytes + header_bytes); }
   static void Free(void*) {}
   static uint64_t Collections() { return GC_get_gc_no(); }
+};
+#elif defined(GCLAB_NATIVE_ALLOCATOR_BUMP)
+struct Allocator {
+  static constexpr const char* kName = "bump";
+  static inline bool frees = false;
+  static inline size_t header_bytes = 0;  // --header-word: 8
+  static inline uintptr_t cursor = 0;
+  static inline uintptr_t limit = 0;
+  // heap_mb: the memory to map and touch before the timed region, as gclab prefaults
+  // nogc's heap (0: 2 GiB). Running past it is fatal, not a page fault in the timing.
+  static void Init(size_t heap_mb) {
+    const size_t bytes = (heap_mb > 0 ? heap_mb : 2048) << 20;
+    void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (memory == MAP_FAILED) {
+      std::fprintf(stderr, "bump: cannot map %zu MiB\n", bytes >> 20);
+      std::exit(1);
+    }
+    for (size_t offset = 0; offset < bytes; offset += 4096) {
+      static_cast<volatile char*>(memory)[offset] = 0;
+    }
+    cursor = reinterpret_cast<uintptr_t>(memory);
+    limit = cursor + bytes;
+  }
+  // Zeroed: the memory is fresh from mmap and never reused.
+  static void* Allocate(size_t bytes) {
+    const size_t step = (bytes + header_bytes + 15) & ~size_t{15};  // malloc's alignment
+    if (limit - cursor < step) {
+      std::fprintf(stderr, "bump: out of memory; give a larger --heap-mb\n");
+      std::exit(1);
+    }
+    void* memory = reinterpret_cast<void*>(cursor);
+    cursor += step;
+    return memory;
+  }
+  static void* AllocateAtomic(size_t bytes) { return Allocate(bytes); }
+  static void Free(void*) {}
+  static uint64_t Collections() { return 0; }
 };
 #else
 struct Allocator {

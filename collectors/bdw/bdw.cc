@@ -13,7 +13,10 @@
 //    be exceeded, OutOfMemory if it still would be;
 //  - allocates as a careful libgc user does: no interior-pointer byte (gclab's
 //    references point at object starts), pointer-free objects atomic, and (option)
-//    objects with pointers by their precise layout.
+//    objects with pointers by their precise layout;
+//  - keeps small objects with pointers on the mutator's inline fast path: one free
+//    list per size class, filled a block at a time by GC_malloc_many, as libgc's own
+//    thread-local allocation does for GC_MALLOC.
 // libgc has one heap per process, so one bdw runtime may exist at a time.
 #include <gc/gc.h>
 #include <gc/gc_mark.h>
@@ -58,7 +61,7 @@ const CollectorTraits& BdwTraits() {
           "Boehm-Demers-Weiser conservative mark-sweep (libgc " +
           absl::StrCat(GC_VERSION_MAJOR, ".", GC_VERSION_MINOR, ".", GC_VERSION_MICRO) +
           "): its own heap, stop-the-world by signals, gclab's frames and globals as roots",
-      .fast_path = AllocFastPath::kNone,
+      .fast_path = AllocFastPath::kSizeClassFreeList,
       .heap_segment = false,
       .conservative = true,
       .process_wide_heap = true,
@@ -154,6 +157,8 @@ class Bdw final : public Collector {
       state->registered_here = GC_register_my_thread(&stack_base) == GC_SUCCESS;
     }
     mutator.set_collector_state(std::move(state));
+    // A typed object needs its descriptor at allocation; libgc has no lists for them.
+    if (options_.typed) mutator.set_fast_path(AllocFastPath::kNone);
     mutators_[mutator.index()].store(&mutator, std::memory_order_release);
   }
 
@@ -164,14 +169,11 @@ class Bdw final : public Collector {
 
   std::byte* AllocateSlow(Mutator& mutator, size_t bytes, const SiteInfo& site) override {
     BdwPerMutator& state = StateOf(mutator);
-    if (GCLAB_UNLIKELY(state.allowance < bytes)) Refill(mutator, state, bytes);
-    state.allowance -= bytes;
-    void* memory = Malloc(bytes, *site.type);
-    if (memory == nullptr) {
-      throw OutOfMemory(OutOfMemoryStatus("bdw", budget_bytes_, Usage().live_bytes, bytes));
-    }
+    const bool from_list = bytes <= kMaxSmallObjectBytes && !site.pointer_free && !options_.typed;
+    std::byte* memory = from_list ? RefillListAndPop(mutator, state, bytes)
+                                  : AllocateOne(mutator, state, bytes, *site.type);
     if (GCLAB_UNLIKELY(verify_heap_)) VerifyIfCollected(mutator);
-    return static_cast<std::byte*>(memory);
+    return memory;
   }
 
   void Collect(Mutator& mutator, GcCause cause, CollectionKind) override {
@@ -217,6 +219,39 @@ class Bdw final : public Collector {
   }
 
  private:
+  std::byte* AllocateOne(Mutator& mutator, BdwPerMutator& state, size_t bytes,
+                         const TypeInfo& type) {
+    if (GCLAB_UNLIKELY(state.allowance < bytes)) Refill(mutator, state, bytes);
+    state.allowance -= bytes;
+    void* memory = Malloc(bytes, type);
+    if (memory == nullptr) {
+      throw OutOfMemory(OutOfMemoryStatus("bdw", budget_bytes_, Usage().live_bytes, bytes));
+    }
+    return static_cast<std::byte*>(memory);
+  }
+
+  // The size class's list is empty: a new one from GC_malloc_many (cells of the
+  // class's size, cleared but for the link word, at most a block's worth), charged
+  // to the allowance whole, and its first cell. The lists are roots (PushGclabRoots),
+  // so a collection before the cells are used does not take them back.
+  GCLAB_NOINLINE std::byte* RefillListAndPop(Mutator& mutator, BdwPerMutator& state,
+                                             size_t bytes) {
+    const size_t size_class = SizeClassOf(bytes);
+    const size_t cell_bytes = kSizeClassBytes[size_class];
+    const size_t most = std::max(kListBytes, cell_bytes);
+    if (GCLAB_UNLIKELY(state.allowance < most)) Refill(mutator, state, most);
+    void* list = GC_malloc_many(cell_bytes);
+    if (list == nullptr) {
+      throw OutOfMemory(OutOfMemoryStatus("bdw", budget_bytes_, Usage().live_bytes, bytes));
+    }
+    size_t cells = 0;
+    for (void* cell = list; cell != nullptr; cell = GC_NEXT(cell)) ++cells;
+    const size_t list_bytes = cells * cell_bytes;
+    state.allowance -= std::min(state.allowance, list_bytes);
+    mutator.alloc_buffer(size_class).cursor = reinterpret_cast<uintptr_t>(GC_NEXT(list));
+    return static_cast<std::byte*>(list);
+  }
+
   // What a libgc user writes for an object of this type. A ref array is scanned
   // conservatively in either layout: all its words but the header and the length
   // are pointers, and neither of those two can look like one (the header is odd,
@@ -286,6 +321,9 @@ class Bdw final : public Collector {
       if (mutator == nullptr) continue;
       // Frames lie contiguously from the stack base up to the end of the top one;
       // a frame being pushed holds no Ref until its slots are zeroed and it is on top.
+      // The free lists' cells are libgc's objects until popped: their heads keep
+      // them (each cell's first word links the next, and cells are scanned).
+      GC_push_all(&mutator->alloc_buffer(0), &mutator->alloc_buffer(kNumSizeClasses - 1) + 1);
       Frame* top = mutator->top_frame();
       if (top == nullptr) continue;
       GC_push_all(reinterpret_cast<void*>(mutator->stack_base()),
@@ -368,11 +406,12 @@ class Bdw final : public Collector {
     }
   }
 
-  // Out of line, as is Refill: the allocation path stays a few instructions and a
-  // call (measured with callgrind: 45 instructions per allocation with both inlined,
-  // most of them saving and restoring registers for the rare path).
-  // In checked builds, the heap verifier after every collection libgc ran: with
-  // gclab's world stopped (libgc's has resumed), from the thread that noticed.
+  // When the runtime verifies the heap (RuntimeConfig::verify_heap: on in checks
+  // builds and with --verify), the verifier after every collection libgc ran, with
+  // gclab's world stopped (libgc's has resumed), from the thread that noticed. Out of
+  // line, as are Refill and RefillListAndPop: inlined into the slow path, they made it
+  // 45 instructions per allocation (callgrind), most of them saving and restoring
+  // registers for the rare case.
   GCLAB_NOINLINE void VerifyIfCollected(Mutator& mutator) {
     if (!runtime_->config().verify_heap) return;
     const uint64_t gc_no = GC_get_gc_no();
@@ -389,6 +428,9 @@ class Bdw final : public Collector {
 
   static inline GC_push_other_roots_proc previous_push_other_roots = nullptr;
   static constexpr size_t kMaxAllowanceBytes = 1 * MiB;
+  // What GC_malloc_many hands out at most: one heap block (HBLKSIZE) of cells, or
+  // one cell if a cell is larger.
+  static constexpr size_t kListBytes = 4 * KiB;
 
   const Options options_;
   std::array<std::atomic<GC_descr>, CodeSegment::kMaxTypes> descriptors_{};

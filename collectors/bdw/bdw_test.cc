@@ -4,9 +4,14 @@
 // objects: those objects must go, and they stay when the same data are scanned (the
 // control that shows the test can fail). With interior pointers off (the default),
 // objects reachable only through gclab's roots (globals, frame slots, arena objects,
-// array elements) survive collections and the reuse of freed memory.
+// array elements) survive collections and the reuse of freed memory. Cells waiting
+// on a mutator's inline free list are never handed to another mutator.
 #include <cstring>
+#include <memory>
 #include <string>
+#include <thread>
+
+#include "absl/container/flat_hash_set.h"
 
 #include "gtest/gtest.h"
 #include "runtime/collector.h"
@@ -80,6 +85,59 @@ TEST(BdwTest, TheTypedLayoutDoesNotScanAStructsScalarFields) {
 
 TEST(BdwTest, TheConservativeLayoutScansAStructsScalarFields) {
   EXPECT_GE(BytesKeptByHiddenAddresses("bdw", Holder::kScalarField), kKeptAtLeast);
+}
+
+// A mutator's free list holds cells libgc handed out (GC_malloc_many) that the
+// mutator has not used yet. Collections while they wait, and another mutator
+// allocating the same size afterwards, must leave them to their owner: were the lists
+// not roots, libgc would free the cells and give them to the other mutator.
+//
+// Not inlined, so that no cell address stays in the test's own frame, which libgc
+// scans conservatively (the set's table is malloc's memory, which it does not).
+[[gnu::noinline]] absl::flat_hash_set<uintptr_t> CellsOnList(const AllocBuffer& list) {
+  absl::flat_hash_set<uintptr_t> cells;
+  for (uintptr_t cell = list.cursor; cell != 0; cell = *reinterpret_cast<uintptr_t*>(cell)) {
+    cells.insert(cell);
+  }
+  return cells;
+}
+
+TEST(BdwTest, CellsWaitingOnAMutatorsFreeListAreNotHandedOutAgain) {
+  TestProgram p;
+  auto rt = MakeTestRuntime("bdw", p, {.heap_bytes = 64 * MiB});
+  ASSERT_NE(rt, nullptr);
+  // On the heap: a Mutator on this stack would have its lists scanned with the stack.
+  auto owner = std::make_unique<Mutator>(*rt);
+  Mutator& m = *owner;
+  FrameScope f(m, *p.frame);
+  f[0] = m.Allocate(*p.new_node);  // the first cell of a new list
+  const absl::flat_hash_set<uintptr_t> waiting =
+      CellsOnList(m.alloc_buffer(SizeClassOf(p.new_node->fixed_bytes)));
+  ASSERT_GE(waiting.size(), 10u) << "a list of one block's cells was expected";
+  int handed_out_again = 0;
+  {
+    BlockingScope blocked(m);  // so that the other thread can stop the world
+    std::thread other([&] {
+      Mutator m2(*rt);
+      FrameScope g(m2, *p.frame);
+      constexpr int kNodes = 20'000;
+      g[0] = m2.AllocateArray(*p.new_ref_array, kNodes);
+      m2.Collect();
+      m2.Collect();
+      for (int i = 0; i < kNodes; ++i) {
+        FrameScope h(m2, *p.frame);
+        h[0] = m2.Allocate(*p.new_node);
+        handed_out_again += waiting.contains(reinterpret_cast<uintptr_t>(h[0]));
+        m2.StoreElement(g[0], i, h[0]);
+      }
+    });
+    other.join();
+  }
+  EXPECT_EQ(handed_out_again, 0);
+  // The owner still takes its cells, each once, from where the list left off.
+  for (size_t i = 0; i < waiting.size(); ++i) {
+    ASSERT_TRUE(waiting.contains(reinterpret_cast<uintptr_t>(m.Allocate(*p.new_node))));
+  }
 }
 
 class BdwRootsTest : public ::testing::TestWithParam<std::string> {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The native reference programs do the work of gclab's workloads: at the small size,
-# each (GCBench and churn, over libgc and over jemalloc, in their natural layouts and
-# with gclab's header word added) passes its own check and counts exactly the ops
+# each (GCBench and churn, over libgc, jemalloc and a bump allocator, in their natural
+# layouts and with gclab's header word added) passes its own check and counts exactly the ops
 # gclab's workload of the same name counts.
 #   run_native_tests.sh GCLAB NATIVE_DIR SCRATCH
 set -uo pipefail
@@ -14,10 +14,12 @@ for pair in binary-trees:gcbench churn:churn; do
   "$gclab" run --collectors=marksweep --workloads="$workload" --size=small --heap-mb=64 \
     --out="$out" > /dev/null 2>&1 || { echo "FAIL: gclab run on $workload"; exit 1; }
   gclab_ops=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "ops") c = i } NR == 2 { print $c }' "$out/runs.csv")
-  for run in libgc jemalloc "libgc --header-word" "jemalloc --header-word"; do
+  for run in libgc jemalloc bump "libgc --header-word" "jemalloc --header-word"; do
     library=${run%% *} extra=${run#"$library"}
+    heap_mb=64
+    [ "$library" = bump ] && heap_mb=1024  # never frees: room for all the run allocates
     # shellcheck disable=SC2086 # extra is empty or one flag
-    line=$("$native/gclab_native_${program}_$library" --size=small --heap-mb=64 $extra)
+    line=$("$native/gclab_native_${program}_$library" --size=small --heap-mb=$heap_mb $extra)
     echo "$line"
     case "$line" in
       *check=ok*) ;;
