@@ -243,6 +243,15 @@ def _smallest_p_note(results):
             "significant there.")
 
 
+def without_machine_paths(argument):
+    """A command-line argument with an absolute path cut to its last component, so that
+    the page names no folder of the machine that made it: --out=/tmp/a/run -> --out=.../run."""
+    flag, equals, value = argument.partition("=") if argument.startswith("-") else ("", "", argument)
+    if not value.startswith("/"):
+        return argument
+    return f"{flag}{equals}.../{os.path.basename(value.rstrip('/'))}"
+
+
 def write_report(results, chart_paths, out_path):
     m = results.manifest
     build, host = m.get("build", {}), m.get("host", {})
@@ -250,7 +259,8 @@ def write_report(results, chart_paths, out_path):
                                          "cxx_flags", "checks", "abseil", "jemalloc")]
     env += [(k, host.get(k)) for k in ("cpu_model", "cores", "memory_bytes", "kernel",
                                        "hostname")]
-    env += [("date_utc", m.get("date_utc")), ("command_line", " ".join(m.get("command_line", [])))]
+    env += [("date_utc", m.get("date_utc")),
+            ("command_line", " ".join(map(without_machine_paths, m.get("command_line", []))))]
     env = [(k, "-" if v is None else str(v)) for k, v in env]
     matrix = [(k, ", ".join(map(str, v)) if isinstance(v, list) else str(v))
               for k, v in sorted((m.get("matrix") or {}).items())]
@@ -282,8 +292,9 @@ def write_report(results, chart_paths, out_path):
     failures = _table(("run", "collector", "workload", "heap", "status", "error"),
                       [(r.key, r.collector, r.workload, r.heap_label, r.status, r.error)
                        for r in failed]) if failed else "<p>none</p>"
+    folder_name = os.path.basename(os.path.abspath(results.path))
     page = f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>gclab results: {html.escape(results.path)}</title>
+<html><head><meta charset="utf-8"><title>gclab results: {html.escape(folder_name)}</title>
 <style>
 body {{ font-family: sans-serif; margin: 2em; max-width: 1400px; }}
 table {{ border-collapse: collapse; font-size: 12px; margin-bottom: 1.5em; }}
@@ -297,7 +308,7 @@ figure {{ margin: 0 0 2em 0; }}
 figcaption, .note {{ font-size: 13px; color: #333; }}
 </style></head><body>
 <h1>gclab results</h1>
-<p>Folder: <code>{html.escape(os.path.basename(os.path.abspath(results.path)))}</code>; {len(results.runs)} runs,
+<p>Folder: <code>{html.escape(folder_name)}</code>; {len(results.runs)} runs,
 {len(failed)} failed, {len(noisy_runs)} noisy; results schema
 {html.escape(str(m.get("schema_version")))}. Medians over successful repetitions, with the
 distribution-free interval of the median (95% where there are 6 or more runs; with fewer,

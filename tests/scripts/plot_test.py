@@ -71,6 +71,23 @@ class PlotTest(unittest.TestCase):
         self.assertEqual(page.count("data:image/png;base64,"), len(CHARTS) + 1)
         self.assertIn("oom", page)  # the fixture's failed runs are reported, not dropped
 
+    def test_the_report_names_no_folder_of_the_machine_that_made_it(self):
+        folder = os.path.abspath(self.copy(FIXTURE))
+        manifest_path = os.path.join(folder, "manifest.json")
+        with open(manifest_path) as f:
+            manifest = json.load(f)
+        manifest["command_line"] = ["gclab", "run", "--collectors=marksweep",
+                                    f"--out={folder}", f"--minheap-cache={folder}/cache.csv"]
+        with open(manifest_path, "w") as f:
+            json.dump(manifest, f)
+        out = run(REPORT, folder)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        with open(os.path.join(folder, "report.html")) as f:
+            page = f.read()
+        self.assertNotIn(os.path.dirname(folder), page)
+        self.assertIn("--out=.../results --minheap-cache=.../cache.csv", page)
+        self.assertIn("--collectors=marksweep", page)
+
     def test_noisy_runs_are_marked_in_the_report_and_charts(self):
         folder = self.copy(FIXTURE)
         path = os.path.join(folder, "runs.csv")
