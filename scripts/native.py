@@ -99,7 +99,8 @@ def main():
     if args.reps < 1:
         fail("--reps: at least 1")
     cases = parse_cases(args.cases)
-    for workload in {w for w, _ in cases}:
+    workloads = list(dict.fromkeys(w for w, _ in cases))  # in the order given
+    for workload in workloads:
         for _, library in PAIRS + (FLOOR,):
             program = os.path.join(args.build, "native",
                                    f"gclab_native_{NATIVE[workload]}_{library}")
@@ -129,7 +130,7 @@ def main():
                 harness.setdefault((workload, heap, collector), []).append(wall)
                 noisy += was_noisy
                 floor_mb.setdefault(workload, floor_heap_mb(allocated))
-        for workload in dict.fromkeys(w for w, _ in cases):
+        for workload in workloads:
             heap = floor_mb[workload]
             native.setdefault((workload, "floor", FLOOR[1]), []).append(
                 run_native(args.build, workload, FLOOR[1], args.size, [f"--heap-mb={heap}"]))
@@ -163,7 +164,7 @@ def main():
     print("the floor, no memory manager: native bump allocator and gclab's nogc, heap = all "
           "the run allocates; runtime = gclab nogc / native bump (what gclab's runtime adds)")
     print(f"{'workload':<13} {'heap':>8}  {'native bump':>11}  {'gclab nogc':>10}  {'runtime':>7}")
-    for workload in dict.fromkeys(w for w, _ in cases):
+    for workload in workloads:
         bump = statistics.median(native[(workload, "floor", FLOOR[1])])
         nogc = statistics.median(harness[(workload, "floor", FLOOR[0])])
         print(f"{workload:<13} {floor_mb[workload]:>5} MiB  {bump:>10.3f}s  {nogc:>9.3f}s  "
