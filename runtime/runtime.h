@@ -57,7 +57,8 @@ struct RuntimeConfig {
   // Ask for transparent huge pages on the heap (MADV_HUGEPAGE). Off, as in Go since
   // 1.21.1 (golang/go#61718: the advice made allocation stall): on the 2-core VMs
   // gclab is measured on, a 2 MiB page costs 23 ms to fault in, 12 s per GiB against
-  // 0.5 s with 4 KiB pages, so prefaulting nogc's 3 GB heap took half a minute a run;
+  // 0.5 s with 4 KiB pages (for memory the VM touched recently; about 5 s per GiB
+  // beyond that), so prefaulting nogc's 3 GB heap took half a minute a run;
   // huge pages shortened server runs at a 1 GiB heap by about 5% and binary-trees runs
   // not measurably (2026-12-07, 5 runs each). The system's own THP setting still
   // applies ("always" gives huge pages without the advice).

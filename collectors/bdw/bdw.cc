@@ -409,9 +409,9 @@ class Bdw final : public Collector {
   // When the runtime verifies the heap (RuntimeConfig::verify_heap: on in checks
   // builds and with --verify), the verifier after every collection libgc ran, with
   // gclab's world stopped (libgc's has resumed), from the thread that noticed. Out of
-  // line, as are Refill and RefillListAndPop: inlined into the slow path, they made it
-  // 45 instructions per allocation (callgrind), most of them saving and restoring
-  // registers for the rare case.
+  // line, as are Refill and RefillListAndPop: with this and Refill inlined, the slow
+  // path was 45 instructions per allocation (callgrind), most of them saving and
+  // restoring registers for the rare case.
   GCLAB_NOINLINE void VerifyIfCollected(Mutator& mutator) {
     if (!runtime_->config().verify_heap) return;
     const uint64_t gc_no = GC_get_gc_no();
