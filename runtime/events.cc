@@ -26,6 +26,10 @@ absl::string_view GcCauseName(GcCause cause) {
 
 #undef GCLAB_NAME_CASE
 
+absl::string_view SitePlacementName(SitePlacement placement) {
+  return placement == SitePlacement::kOld ? "old" : "nursery";
+}
+
 void EventLog::AddPause(const PauseRecord& pause) {
   if (!enabled_) return;
   MutexLock lock(&mu_);
@@ -46,6 +50,17 @@ std::vector<PauseRecord> EventLog::pauses() const {
 std::vector<PhaseRecord> EventLog::phases() const {
   MutexLock lock(&mu_);
   return phases_;
+}
+
+void EventLog::AddSiteDecisions(const std::vector<SiteDecisionRecord>& decisions) {
+  if (!enabled_ || decisions.empty()) return;
+  MutexLock lock(&mu_);
+  site_decisions_.insert(site_decisions_.end(), decisions.begin(), decisions.end());
+}
+
+std::vector<SiteDecisionRecord> EventLog::site_decisions() const {
+  MutexLock lock(&mu_);
+  return site_decisions_;
 }
 
 void EventLog::Clear() {

@@ -18,6 +18,11 @@
 // collection's one pause; a concurrent cycle's start pause, its mark-termination
 // pauses, its concurrent mark and its sweep, wherever that runs.
 //
+// A collector that places objects by allocation site (generational's pretenuring)
+// records each change of a site's placement as a SiteDecisionRecord. Decisions are
+// policy state, not measurements: Clear keeps them, so a decision made in warm-up is
+// still on record while it holds.
+//
 // Thread safety: EventLog appends take a mutex (uncontended: the recorder is the
 // thread that stopped the world or a collector thread); readers copy out.
 #ifndef GCLAB_RUNTIME_EVENTS_H_
@@ -110,6 +115,21 @@ struct PhaseRecord {
   uint64_t objects;   // ... and in objects
 };
 
+// Where a site's objects are allocated.
+enum class SitePlacement : uint8_t { kNursery, kOld };
+absl::string_view SitePlacementName(SitePlacement placement);
+
+// A site's objects go to `placement` from now on. `measured` is the fraction that
+// decided it (the surviving share of the site's allocation), over `basis_bytes`.
+struct SiteDecisionRecord {
+  uint64_t cycle;  // the collection after which the decision holds
+  int64_t t;       // MonotonicNanos()
+  uint32_t site;   // SiteId
+  SitePlacement placement;
+  double measured;
+  uint64_t basis_bytes;
+};
+
 class EventLog {
  public:
   // A disabled log drops every record (to measure what recording costs).
@@ -118,7 +138,11 @@ class EventLog {
   void AddPhase(const PhaseRecord& phase) ABSL_LOCKS_EXCLUDED(mu_);
   std::vector<PauseRecord> pauses() const ABSL_LOCKS_EXCLUDED(mu_);
   std::vector<PhaseRecord> phases() const ABSL_LOCKS_EXCLUDED(mu_);
-  // Drops everything recorded so far: the start of a measured region.
+  void AddSiteDecisions(const std::vector<SiteDecisionRecord>& decisions)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  std::vector<SiteDecisionRecord> site_decisions() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Drops the pauses and phases recorded so far (the start of a measured region);
+  // keeps the site decisions.
   void Clear() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
@@ -131,6 +155,7 @@ class EventLog {
   mutable Mutex mu_;
   std::vector<PauseRecord> pauses_ ABSL_GUARDED_BY(mu_);
   std::vector<PhaseRecord> phases_ ABSL_GUARDED_BY(mu_);
+  std::vector<SiteDecisionRecord> site_decisions_ ABSL_GUARDED_BY(mu_);
 };
 
 // Times one phase of one collection cycle on the calling thread.

@@ -37,6 +37,8 @@ absl::string_view AllocFastPathName(AllocFastPath fast_path) {
       return "size-class-bump";
     case AllocFastPath::kSizeClassFreeList:
       return "size-class-free-list";
+    case AllocFastPath::kNurseryOrPretenured:
+      return "nursery-or-pretenured";
     case AllocFastPath::kNone:
       return "none";
   }

@@ -56,7 +56,16 @@ enum class AllocFastPath : uint8_t {
   // with pointers; pointer-free sites take the slow path (libgc: GC_malloc_many's
   // lists, which are of its scanned kind only).
   kSizeClassFreeList,
+  // A generational collector that pretenures by allocation site: sites its table
+  // (Mutator::set_pretenured_sites) marks bump through one buffer of free old-space
+  // cells per size class, as kSizeClassBump; every other site bumps through the
+  // nursery buffer (kNurseryBuffer), as kBump.
+  kNurseryOrPretenured,
 };
+
+// The buffer kNurseryOrPretenured bumps nursery objects through: the size classes'
+// buffers come first.
+inline constexpr size_t kNurseryBuffer = kNumSizeClasses;
 
 // What the write barrier records before a pointer store into a heap or frame-arena
 // object. The first four log values (for concurrent marking); the last three say
@@ -188,7 +197,12 @@ class Mutator {
   // The where-barriers' tables and filter (same rules as set_barrier).
   void set_where_barrier(const WhereBarrier& where) { where_ = where; }
   const WhereBarrier& where_barrier() const { return where_; }
-  AllocBuffer& alloc_buffer(size_t size_class) { return buffers_[size_class]; }
+  // A size class's buffer, or kNurseryBuffer.
+  AllocBuffer& alloc_buffer(size_t index) { return buffers_[index]; }
+  // kNurseryOrPretenured: the collector's table, indexed by SiteId, of the sites whose
+  // objects go straight to the old space (non-zero). Written only with the world
+  // stopped; it must have CodeSegment::kMaxSites entries.
+  void set_pretenured_sites(const uint8_t* pretenured) { pretenured_sites_ = pretenured; }
   // Empties every allocation buffer (for instance when a collection starts).
   void ResetAllocBuffers();
   // References logged by the write barrier since the last flush: values (dijkstra,
@@ -248,7 +262,8 @@ class Mutator {
   uint64_t heap_bytes_allocated_ = 0;
   uint64_t heap_objects_allocated_ = 0;
   uint64_t stack_bytes_allocated_ = 0;
-  AllocBuffer buffers_[kNumSizeClasses];
+  AllocBuffer buffers_[kNumSizeClasses + 1];
+  const uint8_t* pretenured_sites_ = nullptr;
 
   // Cold.
   Runtime& runtime_;
@@ -329,27 +344,32 @@ class BlockingScope {
 GCLAB_ALWAYS_INLINE std::byte* Mutator::AllocateHeap(size_t bytes, const SiteInfo& site) {
   // kBump costs one predicted test; kNone (a collector without buffers, or a
   // mutator inside a BlockingScope) always takes the slow path, which polls.
-  size_t size_class = 0;
+  size_t buffer_index = 0;
   size_t step = bytes;
   if (fast_path_ != AllocFastPath::kBump) {
-    if (bytes > kMaxSmallObjectBytes) return AllocateSlow(bytes, site);
-    if (fast_path_ != AllocFastPath::kSizeClassBump) {
-      if (fast_path_ == AllocFastPath::kSizeClassFreeList && !site.pointer_free) {
-        AllocBuffer& list = buffers_[SizeClassOf(bytes)];
-        const uintptr_t cell = list.cursor;
-        if (GCLAB_LIKELY(cell != 0)) {
-          list.cursor = *reinterpret_cast<const uintptr_t*>(cell);
-          heap_bytes_allocated_ += bytes;
-          ++heap_objects_allocated_;
-          return reinterpret_cast<std::byte*>(cell);
+    if (fast_path_ == AllocFastPath::kNurseryOrPretenured && !pretenured_sites_[site.id]) {
+      buffer_index = kNurseryBuffer;
+    } else {
+      if (bytes > kMaxSmallObjectBytes) return AllocateSlow(bytes, site);
+      if (fast_path_ != AllocFastPath::kSizeClassBump &&
+          fast_path_ != AllocFastPath::kNurseryOrPretenured) {
+        if (fast_path_ == AllocFastPath::kSizeClassFreeList && !site.pointer_free) {
+          AllocBuffer& list = buffers_[SizeClassOf(bytes)];
+          const uintptr_t cell = list.cursor;
+          if (GCLAB_LIKELY(cell != 0)) {
+            list.cursor = *reinterpret_cast<const uintptr_t*>(cell);
+            heap_bytes_allocated_ += bytes;
+            ++heap_objects_allocated_;
+            return reinterpret_cast<std::byte*>(cell);
+          }
         }
+        return AllocateSlow(bytes, site);
       }
-      return AllocateSlow(bytes, site);
+      buffer_index = SizeClassOf(bytes);
+      step = kSizeClassBytes[buffer_index];
     }
-    size_class = SizeClassOf(bytes);
-    step = kSizeClassBytes[size_class];
   }
-  AllocBuffer& buffer = buffers_[size_class];
+  AllocBuffer& buffer = buffers_[buffer_index];
   const uintptr_t cursor = buffer.cursor;
   if (GCLAB_LIKELY(buffer.limit - cursor >= step)) {
     buffer.cursor = cursor + step;

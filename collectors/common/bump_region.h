@@ -39,17 +39,19 @@ class BumpRegion {
   bool Contains(uintptr_t p) const { return p - begin_ < end_ - begin_; }
 
   // Memory for one object of `rounded` bytes (a multiple of 8). Small objects come
-  // from a fresh chunk that also refills the mutator's allocation buffer (or the
-  // rest of the region when less than a chunk is left). Null when the region cannot
-  // hold the object.
-  std::byte* Allocate(Mutator& mutator, size_t rounded) {
+  // from a fresh chunk of `chunk_bytes` (a multiple of 8, at most kChunkBytes) that
+  // also refills the mutator's allocation buffer `buffer` (or the rest of the region
+  // when less than a chunk is left). Null when the region cannot hold the object.
+  std::byte* Allocate(Mutator& mutator, size_t rounded, size_t buffer = 0,
+                      size_t chunk_bytes = kChunkBytes) {
     const bool large = rounded >= kChunkBytes / 4;
     uintptr_t frontier = frontier_.load(std::memory_order_relaxed);
     for (;;) {
       if (end_ - frontier < rounded) return nullptr;
-      const size_t take = std::min(large ? rounded : kChunkBytes, end_ - frontier);
+      const size_t take = std::min(large ? rounded : std::max(chunk_bytes, rounded),
+                                   end_ - frontier);
       if (frontier_.compare_exchange_weak(frontier, frontier + take, std::memory_order_relaxed)) {
-        if (!large) mutator.alloc_buffer(0) = AllocBuffer{frontier + rounded, frontier + take};
+        if (!large) mutator.alloc_buffer(buffer) = AllocBuffer{frontier + rounded, frontier + take};
         return reinterpret_cast<std::byte*>(frontier);
       }
     }

@@ -16,19 +16,28 @@
 
 namespace gclab {
 
-// Scans objects popped from `stack` until it is empty; returns their bytes.
-template <typename MarkSlot>
+// Scans objects popped from `stack` until it is empty; returns their bytes. Each
+// object is also shown to `on_object(Ref, size_t bytes)` (a census by site, say).
+template <typename MarkSlot, typename OnObject>
 GCLAB_ALWAYS_INLINE size_t DrainMarkStack(std::vector<Ref>& stack, const CodeSegment& code,
-                                          MarkSlot&& mark_slot) {
+                                          MarkSlot&& mark_slot, OnObject&& on_object) {
   size_t bytes = 0;
   while (!stack.empty()) {
     Ref object = stack.back();
     stack.pop_back();
     const TypeInfo& type = code.TypeOf(object);
-    bytes += ObjectBytes(type, object);
+    const size_t object_bytes = ObjectBytes(type, object);
+    bytes += object_bytes;
+    on_object(object, object_bytes);
     ForEachRefSlot(object, type, mark_slot);
   }
   return bytes;
+}
+
+template <typename MarkSlot>
+GCLAB_ALWAYS_INLINE size_t DrainMarkStack(std::vector<Ref>& stack, const CodeSegment& code,
+                                          MarkSlot&& mark_slot) {
+  return DrainMarkStack(stack, code, mark_slot, [](Ref, size_t) {});
 }
 
 }  // namespace gclab

@@ -182,6 +182,16 @@ std::string PhasesCsv(const RunIdentity& run, const RunResult& r) {
   return out;
 }
 
+std::string SiteDecisionsCsv(const RunIdentity& run, const RunResult& r) {
+  std::string out = Header(ColumnsOf(kSiteDecisionsFile));
+  for (const auto& [d, site] : r.site_decisions) {
+    absl::StrAppend(&out, run.key, ",", d.cycle, ",", Ms(d.t - r.start_nanos), ",",
+                    CsvField(site), ",", SitePlacementName(d.placement), ",",
+                    Fixed(d.measured, 4), ",", d.basis_bytes, "\n");
+  }
+  return out;
+}
+
 // The batch latencies as histograms, simple and metered (harness/stats/latency_histogram.h).
 std::string LatencyCsv(const RunIdentity& run, const RunResult& r) {
   std::string out = Header(ColumnsOf(kLatencyFile));
@@ -308,7 +318,9 @@ absl::Status WriteRunFolder(const std::string& runs_dir, const RunIdentity& run,
       {kPhasesFile, result ? PhasesCsv(run, *result) : Header(ColumnsOf(kPhasesFile))},
       {kLatencyFile, result ? LatencyCsv(run, *result) : Header(ColumnsOf(kLatencyFile))},
       {kBatchesFile, result && options.raw_latency ? BatchesCsv(run, *result)
-                                                   : Header(ColumnsOf(kBatchesFile))}};
+                                                   : Header(ColumnsOf(kBatchesFile))},
+      {kSiteDecisionsFile,
+       result ? SiteDecisionsCsv(run, *result) : Header(ColumnsOf(kSiteDecisionsFile))}};
   if (options.trace && result != nullptr) files.emplace_back(kTraceFile, TraceJson(run, *result));
   for (const auto& [name, contents] : files) {
     if (absl::Status s = WriteFileAtomically((temporary / name).string(), contents); !s.ok()) {

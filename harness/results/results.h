@@ -8,6 +8,7 @@
 //   phases.csv      every annotated GC phase of every run
 //   latency.csv     every run's batch latencies as a log-linear histogram
 //   batches.csv     every batch time of every run, with --latency=raw (else a header)
+//   site_decisions.csv  every change of where a site's objects go (pretenuring)
 //   runs/<key>/     one run's files (the unit of resuming and merging), plus
 //                   trace.json with --trace
 //

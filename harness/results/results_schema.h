@@ -14,7 +14,7 @@
 namespace gclab {
 
 // Bumped whenever a file or column changes meaning; manifest.json carries it.
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // What a runs.csv column holds: which run it is (kIdentity), a number measured per
 // run (kMetric: what `gclab compare` compares), or words about the run (kNote).
@@ -51,6 +51,7 @@ inline constexpr char kPausesFile[] = "pauses.csv";
 inline constexpr char kPhasesFile[] = "phases.csv";
 inline constexpr char kLatencyFile[] = "latency.csv";
 inline constexpr char kBatchesFile[] = "batches.csv";
+inline constexpr char kSiteDecisionsFile[] = "site_decisions.csv";
 
 // V(file name, the columns' names, in order)
 #define GCLAB_RESULT_FILES(V)                                                             \
@@ -60,7 +61,9 @@ inline constexpr char kBatchesFile[] = "batches.csv";
   V(kPhasesFile, {"run_key", "cycle", "phase", "in_pause", "thread", "start_ms",       \
                    "duration_us", "cpu_us", "bytes", "objects"})                         \
   V(kLatencyFile, {"run_key", "kind", "lower_ns", "upper_ns", "count"})                \
-  V(kBatchesFile, {"run_key", "thread", "batch", "duration_us"})
+  V(kBatchesFile, {"run_key", "thread", "batch", "duration_us"})                         \
+  V(kSiteDecisionsFile, {"run_key", "cycle", "start_ms", "site", "placement", "measured", \
+                         "basis_bytes"})
 
 // The columns of runs.csv, in order, and what each holds.
 const std::vector<std::string>& RunColumns();

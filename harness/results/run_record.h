@@ -34,6 +34,12 @@ enum class RunStatus { GCLAB_FOR_EACH_RUN_STATUS(GCLAB_ENUM_ENTRY) };
 absl::string_view RunStatusName(RunStatus status);
 std::optional<RunStatus> ParseRunStatus(absl::string_view name);
 
+// A collector's change of where a site's objects go, with the site's name.
+struct NamedSiteDecision {
+  SiteDecisionRecord decision;
+  std::string site;
+};
+
 struct RunResult {
   RunStatus status = RunStatus::kOk;
   std::string error;  // detail when status != kOk
@@ -52,6 +58,7 @@ struct RunResult {
   HeapUsage final_usage;
   std::vector<PauseRecord> pauses;
   std::vector<PhaseRecord> phases;
+  std::vector<NamedSiteDecision> site_decisions;  // warm-up's included (negative start)
   std::vector<std::vector<int64_t>> batch_nanos;  // per thread
   HostNoise host_noise;                           // over the measured iteration
   std::vector<int64_t> hiccup_nanos;              // the HiccupMeter's, if it ran

@@ -195,6 +195,11 @@ void KeepMeasuredEvents(Runtime& rt, RunResult* result) {
   for (const PhaseRecord& phase : rt.events().phases()) {
     if (phase.t_begin <= harness_end) result->phases.push_back(phase);
   }
+  for (const SiteDecisionRecord& decision : rt.events().site_decisions()) {
+    if (decision.t <= harness_end) {
+      result->site_decisions.push_back({decision, rt.code().site(decision.site).name});
+    }
+  }
   result->peak_heap_in_use = result->final_usage.in_use_bytes;
   for (const PauseRecord& pause : result->pauses) {
     result->peak_heap_in_use = std::max<size_t>(result->peak_heap_in_use, pause.heap_before);

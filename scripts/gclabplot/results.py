@@ -9,7 +9,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Columns this code reads; a runs.csv without them is not ours.
 RUN_COLUMNS = ("run_key", "cell", "rep", "collector", "workload", "size", "heap_bytes",
