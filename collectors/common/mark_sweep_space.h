@@ -180,8 +180,11 @@ class MarkSweepSpace {
   }
 
   // Free cells of `size_class` that NextFreeRun would hand out to `cursor` before it
-  // takes a free block: the rest of the cursor's block and every queued block.
-  size_t FreeCells(size_t size_class, const SweepCursor& cursor, const SideBitmap& in_use) const {
+  // takes a free block: the rest of the cursor's block and every queued block. Counts
+  // no further than `enough` (a caller asking whether some number fit needs no more:
+  // a full count reads a bit per cell of every partly used block).
+  size_t FreeCells(size_t size_class, const SweepCursor& cursor, const SideBitmap& in_use,
+                   size_t enough = SIZE_MAX) const {
     MutexLock lock(&mu_);
     const size_t cell = kSizeClassBytes[size_class];
     size_t free = 0;
@@ -192,7 +195,10 @@ class MarkSweepSpace {
       }
     };
     if (cursor.block != kNoBlock) count_block(cursor.block, cursor.next_cell);
-    for (uint32_t block : queued_[size_class]) count_block(block, 0);
+    for (uint32_t block : queued_[size_class]) {
+      if (free >= enough) break;
+      count_block(block, 0);
+    }
     return free;
   }
 

@@ -65,7 +65,10 @@ class RememberedSet {
       where_.card_table_biased = cards_.data() - (old.begin() >> card_shift_);
       where_.card_shift = card_shift_;
     } else if (form == RememberedSetForm::kFields) {
-      unlogged_.assign(((old.end() - old.begin()) >> 9) + 1, 0);
+      // Every slot starts unlogged, and a collection re-arms each slot it consumes:
+      // so a free cell's bits are always set, and the first stores into an object
+      // made there (a pretenured one) are logged.
+      unlogged_.assign(((old.end() - old.begin()) >> 9) + 1, ~uint64_t{0});
       where_.unlogged_biased = unlogged_.data() - (old.begin() >> 9);
     }
   }

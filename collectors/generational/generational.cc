@@ -5,7 +5,25 @@
 // Spaces (collectors/common): a BumpRegion (eden) and two CopySpaces (survivors) make
 // the nursery; a MarkSweepSpace is the old space; a RememberedSet in the form the
 // barrier option names holds the old-to-young slots. This file keeps the policy: when
-// to promote, when a minor collection becomes a full one.
+// to promote, when a minor collection becomes a full one; which allocation sites skip
+// the nursery is Pretenuring's (pretenuring.h).
+//
+// Pretenuring (pretenure=on, the default): once some site is pretenured, mutators
+// allocate on the runtime's kNurseryOrPretenured fast path, which bumps through the
+// nursery buffer unless the site's byte in Pretenuring's table is set, and then
+// through a buffer of free cells of the old space, as marksweep's mutators do. Until
+// then they use kBump, which tests nothing per site (binary-trees, which pretenures
+// nothing, ran 3-7% slower on the other path). A pretenured object is not marked
+// when it is made: the old space's record of cells handed out since the last sweep
+// says it is allocated (IsLiveObject). Its first stores, initializing ones included,
+// must reach the remembered set. With field logging they do: every free cell's
+// unlogged bits are set (all bits are from the start, and a collection re-arms every
+// slot it consumed), so the barrier logs them. With object logging or cards they may
+// not (the header's bit is the mutator's to write; card scanning reads only marked
+// cells), so the next minor collection marks each such object and scans it whole, as
+// it scans a promoted one: each mutator remembers where in its buffers that scan
+// starts, and buffers it has filled wait in a list. A full collection finds every
+// old-to-young slot as it marks, pretenured objects' included.
 //
 // Heap layout: the first `nursery` bytes of the heap segment are the nursery: eden,
 // handed out to mutators in bump-pointer chunks, then (with age > 1) two survivor
@@ -40,16 +58,20 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <random>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "collectors/common/bump_region.h"
+#include "collectors/common/byte_count.h"
 #include "collectors/common/copy_space.h"
 #include "collectors/common/mark_stack.h"
 #include "collectors/common/mark_sweep_space.h"
 #include "collectors/common/prefetch_queue.h"
 #include "collectors/common/remembered_set.h"
 #include "collectors/common/side_bitmap.h"
+#include "collectors/generational/pretenuring.h"
 #include "runtime/collector.h"
 #include "runtime/out_of_memory.h"
 #include "runtime/runtime.h"
@@ -74,6 +96,8 @@ struct GenerationalOptions {
   RememberedSetForm remset = RememberedSetForm::kFields;
   size_t card_bytes = 512;
   int promotion_age = 1;  // age=N: promoted at the N-th minor collection survived
+  bool pretenure = true;  // pretenure=off: every small object starts in the nursery
+  double pretenure_survival = 0.85;  // the surviving share that pretenures a site
   bool barrier_for_test = true;  // test_barrier=off: no barrier (the negative test)
 };
 
@@ -89,7 +113,8 @@ const CollectorTraits& GenerationalTraits() {
           "generational: a bump-pointer nursery copied into a non-moving mark-sweep old "
           "space on minor collections (promotion after age survivals; above 1 survivors "
           "wait in two survivor spaces), full collections of both; remembered set by a "
-          "field, object or card barrier",
+          "field, object or card barrier; allocation sites whose objects survive the "
+          "nursery are pretenured (allocated in the old space)",
       .moving = true,
       .barrier = BarrierKind::kFieldLogging,
       // Stress mode: three minor collections to a full one, so both paths are stressed.
@@ -114,6 +139,13 @@ const CollectorTraits& GenerationalTraits() {
            .max = kBlockBytes, .also_holds = IsPowerOfTwo,
            .values = absl::StrCat("a power of two from 128 to ", kBlockBytes),
            .help = "bytes per card (barrier=card)"},
+          {.name = "pretenure", .type = OptionType::kSwitch, .default_value = "on",
+           .help = "allocation sites whose objects survive the nursery allocate in the "
+                   "old space (decisions in site_decisions.csv)"},
+          {.name = "pretenure_survival", .type = OptionType::kNumber, .default_value = "0.85",
+           .min = 0, .max = 1, .min_exclusive = true,
+           .help = "the share of a site's nursery allocation that must survive its first "
+                   "minor collection for the site to be pretenured"},
           {.name = "test_barrier", .type = OptionType::kSwitch, .default_value = "on",
            .help = "off: mutators run no barrier, to show what it prevents",
            .test_only = true},
@@ -129,6 +161,29 @@ struct PromotionNeed {
   size_t large = 0;
 };
 
+// Cells [begin, end) of size class `size_class`, each holding a pretenured object.
+struct PretenuredRun {
+  uintptr_t begin;
+  uintptr_t end;
+  size_t size_class;
+};
+
+// A mutator's cursors in the old space, for pretenured objects: per size class, where
+// lazy sweeping is; with object logging or cards, where the objects the next minor
+// collection must scan begin in the mutator's buffer (0: none), and the runs it filled
+// since the last one. The mutator's own: its allocation slow path takes no lock.
+// Also what it took from the old space since the last collection, in all and by site,
+// counted without a locked add per run (byte_count.h says what one costs on churn).
+struct GenerationalPerMutator : PerMutatorState {
+  SweepCursor sweep[kNumSizeClasses];
+  uintptr_t unscanned[kNumSizeClasses] = {};
+  std::vector<PretenuredRun> filled;
+  LocalByteCount handed_out;
+  std::vector<uint64_t> old_bytes_by_site;  // indexed by SiteId, grown as needed
+  // Chooses each nursery chunk's length (pretenuring.h says why it varies).
+  std::minstd_rand chunk_lengths;
+};
+
 // Where a promotion is taking cells of one size class from.
 struct PromotionCursor {
   SweepCursor sweep;    // the old-space block being swept for free runs
@@ -138,7 +193,9 @@ struct PromotionCursor {
 
 class Generational final : public Collector {
  public:
-  explicit Generational(const GenerationalOptions& options) : options_(options) {}
+  explicit Generational(const GenerationalOptions& options)
+      : options_(options),
+        pretenuring_(Pretenuring::Thresholds{.survival = options.pretenure_survival}) {}
 
   const CollectorTraits& traits() const override { return GenerationalTraits(); }
 
@@ -179,24 +236,63 @@ class Generational final : public Collector {
   void AttachMutator(Mutator& mutator) override {
     mutator.set_where_barrier(remset_.where());
     mutator.set_barrier(options_.barrier_for_test ? remset_.barrier() : BarrierKind::kNone);
+    mutator.set_collector_state(std::make_unique<GenerationalPerMutator>());
+    if (site_fast_path_.load(std::memory_order_relaxed)) UseSiteFastPath(mutator);
   }
 
   void DetachMutator(Mutator& mutator) override {
     FlushWriteBarrier(mutator);
+    auto& state = mutator.collector_state<GenerationalPerMutator>();
+    for (size_t sc = 0; sc < kNumSizeClasses; ++sc) RetireOldBuffer(mutator, state, sc);
+    state.handed_out.Publish(old_handed_out_);
+    MutexLock lock(&mu_);
+    detached_runs_.insert(detached_runs_.end(), state.filled.begin(), state.filled.end());
+    std::vector<uint64_t>& sum = detached_old_bytes_by_site_;
+    if (sum.size() < state.old_bytes_by_site.size()) sum.resize(state.old_bytes_by_site.size(), 0);
+    for (size_t site = 0; site < state.old_bytes_by_site.size(); ++site) {
+      sum[site] += state.old_bytes_by_site[site];
+    }
   }
 
-  std::byte* AllocateSlow(Mutator& mutator, size_t bytes, const SiteInfo&) override {
+  std::byte* AllocateSlow(Mutator& mutator, size_t bytes, const SiteInfo& site) override {
     const size_t rounded = AlignUp(bytes, kWordBytes);
+    auto collect_full = [&] {
+      return CollectUnlessAnotherDid(mutator, GcCause::kHeapFull, CollectionKind::kFull);
+    };
     if (rounded > kMaxSmallObjectBytes) {
-      // Pretenured: straight into the old space, full collections only.
-      return AllocateOrCollect(
-          [&] { return AllocateLargeOld(rounded); },
-          [&] { return CollectUnlessAnotherDid(mutator, GcCause::kHeapFull, CollectionKind::kFull); },
-          [&] { return Exhausted(bytes); });
+      // Straight into the old space, full collections only.
+      return AllocateOrCollect([&] { return AllocateLargeOld(rounded); }, collect_full,
+                               [&] { return Exhausted(bytes); });
+    }
+    if (options_.pretenure && pretenuring_.pretenured(site.id)) {
+      // With no free run of its size class in the old space, the object starts in the
+      // nursery instead, as it would without pretenuring: the old space's free cells
+      // of other classes are not lost to it, and promotion decides when to collect it
+      // (a segregated old space fills unevenly: lru-cache's small preset, whose values
+      // span many size classes, ran out of memory at 4x its live data otherwise).
+      if (std::byte* memory = AllocateSmallOld(mutator, SizeClassOf(rounded), site.id)) {
+        return memory;
+      }
     }
     int collections = 0;
     return AllocateOrCollect(
-        [&] { return nursery_.Allocate(mutator, rounded); },
+        [&] {
+          if (!options_.pretenure) return nursery_.Allocate(mutator, rounded, nursery_buffer_);
+          // The allocation that overflows a chunk is charged the chunk (pretenuring.h);
+          // one taken alone is charged its bytes.
+          auto& state = mutator.collector_state<GenerationalPerMutator>();
+          const size_t chunk = BumpRegion::kChunkBytes - 8 * (state.chunk_lengths() % 128);
+          std::byte* memory = nursery_.Allocate(mutator, rounded, nursery_buffer_, chunk);
+          // Only sites of one size are candidates: an array site's objects spread over
+          // many size classes of the old space, each holding blocks of its own
+          // (lru-cache's values, pretenured, left no free block for promotion at 4x
+          // its live data in the small preset, with age=2).
+          if (memory != nullptr && site.fixed_bytes != 0) {
+            const bool alone = rounded >= BumpRegion::kChunkBytes / 4;
+            pretenuring_.SampleNurseryAllocation(site.id, alone ? rounded : chunk);
+          }
+          return memory;
+        },
         [&] {
           // A minor collection first; if the nursery is still full after it, a full one.
           return CollectUnlessAnotherDid(
@@ -217,7 +313,8 @@ class Generational final : public Collector {
     return HeapUsage{
         .capacity_bytes = heap_end_ - heap_begin_,
         .in_use_bytes = live + promoted_bytes_.load(std::memory_order_relaxed) +
-                        large_bytes_.load(std::memory_order_relaxed) + nursery_.used() +
+                        large_bytes_.load(std::memory_order_relaxed) +
+                        old_handed_out_.total() + nursery_.used() +
                         survivor_bytes_.load(std::memory_order_relaxed),
         .live_bytes = live,
         .collections = collections_.load(std::memory_order_relaxed),
@@ -227,7 +324,8 @@ class Generational final : public Collector {
   // In eden: allocated since the last collection. In a survivor space: copied there by
   // a minor collection since (the to-space is empty unless the last minor collection
   // ran out of old space half-way). In the old space: allocated (marked by the last
-  // full collection, or promoted or made there since).
+  // full collection, or promoted or made there since, or in a cell handed out to a
+  // mutator since the last sweep: pretenured).
   bool IsLiveObject(const Object* object) const override {
     const auto address = reinterpret_cast<uintptr_t>(object);
     if (address % kWordBytes != 0) return false;
@@ -235,7 +333,9 @@ class Generational final : public Collector {
     if (address - eden_end_ < old_begin_ - eden_end_) {
       return survivors_from_.Holds(address) || survivors_to_.Holds(address);
     }
-    return old_.ObjectStartCell(address).has_value() && marks_.Test(marks_.BitOf(address));
+    const std::optional<uint32_t> cell = old_.ObjectStartCell(address);
+    if (!cell) return false;
+    return marks_.Test(marks_.BitOf(address)) || old_.HandedOutSinceSweep(address, *cell);
   }
 
  private:
@@ -265,6 +365,108 @@ class Generational final : public Collector {
     return memory;
   }
 
+  // What mutators took from the old space by site since the last collection goes to
+  // Pretenuring (world stopped).
+  void TakeOldBytesBySite(std::vector<uint64_t>& bytes_by_site) {
+    for (SiteId site = 0; site < bytes_by_site.size(); ++site) {
+      if (bytes_by_site[site] != 0) pretenuring_.AllocatedOld(site, bytes_by_site[site]);
+      bytes_by_site[site] = 0;
+    }
+  }
+
+  void UseSiteFastPath(Mutator& mutator) {
+    mutator.set_fast_path(AllocFastPath::kNurseryOrPretenured);
+    mutator.set_pretenured_sites(pretenuring_.table());
+  }
+
+  // A pretenured object's cell: the next free run of the mutator's old-space cursor
+  // becomes its buffer of size class `size_class` (the one it filled waits for the
+  // next minor collection's scan). Null if the old space has no free run.
+  std::byte* AllocateSmallOld(Mutator& mutator, size_t size_class, SiteId site) {
+    auto& state = mutator.collector_state<GenerationalPerMutator>();
+    AllocBuffer& buffer = mutator.alloc_buffer(size_class);
+    if (buffer.limit - buffer.cursor >= kSizeClassBytes[size_class]) {
+      // A mutator without its fast path (in a BlockingScope) comes here with room.
+      const uintptr_t cell = buffer.cursor;
+      buffer.cursor += kSizeClassBytes[size_class];
+      return reinterpret_cast<std::byte*>(cell);
+    }
+    RetireOldBuffer(mutator, state, size_class);
+    const MarkSweepSpace::Run run = old_.NextFreeRun(state.sweep[size_class], size_class, marks_);
+    if (run.empty()) return nullptr;
+    state.handed_out.Add(run.end - run.begin, old_handed_out_);
+    // As the nursery's chunks: the site that takes a run is charged all of it.
+    if (state.old_bytes_by_site.size() <= site) state.old_bytes_by_site.resize(site + 1, 0);
+    state.old_bytes_by_site[site] += run.end - run.begin;
+    buffer = AllocBuffer{run.begin + kSizeClassBytes[size_class], run.end};
+    if (options_.remset != RememberedSetForm::kFields) state.unscanned[size_class] = run.begin;
+    return reinterpret_cast<std::byte*>(run.begin);
+  }
+
+  // The pretenured objects in a mutator's buffer of `size_class` that no minor
+  // collection has scanned yet go on the mutator's list of those waiting.
+  static void RetireOldBuffer(Mutator& mutator, GenerationalPerMutator& state,
+                              size_t size_class) {
+    const uintptr_t begin = std::exchange(state.unscanned[size_class], 0);
+    const uintptr_t end = mutator.alloc_buffer(size_class).cursor;
+    if (begin != 0 && end > begin) state.filled.push_back({begin, end, size_class});
+  }
+
+  // Calls visit(Ref) for every pretenured object made since the last minor
+  // collection (world stopped): those in filled buffers, then those in the mutators'
+  // buffers, whose scan then starts after them.
+  template <typename Visit>
+  void ForEachUnscannedOldObject(Visit&& visit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto visit_run = [&](uintptr_t begin, uintptr_t end, size_t size_class) {
+      for (uintptr_t p = begin; p < end; p += kSizeClassBytes[size_class]) {
+        visit(reinterpret_cast<Ref>(p));
+      }
+    };
+    for (const PretenuredRun& run : detached_runs_) visit_run(run.begin, run.end, run.size_class);
+    detached_runs_.clear();
+    runtime_->safepoints().ForEachMutator([&](Mutator& m) {
+      auto& state = m.collector_state<GenerationalPerMutator>();
+      for (const PretenuredRun& run : state.filled) visit_run(run.begin, run.end, run.size_class);
+      state.filled.clear();
+      for (size_t sc = 0; sc < kNumSizeClasses; ++sc) {
+        if (state.unscanned[sc] == 0) continue;
+        const uintptr_t end = m.alloc_buffer(sc).cursor;
+        visit_run(state.unscanned[sc], end, sc);
+        state.unscanned[sc] = end;
+      }
+    });
+  }
+
+  // Object logging and cards: a minor collection marks each pretenured object made
+  // since (it is allocated, and card scanning reads marked cells only), arms it and
+  // scans it like a promoted one. (Field logging keeps no list: the barrier logged
+  // its stores.)
+  void ScanPretenuredObjects() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    ForEachUnscannedOldObject([&](Ref object) {
+      marks_.TestAndSet(marks_.BitOf(reinterpret_cast<uintptr_t>(object)));
+      remset_.Arm(object);
+      worklist_.push_back(object);
+    });
+  }
+
+  // A full collection marks pretenured objects like any others and finds their young
+  // slots as it marks: the lists of objects to scan go, and so do every mutator's
+  // old-space buffers and cursors, since the sweep that follows hands their blocks
+  // out afresh.
+  void DropPretenuredBuffers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    detached_runs_.clear();
+    runtime_->safepoints().ForEachMutator([&](Mutator& m) {
+      auto& state = m.collector_state<GenerationalPerMutator>();
+      state.filled.clear();
+      for (size_t sc = 0; sc < kNumSizeClasses; ++sc) {
+        state.sweep[sc] = SweepCursor{};
+        state.unscanned[sc] = 0;
+        m.alloc_buffer(sc) = AllocBuffer{};
+      }
+    });
+    old_handed_out_.Reset();
+  }
+
   // Blocks of the old space for one object, marked (allocated black).
   std::byte* TakeLarge(size_t bytes) {
     return reinterpret_cast<std::byte*>(old_.TakeLarge(bytes, &marks_));
@@ -287,26 +489,20 @@ class Generational final : public Collector {
     return reinterpret_cast<std::byte*>(address);
   }
 
-  // Free cells of each size class in the blocks promotion would take them from
-  // before it takes a free block (world stopped).
-  std::array<size_t, kNumSizeClasses> FreeCellsByClass() const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    std::array<size_t, kNumSizeClasses> free{};
-    for (size_t sc = 0; sc < kNumSizeClasses; ++sc) {
-      const PromotionCursor& c = cursors_[sc];
-      free[sc] = (c.limit - c.cursor) / kSizeClassBytes[sc] + old_.FreeCells(sc, c.sweep, marks_);
-    }
-    return free;
-  }
-
-  // Whether the cells and blocks `need` counts fit in the old space.
+  // Whether the cells and blocks `need` counts fit in the old space: per size class
+  // with a need, the free cells promotion would take before a free block (counted only
+  // as far as the need), and free blocks for the rest.
   bool Fits(const PromotionNeed& need) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    const std::array<size_t, kNumSizeClasses> free = FreeCellsByClass();
     size_t blocks = need.large;
     for (size_t sc = 0; sc < kNumSizeClasses; ++sc) {
-      if (need.cells[sc] <= free[sc]) continue;
+      if (need.cells[sc] == 0) continue;
+      const PromotionCursor& c = cursors_[sc];
+      const size_t in_run = (c.limit - c.cursor) / kSizeClassBytes[sc];
+      const size_t wanted = need.cells[sc] - std::min(need.cells[sc], in_run);
+      const size_t free = in_run + old_.FreeCells(sc, c.sweep, marks_, wanted);
+      if (need.cells[sc] <= free) continue;
       const size_t per_block = kBlockBytes / kSizeClassBytes[sc];
-      blocks += (need.cells[sc] - free[sc] + per_block - 1) / per_block;
+      blocks += (need.cells[sc] - free + per_block - 1) / per_block;
     }
     return blocks <= old_.free_blocks();
   }
@@ -323,8 +519,12 @@ class Generational final : public Collector {
     stw.StartCycle();
     runtime_->safepoints().ForEachMutator([this](Mutator& m) {
       remset_.TakeLogs(m);
-      m.ResetAllocBuffers();
+      m.alloc_buffer(nursery_buffer_) = AllocBuffer{};
+      auto& state = m.collector_state<GenerationalPerMutator>();
+      state.handed_out.Publish(old_handed_out_);
+      TakeOldBytesBySite(state.old_bytes_by_site);
     });
+    TakeOldBytesBySite(detached_old_bytes_by_site_);
     bool emptied = false;
     if (kind == CollectionKind::kMinor) {
       emptied = Evacuate(stw, /*full=*/false);
@@ -335,6 +535,23 @@ class Generational final : public Collector {
       }
     }
     if (kind == CollectionKind::kFull) emptied = FullCollection(stw);
+    if (options_.pretenure) {
+      std::vector<SiteDecisionRecord> decisions;
+      const int64_t now = MonotonicNanos();
+      if (kind == CollectionKind::kMinor) {
+        pretenuring_.AfterMinor(stw.cycle(), now, code_->num_sites(), decisions);
+      } else {
+        pretenuring_.AfterFull(stw.cycle(), now, code_->num_sites(), decisions);
+      }
+      runtime_->events().AddSiteDecisions(decisions);
+      if (!decisions.empty() && !site_fast_path_.load(std::memory_order_relaxed)) {
+        // The first pretenured site: every mutator's nursery buffer (emptied as this
+        // pause began) moves from buffer 0, which becomes size class 0's.
+        site_fast_path_.store(true, std::memory_order_relaxed);
+        nursery_buffer_ = kNurseryBuffer;
+        runtime_->safepoints().ForEachMutator([this](Mutator& m) { UseSiteFastPath(m); });
+      }
+    }
     collections_.fetch_add(1, std::memory_order_relaxed);
     // After a full collection that emptied the nursery, everything allocated is
     // marked: the verifier can check the live bytes too.
@@ -356,6 +573,9 @@ class Generational final : public Collector {
     if ((header & kHeaderTag) == 0) return reinterpret_cast<Ref>(header);  // copied already
     const size_t bytes = ObjectBytes(code_->type(static_cast<TypeId>(header >> kTypeShift)), ref);
     const int age = static_cast<int>((header & kAgeMask) >> kAgeShift) + 1;
+    if (age == 1 && options_.pretenure) {
+      pretenuring_.SurvivedNursery(static_cast<SiteId>((header >> kSiteShift) & kSiteMask), bytes);
+    }
     std::byte* aged_to = nullptr;
     if (!full && age < options_.promotion_age &&
         (aged_to = survivors_to_.TryTake(bytes)) != nullptr) {
@@ -393,11 +613,13 @@ class Generational final : public Collector {
   }
 
   // Copies every young object reachable from the roots and the remembered set (a full
-  // collection: only its live holders') out of eden and the from-survivor space, into
-  // the to-survivor space or the old space (Promote), then empties both and swaps the
-  // survivor spaces. Returns false, with nothing emptied, if the old space could not
-  // take every object that had to go there.
-  bool Evacuate(StopTheWorldScope& stw, bool full)
+  // collection: from `marked_young_slots`, every old slot its mark found pointing at a
+  // young object) out of eden and the from-survivor space, into the to-survivor space
+  // or the old space (Promote), then empties both and swaps the survivor spaces.
+  // Returns false, with nothing emptied, if the old space could not take every object
+  // that had to go there.
+  bool Evacuate(StopTheWorldScope& stw, bool full,
+                const std::vector<Ref*>* marked_young_slots = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     promoted_now_ = 0;
     promoted_objects_now_ = 0;
@@ -427,15 +649,18 @@ class Generational final : public Collector {
     };
     {
       auto phase = stw.Phase(Phase::kRemset);
-      // Gathered before anything is promoted: promotion takes free cells, and (after
-      // a full collection's sweep) a dead holder's cell may be one of them.
-      std::vector<Ref*> slots;
-      remset_.ForEachSlot(marks_, full ? &marks_ : nullptr,
-                          [&](Ref* slot) { slots.push_back(slot); });
-      for (Ref* slot : slots) forward(slot);
+      if (full) {
+        for (Ref* slot : *marked_young_slots) forward(slot);
+      } else {
+        // Gathered before anything is promoted: promotion takes free cells.
+        std::vector<Ref*> slots;
+        remset_.ForEachSlot(marks_, nullptr, [&](Ref* slot) { slots.push_back(slot); });
+        for (Ref* slot : slots) forward(slot);
+      }
       pending.Drain();
       // The logged slots and objects are recorded again by their next store.
       remset_.ConsumedByCollection(/*rearm_logged=*/!full);
+      if (!full && options_.remset != RememberedSetForm::kFields) ScanPretenuredObjects();
     }
     {
       auto phase = stw.Phase(Phase::kRootScan);
@@ -505,28 +730,40 @@ class Generational final : public Collector {
       const auto address = reinterpret_cast<uintptr_t>(ref);
       // Null, and frame-arena objects (scanned as roots), are not in the heap.
       if (address - heap_begin_ >= heap_end_ - heap_begin_) return;
-      if (marks_.TestAndSet(marks_.BitOf(address))) return;
       if (InNursery(ref)) {
+        // The evacuation that follows forwards these, instead of the remembered set
+        // (which lacks pretenured objects' slots, and dead holders' are in it).
+        if (InOld(reinterpret_cast<uintptr_t>(slot))) marked_young_slots_.push_back(slot);
+        if (marks_.TestAndSet(marks_.BitOf(address))) return;
         const size_t bytes = ObjectBytes(code_->TypeOf(ref), ref);
         if (bytes > kMaxSmallObjectBytes) {
           ++need.large;
         } else {
           ++need.cells[SizeClassOf(bytes)];
         }
-      } else if (options_.remset == RememberedSetForm::kObjects) {
-        remset_.Arm(ref);
+      } else {
+        if (marks_.TestAndSet(marks_.BitOf(address))) return;
+        if (options_.remset == RememberedSetForm::kObjects) remset_.Arm(ref);
       }
       mark_stack_.push_back(ref);
     };
     size_t live_bytes = 0;
     {
       auto phase = stw.Phase(Phase::kRootScan);
+      DropPretenuredBuffers();
+      marked_young_slots_.clear();
       marks_.ClearAll();
       ForEachRoot(*runtime_, mark);
     }
     {
       auto phase = stw.Phase(Phase::kMark);
-      live_bytes = DrainMarkStack(mark_stack_, *code_, mark);
+      if (options_.pretenure) {
+        live_bytes = DrainMarkStack(mark_stack_, *code_, mark, [this](Ref object, size_t bytes) {
+          pretenuring_.LiveAtFull(object->site_id(), bytes);
+        });
+      } else {
+        live_bytes = DrainMarkStack(mark_stack_, *code_, mark);
+      }
     }
     {
       auto phase = stw.Phase(Phase::kSweep);
@@ -545,7 +782,7 @@ class Generational final : public Collector {
       return false;
     }
     ClearNurseryMarks();
-    const bool emptied = Evacuate(stw, /*full=*/true);
+    const bool emptied = Evacuate(stw, /*full=*/true, &marked_young_slots_);
     promoted_bytes_.store(0, std::memory_order_relaxed);  // counted in live_bytes already
     if (options_.remset == RememberedSetForm::kFields) remset_.ArmAll();
     return emptied;
@@ -557,6 +794,11 @@ class Generational final : public Collector {
   }
 
   const GenerationalOptions options_;
+  // Whether mutators use kNurseryOrPretenured (from the first pretenured site on), and
+  // so which of their buffers is eden's (Mutator::alloc_buffer). Changed with the world
+  // stopped.
+  std::atomic<bool> site_fast_path_{false};
+  size_t nursery_buffer_ = 0;
   Runtime* runtime_ = nullptr;
   const CodeSegment* code_ = nullptr;
   uintptr_t heap_begin_ = 0;
@@ -574,6 +816,12 @@ class Generational final : public Collector {
   PromotionCursor cursors_[kNumSizeClasses] ABSL_GUARDED_BY(mu_);
   std::vector<Ref> worklist_;                           // promoted, not yet scanned
   std::vector<Ref> mark_stack_;                         // a full collection's
+  std::vector<Ref*> marked_young_slots_;  // old slots a full mark found pointing young
+  Pretenuring pretenuring_;
+  // Runs of pretenured objects that mutators which have since detached filled since
+  // the last minor collection (object logging and cards).
+  std::vector<PretenuredRun> detached_runs_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> detached_old_bytes_by_site_ ABSL_GUARDED_BY(mu_);
   size_t promoted_now_ = 0;
   uint64_t promoted_objects_now_ = 0;
   size_t aged_now_ = 0;  // copied to the to-survivor space
@@ -582,6 +830,7 @@ class Generational final : public Collector {
   std::atomic<size_t> live_bytes_{0};      // found by the last full collection
   std::atomic<size_t> promoted_bytes_{0};  // promoted since
   std::atomic<size_t> large_bytes_{0};     // made in the old space since
+  SharedByteCount old_handed_out_;  // cells for pretenured objects since
   std::atomic<size_t> survivor_bytes_{0};  // in the survivor spaces
   std::atomic<uint64_t> collections_{0};
 };
@@ -594,6 +843,8 @@ GenerationalOptions GenerationalOptionsFrom(const CollectorOptions& checked) {
                                                  : RememberedSetForm::kFields,
       .card_bytes = static_cast<size_t>(values.Integer("card")),
       .promotion_age = static_cast<int>(values.Integer("age")),
+      .pretenure = values.Switch("pretenure"),
+      .pretenure_survival = values.Number("pretenure_survival"),
       .barrier_for_test = values.Switch("test_barrier"),
   };
   const double nursery = values.Number("nursery");

@@ -1,7 +1,9 @@
 // The generational collector's own tests: that its minor collections are minor (a
 // pause of that kind, objects promoted out of the nursery), that its remembered set
 // is what keeps old-to-young paths alive (without the barrier the verifier finds the
-// young object lost), and that its options are checked.
+// young object lost), that pretenured objects keep the young objects they point at
+// and nothing is lost when a site's placement changes, and that its options are
+// checked.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -157,11 +159,191 @@ TEST(GenerationalTest, AllocationTriggersMinorThenFullCollections) {
   EXPECT_GE(full, 1);
 }
 
+// Makes p.new_pair a pretenured site: every pair it makes survives (a list through
+// their left fields, held from f[slot]) while as many nodes die, minor collection
+// after minor collection (at most `rounds`), until the collector records the
+// decision. Returns whether it did; the list is dropped.
+bool PretenurePairs(Runtime& rt, Mutator& m, const TestProgram& p, FrameScope& f, int slot,
+                    int rounds = 10) {
+  for (int round = 0; round < rounds; ++round) {
+    for (int i = 0; i < 20'000; ++i) {
+      Ref pair = m.Allocate(*p.new_pair);
+      m.Store(pair, 0, f[slot]);
+      f[slot] = pair;
+      m.Allocate(*p.new_node);
+    }
+    m.Collect(GcCause::kExplicit, CollectionKind::kMinor);
+    for (const SiteDecisionRecord& d : rt.events().site_decisions()) {
+      if (d.site == p.new_pair->id && d.placement == SitePlacement::kOld) {
+        f[slot] = nullptr;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// The placements recorded for a site, in order.
+std::vector<SitePlacement> PlacementsOf(Runtime& rt, const SiteInfo& site) {
+  std::vector<SitePlacement> placements;
+  for (const SiteDecisionRecord& d : rt.events().site_decisions()) {
+    if (d.site == site.id) placements.push_back(d.placement);
+  }
+  return placements;
+}
+
+class GenerationalPretenuringTest : public ::testing::TestWithParam<std::string> {};
+
+// A pretenured pair is made in the old space; its first stores (initializing ones,
+// which no armed bit may log) point at young nodes that nothing else holds. Minor
+// collections must keep them (the verifier runs after each), and a store after the
+// first collection must be recorded by the barrier.
+TEST_P(GenerationalPretenuringTest, APretenuredObjectKeepsTheYoungObjectsItPointsAt) {
+  TestProgram p;
+  auto rt = MakeTestRuntime("generational:barrier=" + GetParam(), p, {.heap_bytes = 16 * MiB});
+  Mutator m(*rt);
+  FrameScope f(m, *p.frame);
+  ASSERT_TRUE(PretenurePairs(*rt, m, p, f, 7)) << "new_pair was never pretenured";
+  f[0] = m.Allocate(*p.new_pair);
+  const auto address = reinterpret_cast<uintptr_t>(f[0]);
+  {
+    FrameScope g(m, *p.frame);
+    g[0] = m.Allocate(*p.new_node);
+    g[0]->i64(1) = 1;
+    m.Store(f[0], 0, g[0]);
+    g[1] = m.Allocate(*p.new_node);
+    g[1]->i64(1) = 2;
+    m.Store(f[0], 1, g[1]);
+  }
+  m.Collect(GcCause::kExplicit, CollectionKind::kMinor);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(f[0]), address) << "not made in the old space";
+  ASSERT_EQ(f[0]->ref(0)->i64(1), 1);
+  ASSERT_EQ(f[0]->ref(1)->i64(1), 2);
+  {
+    FrameScope g(m, *p.frame);
+    g[0] = m.Allocate(*p.new_node);
+    g[0]->i64(1) = 3;
+    m.Store(f[0], 0, g[0]);
+  }
+  m.Collect(GcCause::kExplicit, CollectionKind::kMinor);
+  m.Collect(GcCause::kExplicit, CollectionKind::kMinor);
+  ASSERT_EQ(f[0]->ref(0)->i64(1), 3);
+  ASSERT_EQ(f[0]->ref(1)->i64(1), 2);
+  m.Collect();
+  EXPECT_EQ(f[0]->ref(0)->i64(1), 3);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(f[0]), address);
+}
+
+// The control: without pretenuring the same pair starts in the nursery and moves.
+TEST(GenerationalTest, WithoutPretenuringThePairStartsInTheNursery) {
+  TestProgram p;
+  auto rt = MakeTestRuntime("generational:pretenure=off", p, {.heap_bytes = 16 * MiB});
+  Mutator m(*rt);
+  FrameScope f(m, *p.frame);
+  EXPECT_FALSE(PretenurePairs(*rt, m, p, f, 7, /*rounds=*/3));
+  f[0] = m.Allocate(*p.new_pair);
+  const auto address = reinterpret_cast<uintptr_t>(f[0]);
+  m.Collect(GcCause::kExplicit, CollectionKind::kMinor);
+  EXPECT_NE(reinterpret_cast<uintptr_t>(f[0]), address);
+  EXPECT_TRUE(rt->events().site_decisions().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Barriers, GenerationalPretenuringTest,
+                         ::testing::Values("field", "object", "card"));
+
+// new_pair's placement flips three times while a witness list of pairs (every
+// 64th, from every phase) and the nodes they point at must all survive: pretenured
+// while pairs survive, back to the nursery after a full collection finds nearly all
+// its old pairs dead, and pretenured again when they survive again.
+TEST(GenerationalTest, NothingIsLostWhenASitesPlacementFlips) {
+  TestProgram p;
+  auto rt = MakeTestRuntime("generational", p, {.heap_bytes = 16 * MiB});
+  Mutator m(*rt);
+  FrameScope f(m, *p.frame);
+  int64_t made = 0;
+  int64_t witnessed = 0;
+  int64_t witnessed_sum = 0;
+  // One pair; every 64th joins the witness list (f[0]) with a young node on its right.
+  auto make_pair = [&]() -> Ref {
+    Ref pair = m.Allocate(*p.new_pair);
+    pair->i64(2) = ++made;
+    if (made % 64 == 0) {
+      f[1] = pair;
+      Ref node = m.Allocate(*p.new_node);
+      node->i64(1) = made;
+      m.Store(f[1], 1, node);
+      m.Store(f[1], 0, f[0]);
+      f[0] = f[1];
+      f[1] = nullptr;
+      ++witnessed;
+      witnessed_sum += made;
+      return f[0];
+    }
+    return pair;
+  };
+  auto check_witnesses = [&] {
+    int64_t count = 0;
+    int64_t sum = 0;
+    for (Ref pair = f[0]; pair != nullptr; pair = pair->ref(0)) {
+      ASSERT_EQ(pair->ref(1)->i64(1), pair->i64(2));
+      ++count;
+      sum += pair->i64(2);
+    }
+    EXPECT_EQ(count, witnessed);
+    EXPECT_EQ(sum, witnessed_sum);
+  };
+  // Phase 1: pairs survive (those not in the witness list in a list of their own,
+  // through their left fields, from f[7]).
+  for (int round = 0; round < 10 && PlacementsOf(*rt, *p.new_pair).empty(); ++round) {
+    for (int i = 0; i < 20'000; ++i) {
+      f[2] = make_pair();
+      if (f[2] != f[0]) {
+        m.Store(f[2], 0, f[7]);
+        f[7] = f[2];
+      }
+      m.Allocate(*p.new_node);
+    }
+    m.Collect(GcCause::kExplicit, CollectionKind::kMinor);
+  }
+  ASSERT_EQ(PlacementsOf(*rt, *p.new_pair), std::vector<SitePlacement>{SitePlacement::kOld});
+  check_witnesses();
+  // Phase 2: pretenured pairs die at once (the first list goes too).
+  f[7] = nullptr;
+  f[2] = nullptr;
+  for (int i = 0; i < 100'000; ++i) make_pair();
+  m.Collect();
+  ASSERT_EQ(PlacementsOf(*rt, *p.new_pair),
+            (std::vector<SitePlacement>{SitePlacement::kOld, SitePlacement::kNursery}));
+  check_witnesses();
+  // Phase 3: in the nursery, surviving again.
+  for (int round = 0; round < 10 && PlacementsOf(*rt, *p.new_pair).size() < 3; ++round) {
+    for (int i = 0; i < 20'000; ++i) {
+      f[2] = make_pair();
+      if (f[2] != f[0]) {
+        m.Store(f[2], 0, f[7]);
+        f[7] = f[2];
+      }
+    }
+    m.Collect(GcCause::kExplicit, CollectionKind::kMinor);
+    check_witnesses();
+  }
+  EXPECT_EQ(PlacementsOf(*rt, *p.new_pair),
+            (std::vector<SitePlacement>{SitePlacement::kOld, SitePlacement::kNursery,
+                                        SitePlacement::kOld}));
+  f[7] = nullptr;
+  f[2] = nullptr;
+  for (int i = 0; i < 50'000; ++i) make_pair();
+  m.Collect(GcCause::kExplicit, CollectionKind::kMinor);
+  check_witnesses();
+  m.Collect();
+  check_witnesses();
+}
+
 TEST(GenerationalTest, BadOptionsNameWhatIsValid) {
   for (const char* spec : {"generational:barrier=dijkstra", "generational:nursery=0",
                            "generational:nursery=1.5", "generational:card=100",
                            "generational:age=0", "generational:age=16",
-                           "generational:colour=red"}) {
+                           "generational:pretenure=maybe", "generational:colour=red"}) {
     absl::StatusOr<std::unique_ptr<Collector>> made = CollectorRegistry::Global().Create(spec);
     EXPECT_FALSE(made.ok()) << spec;
     EXPECT_NE(made.status().message().find("generational"), absl::string_view::npos)
