@@ -43,8 +43,9 @@
 //
 // Full collection (one pause): mark the whole heap from the roots (nursery objects
 // included, in place), release old blocks with nothing marked and queue the rest for
-// promotion to refill, then evacuate the nursery as a minor collection does, with
-// the remembered set cut to the slots of live holders.
+// promotion to refill, then evacuate the nursery as a minor collection does, from the
+// roots and the old slots the mark found pointing at young objects (not the
+// remembered set: it lacks pretenured objects' slots and holds dead holders').
 //
 // Promotion needs room in the old space. A survivor that finds none stays where it
 // is (marked, scanned like a promoted object, and the old slots that point at it
