@@ -29,8 +29,9 @@
 //     fraction over a window of at least `min_sampled_bytes` of its allocation is at
 //     least `survival` (0.85 by default), in `windows` windows in a row (2: one high
 //     window can be a phase, as binary-trees' one Node site is while a deep tree is
-//     under construction across a minor collection; pretenured on one window, it ran
-//     10% slower). Each window then starts again.
+//     under construction across a minor collection; pretenured on one window, it was
+//     sent back at the next full collection, its old space filled with dead trees).
+//     Each window then starts again.
 //   - back to the nursery, after a full collection: a pretenured site whose objects
 //     in the old space mostly died before it (live now, against live at the last full
 //     collection plus allocated since, below `old_survival`): its objects have
