@@ -21,8 +21,12 @@
 //
 // Invariant: between collections, every old slot that holds a young reference is
 // logged, in a logged object, on a dirty card, in an object to scan, or kept from the
-// last collection. A collection that consumes the set re-arms what it consumed
-// (ConsumedByCollection), or re-arms everything after a full mark (ArmAll).
+// last collection, unless the owning collector scans its object itself (generational's
+// pretenured objects under object logging or cards, whose headers and mark bits the
+// barrier cannot rely on yet). A collection that consumes the set re-arms what it
+// consumed (ConsumedByCollection), or re-arms everything after a full mark (ArmAll);
+// field logging's bits start armed, so a free cell's slots are always logged by their
+// first store.
 //
 // Thread safety: TakeLogs and ScanAtNextCollection from mutators (an internal mutex);
 // everything else with the world stopped.
