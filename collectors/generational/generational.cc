@@ -278,12 +278,12 @@ class Generational final : public Collector {
     int collections = 0;
     return AllocateOrCollect(
         [&] {
-          if (!options_.pretenure) return nursery_.Allocate(mutator, rounded, nursery_buffer_);
+          if (!options_.pretenure) return nursery_.Allocate(mutator, rounded, NurseryBuffer());
           // The allocation that overflows a chunk is charged the chunk (pretenuring.h);
           // one taken alone is charged its bytes.
           auto& state = mutator.collector_state<GenerationalPerMutator>();
           const size_t chunk = BumpRegion::kChunkBytes - 8 * (state.chunk_lengths() % 128);
-          std::byte* memory = nursery_.Allocate(mutator, rounded, nursery_buffer_, chunk);
+          std::byte* memory = nursery_.Allocate(mutator, rounded, NurseryBuffer(), chunk);
           // Only sites of one size are candidates: an array site's objects spread over
           // many size classes of the old space, each holding blocks of its own
           // (lru-cache's values, pretenured, left no free block for promotion at 4x
@@ -373,6 +373,12 @@ class Generational final : public Collector {
       if (bytes_by_site[site] != 0) pretenuring_.AllocatedOld(site, bytes_by_site[site]);
       bytes_by_site[site] = 0;
     }
+  }
+
+  // Which of a mutator's buffers is eden's (Mutator::alloc_buffer): buffer 0 until the
+  // site fast path, which gives buffer 0 to size class 0, then kNurseryBuffer.
+  size_t NurseryBuffer() const {
+    return site_fast_path_.load(std::memory_order_relaxed) ? kNurseryBuffer : 0;
   }
 
   void UseSiteFastPath(Mutator& mutator) {
@@ -520,7 +526,7 @@ class Generational final : public Collector {
     stw.StartCycle();
     runtime_->safepoints().ForEachMutator([this](Mutator& m) {
       remset_.TakeLogs(m);
-      m.alloc_buffer(nursery_buffer_) = AllocBuffer{};
+      m.alloc_buffer(NurseryBuffer()) = AllocBuffer{};
       auto& state = m.collector_state<GenerationalPerMutator>();
       state.handed_out.Publish(old_handed_out_);
       TakeOldBytesBySite(state.old_bytes_by_site);
@@ -549,7 +555,6 @@ class Generational final : public Collector {
         // The first pretenured site: every mutator's nursery buffer (emptied as this
         // pause began) moves from buffer 0, which becomes size class 0's.
         site_fast_path_.store(true, std::memory_order_relaxed);
-        nursery_buffer_ = kNurseryBuffer;
         runtime_->safepoints().ForEachMutator([this](Mutator& m) { UseSiteFastPath(m); });
       }
     }
@@ -795,11 +800,9 @@ class Generational final : public Collector {
   }
 
   const GenerationalOptions options_;
-  // Whether mutators use kNurseryOrPretenured (from the first pretenured site on), and
-  // so which of their buffers is eden's (Mutator::alloc_buffer). Changed with the world
-  // stopped.
+  // Whether mutators use kNurseryOrPretenured (from the first pretenured site on).
+  // Changed with the world stopped.
   std::atomic<bool> site_fast_path_{false};
-  size_t nursery_buffer_ = 0;
   Runtime* runtime_ = nullptr;
   const CodeSegment* code_ = nullptr;
   uintptr_t heap_begin_ = 0;
