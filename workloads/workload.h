@@ -17,12 +17,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "runtime/clock.h"
 #include "runtime/code_segment.h"
 #include "runtime/data_segment.h"
@@ -99,6 +100,18 @@ class BatchTimer {
   std::vector<int64_t> ticks_;
 };
 
+// For Verify: the mutator blocked while the workload replays, outside the heap, what the
+// heap should hold, so that a collection (a concurrent collector's pause) need not wait
+// for the replay. Done() ends the block before Verify reads the heap.
+class OffHeapReplay {
+ public:
+  explicit OffHeapReplay(Mutator& mutator) : blocked_(std::in_place, mutator) {}
+  void Done() { blocked_.reset(); }
+
+ private:
+  std::optional<BlockingScope> blocked_;
+};
+
 // What one thread of a run is given.
 struct RunContext {
   int thread = 0;
@@ -159,8 +172,20 @@ T ForSize(WorkloadSize size, const T& small, const T& default_size, const T& lar
   return default_size;
 }
 
+// A workload's three size presets, each a Shape of its own. Declared as the class's
+// `static constexpr SizePresets<Shape> kPresets`, beside the WorkloadText that says what
+// they mean.
+template <typename Shape>
+struct SizePresets {
+  Shape small;
+  Shape default_size;
+  Shape large;
+
+  Shape For(WorkloadSize size) const { return ForSize(size, small, default_size, large); }
+};
+
 // The state most workloads share: the size preset they run (a Shape of their own,
-// chosen from three), the seed, the data segment holding their globals, how many
+// chosen from SizePresets), the seed, the data segment holding their globals, how many
 // times Run was called (a run seeds its random stream from it, so warm-up and
 // measured runs differ), and the ops of the last Run.
 template <typename Shape>
@@ -169,9 +194,8 @@ class PresetWorkload : public Workload {
   uint64_t ops() const override { return ops_; }
 
  protected:
-  PresetWorkload(const WorkloadParams& params, const Shape& small, const Shape& default_size,
-                 const Shape& large)
-      : shape_(ForSize(params.size, small, default_size, large)), seed_(params.seed) {}
+  PresetWorkload(const WorkloadParams& params, const SizePresets<Shape>& presets)
+      : shape_(presets.For(params.size)), seed_(params.seed) {}
 
   Shape shape_;
   const uint64_t seed_;
@@ -188,6 +212,16 @@ template <typename W>
 std::unique_ptr<Workload> ConstructWorkload(const WorkloadParams& params) {
   return std::make_unique<W>(params);
 }
+
+// What `gclab list` says of a workload. A workload class declares its own as
+// `static constexpr WorkloadText kText` at the top of the class, beside the size presets
+// its `parameters` describe, so that the numbers and their description are read together.
+struct WorkloadText {
+  absl::string_view name;
+  absl::string_view description;
+  absl::string_view parameters;  // what the size presets and threads mean, with defaults
+  absl::string_view units;       // what one op and one latency batch are
+};
 
 struct WorkloadRegistration {
   std::string name;
@@ -226,5 +260,12 @@ struct WorkloadRegistrar {
   static const ::gclab::internal::WorkloadRegistrar GCLAB_CONCAT(                   \
       gclab_workload_registrar_, __COUNTER__)(::gclab::WorkloadRegistration{        \
       (name), (description), (parameters), (units), (factory)})
+
+// GCLAB_REGISTER_WORKLOAD_CLASS(W) at namespace scope: a workload class with a
+// `static constexpr WorkloadText kText` and a constructor that takes WorkloadParams.
+#define GCLAB_REGISTER_WORKLOAD_CLASS(W)                                                   \
+  GCLAB_REGISTER_WORKLOAD(std::string(W::kText.name), std::string(W::kText.description),    \
+                          std::string(W::kText.parameters), std::string(W::kText.units),    \
+                          ::gclab::ConstructWorkload<W>)
 
 #endif  // GCLAB_WORKLOADS_WORKLOAD_H_

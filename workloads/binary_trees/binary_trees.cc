@@ -39,6 +39,7 @@
 // depth stamps), a walk of the last tree of every depth, and the array's contents.
 // Checksum: Mix(Mix(0, nodes built), intact nodes of the long-lived tree).
 // The Go program is go/binary_trees.go.
+#include <array>
 #include <cstdint>
 #include <memory>
 
@@ -69,24 +70,35 @@ uint64_t TreeSize(int depth) { return (uint64_t{1} << (depth + 1)) - 1; }
 
 class BinaryTrees final : public PresetWorkload<Shape> {
  public:
+  static constexpr WorkloadText kText{
+      .name = "binary-trees",
+      .description = "GCBench: long-lived tree and array, temporary trees built "
+                     "top-down and bottom-up (Ellis, Kovac, Boehm)",
+      .parameters = "size: small = stretch depth 14, long-lived 12, trees 4..12, array "
+                    "50,000; default = 18, 16, 4..16, 500,000 (GCBench); large = 20, 18, "
+                    "4..18, 2,000,000. threads: single-threaded (extra threads idle)",
+      .units = "op = one tree node built; latency batch = 1,000 nodes"};
+
+  static constexpr SizePresets<Shape> kPresets{
+      .small = {14, 12, 4, 12, 50'000},
+      .default_size = {18, 16, 4, 16, 500'000},  // GCBench as published
+      .large = {20, 18, 4, 18, 2'000'000}};
+
   explicit BinaryTrees(const WorkloadParams& params)
-      : PresetWorkload(params,  // small, default, large
-                       {14, 12, 4, 12, 50'000},
-                       {18, 16, 4, 16, 500'000},  // GCBench as published
-                       {20, 18, 4, 18, 2'000'000}) {}
+      : PresetWorkload(params, kPresets) {}
 
   void Declare(CodeSegment& code, DataSegment&) override {
     const TypeInfo& node = code.DefineStruct("Node", 3, {kLeft, kRight});
     const TypeInfo& doubles = code.DefineByteArray("[]float64");
-    new_node_ = &code.DefineSite("binary-trees.Node", node, Escape::kEscapes);
-    new_root_ = &code.DefineSite("binary-trees.root", node, Escape::kNoEscape);
-    new_array_ = &code.DefineSite("binary-trees.array", doubles, Escape::kEscapes);
-    make_tree_ = &code.DefineFunction("MakeTree", 2, {0, 1});
-    populate_ = &code.DefineFunction("Populate", 2, {0, 1});
-    count_tree_ = &code.DefineFunction("CountTree", 2, {0, 1});
-    time_construction_ = &code.DefineFunction("TimeConstruction", 1, {0});
-    top_down_iteration_ = &code.DefineFunction("TopDownIteration", 1, {0}, kNodeBytes);
-    main_ = &code.DefineFunction("main", 3, {0, 1, 2}, kNodeBytes);
+    sites_[kNewNode] = &code.DefineSite("binary-trees.Node", node, Escape::kEscapes);
+    sites_[kNewRoot] = &code.DefineSite("binary-trees.root", node, Escape::kNoEscape);
+    sites_[kNewArray] = &code.DefineSite("binary-trees.array", doubles, Escape::kEscapes);
+    functions_[kMakeTree] = &code.DefineFunction("MakeTree", 2, {0, 1});
+    functions_[kPopulate] = &code.DefineFunction("Populate", 2, {0, 1});
+    functions_[kCountTree] = &code.DefineFunction("CountTree", 2, {0, 1});
+    functions_[kTimeConstruction] = &code.DefineFunction("TimeConstruction", 1, {0});
+    functions_[kTopDownIteration] = &code.DefineFunction("TopDownIteration", 1, {0}, kNodeBytes);
+    functions_[kMain] = &code.DefineFunction("main", 3, {0, 1, 2}, kNodeBytes);
   }
 
   size_t LiveBytesEstimate() const override {
@@ -102,14 +114,14 @@ class BinaryTrees final : public PresetWorkload<Shape> {
     timer_ = context.timer;
     nodes_built_ = 0;
     bad_temporary_trees_ = 0;
-    FrameScope f(m, *main_);  // 0: long-lived tree, 1: array, 2: temporary tree
+    FrameScope f(m, *functions_[kMain]);  // 0: long-lived tree, 1: array, 2: temporary tree
     f[2] = MakeTree(m, shape_.stretch_depth);
     f[2] = nullptr;
 
-    f[0] = NewNode(m, shape_.long_lived_depth, *new_root_);  // in main's frame arena
+    f[0] = NewNode(m, shape_.long_lived_depth, *sites_[kNewRoot]);  // in main's frame arena
     Populate(m, shape_.long_lived_depth, &f[0]);
 
-    f[1] = m.AllocateArray(*new_array_, sizeof(double) * shape_.array_size);
+    f[1] = m.AllocateArray(*sites_[kNewArray], sizeof(double) * shape_.array_size);
     double* array = f[1]->doubles();
     for (int i = 0; i < shape_.array_size / 2; ++i) array[i] = 1.0 / i;
 
@@ -160,7 +172,7 @@ class BinaryTrees final : public PresetWorkload<Shape> {
     return 2 * TreeSize(shape_.stretch_depth) / TreeSize(depth);
   }
 
-  Ref NewNode(Mutator& m, int depth) { return NewNode(m, depth, *new_node_); }
+  Ref NewNode(Mutator& m, int depth) { return NewNode(m, depth, *sites_[kNewNode]); }
   Ref NewNode(Mutator& m, int depth, const SiteInfo& site) {
     Ref node = m.Allocate(site);
     node->i32(kStamp, 0) = depth;
@@ -170,7 +182,7 @@ class BinaryTrees final : public PresetWorkload<Shape> {
 
   // Bottom-up: children first, then the parent that holds them.
   Ref MakeTree(Mutator& m, int depth) {
-    FrameScope f(m, *make_tree_);  // 0: left, 1: right
+    FrameScope f(m, *functions_[kMakeTree]);  // 0: left, 1: right
     if (depth > 0) {
       f[0] = MakeTree(m, depth - 1);
       f[1] = MakeTree(m, depth - 1);
@@ -183,7 +195,7 @@ class BinaryTrees final : public PresetWorkload<Shape> {
 
   // Top-down: give the node in the caller's slot two children, then recurse.
   void Populate(Mutator& m, int depth, Ref* node_slot) {
-    FrameScope f(m, *populate_);  // 0: this node, 1: the child being populated
+    FrameScope f(m, *functions_[kPopulate]);  // 0: this node, 1: the child being populated
     f[0] = *node_slot;
     if (depth <= 0) return;
     --depth;
@@ -198,11 +210,11 @@ class BinaryTrees final : public PresetWorkload<Shape> {
   }
 
   void TimeConstruction(Mutator& m, int depth) {
-    FrameScope f(m, *time_construction_);  // 0: the temporary tree
+    FrameScope f(m, *functions_[kTimeConstruction]);  // 0: the temporary tree
     const uint64_t iterations = NumIters(depth);
     for (uint64_t i = 0; i < iterations; ++i) {
-      FrameScope it(m, *top_down_iteration_);  // 0: the root, in this frame's arena
-      it[0] = NewNode(m, depth, *new_root_);
+      FrameScope it(m, *functions_[kTopDownIteration]);  // 0: the root, in this frame's arena
+      it[0] = NewNode(m, depth, *sites_[kNewRoot]);
       Populate(m, depth, &it[0]);
       if (i + 1 == iterations && CountTree(m, &it[0], depth) != TreeSize(depth)) {
         ++bad_temporary_trees_;
@@ -221,7 +233,7 @@ class BinaryTrees final : public PresetWorkload<Shape> {
   // A runtime function that polls like the builders: a walk of 131,071 nodes without a
   // safepoint would hold up a requested pause for milliseconds (Go preempts such a loop).
   uint64_t CountTree(Mutator& m, Ref* node_slot, int depth) {
-    FrameScope f(m, *count_tree_);  // 0: this node, 1: the child being counted
+    FrameScope f(m, *functions_[kCountTree]);  // 0: this node, 1: the child being counted
     f[0] = *node_slot;
     m.Poll();
     if (f[0] == nullptr || f[0]->i32(kStamp, 0) != depth) return 0;
@@ -234,15 +246,11 @@ class BinaryTrees final : public PresetWorkload<Shape> {
     return count;
   }
 
-  const SiteInfo* new_node_ = nullptr;
-  const SiteInfo* new_root_ = nullptr;
-  const SiteInfo* new_array_ = nullptr;
-  const FunctionInfo* make_tree_ = nullptr;
-  const FunctionInfo* populate_ = nullptr;
-  const FunctionInfo* count_tree_ = nullptr;
-  const FunctionInfo* time_construction_ = nullptr;
-  const FunctionInfo* top_down_iteration_ = nullptr;
-  const FunctionInfo* main_ = nullptr;
+  enum Site : uint8_t { kNewNode, kNewRoot, kNewArray, kNumSites };
+  std::array<const SiteInfo*, kNumSites> sites_{};
+  enum Function : uint8_t { kMakeTree, kPopulate, kCountTree, kTimeConstruction,
+                            kTopDownIteration, kMain, kNumFunctions };
+  std::array<const FunctionInfo*, kNumFunctions> functions_{};
   BatchTimer* timer_ = nullptr;
   uint64_t nodes_built_ = 0;
   uint64_t long_lived_nodes_ = 0;
@@ -252,13 +260,6 @@ class BinaryTrees final : public PresetWorkload<Shape> {
 
 }  // namespace
 
-GCLAB_REGISTER_WORKLOAD("binary-trees",
-                        "GCBench: long-lived tree and array, temporary trees built "
-                        "top-down and bottom-up (Ellis, Kovac, Boehm)",
-                        "size: small = stretch depth 14, long-lived 12, trees 4..12, array "
-                        "50,000; default = 18, 16, 4..16, 500,000 (GCBench); large = 20, 18, "
-                        "4..18, 2,000,000. threads: single-threaded (extra threads idle)",
-                        "op = one tree node built; latency batch = 1,000 nodes",
-                        ConstructWorkload<BinaryTrees>);
+GCLAB_REGISTER_WORKLOAD_CLASS(BinaryTrees);
 
 }  // namespace gclab

@@ -30,9 +30,9 @@
 // ids), then comparing the heap's slots, links, payloads and reachable-object count.
 // Checksum: Mix(Mix(0, sum of the slots' ids), sum of the ids they link to), read
 // from the heap.
+#include <array>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -65,17 +65,28 @@ int64_t PayloadWord(int64_t id, size_t word) {
 
 class Churn final : public PresetWorkload<Shape> {
  public:
+  static constexpr WorkloadText kText{
+      .name = "churn",
+      .description = "pause-time stressor: random replacement and relinking in a "
+                     "1M-slot pointer array held from a global (live ~1.43 N objects)",
+      .parameters = "size: small = 100,000 slots, 2,000,000 ops; default = 1,000,000 "
+                    "slots, 20,000,000 ops (~90 MB live); large = 2,000,000 slots, "
+                    "100,000,000 ops. threads: single mutator (extra threads idle)",
+      .units = "op = one slot replaced; latency batch = 1,000 ops"};
+
+  static constexpr SizePresets<Shape> kPresets{
+      .small = {100'000, 2'000'000},
+      .default_size = {1'000'000, 20'000'000},
+      .large = {2'000'000, 100'000'000}};
+
   explicit Churn(const WorkloadParams& params)
-      : PresetWorkload(params,  // small, default, large
-                       {100'000, 2'000'000},
-                       {1'000'000, 20'000'000},
-                       {2'000'000, 100'000'000}) {}
+      : PresetWorkload(params, kPresets) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
     const TypeInfo& obj = code.DefineStruct("Obj", kFields, {kLink});
     const TypeInfo& slots = code.DefineRefArray("[]*Obj");
-    new_obj_ = &code.DefineSite("churn.Obj", obj, Escape::kEscapes);
-    new_slots_ = &code.DefineSite("churn.slots", slots, Escape::kEscapes);
+    sites_[kNewObj] = &code.DefineSite("churn.Obj", obj, Escape::kEscapes);
+    sites_[kNewSlots] = &code.DefineSite("churn.slots", slots, Escape::kEscapes);
     slots_ = data.DefineRef("churn.slots");
     data_ = &data;
   }
@@ -88,7 +99,7 @@ class Churn final : public PresetWorkload<Shape> {
   void Setup(Mutator& m) override {
     rng_ = XorShift64();
     next_id_ = static_cast<int64_t>(shape_.slots);
-    m.StoreGlobal(slots_, m.AllocateArray(*new_slots_, shape_.slots));
+    m.StoreGlobal(slots_, m.AllocateArray(*sites_[kNewSlots], shape_.slots));
     for (uint64_t i = 0; i < shape_.slots; ++i) {
       const uint64_t target = i > 0 ? rng_.Index(i) : 0;
       Ref x = NewObj(m, static_cast<int64_t>(i));
@@ -125,7 +136,7 @@ class Churn final : public PresetWorkload<Shape> {
     // (the replay touches no heap), so a collector need not wait for it.
     const uint64_t n = shape_.slots;
     std::vector<int64_t> slot_id(n), link_id(n, -1);
-    std::optional<BlockingScope> replaying(std::in_place, m);
+    OffHeapReplay replaying(m);
     XorShift64 rng;
     for (uint64_t i = 0; i < n; ++i) {
       const uint64_t target = i > 0 ? rng.Index(i) : 0;
@@ -152,7 +163,7 @@ class Churn final : public PresetWorkload<Shape> {
       }
     }
     const uint64_t expected_reachable = n + evicted_targets.size();
-    replaying.reset();
+    replaying.Done();
 
     Ref slots = data_->LoadRef(slots_);
     if (slots == nullptr || slots->length() != n) {
@@ -204,7 +215,7 @@ class Churn final : public PresetWorkload<Shape> {
 
  private:
   Ref NewObj(Mutator& m, int64_t id) {
-    Ref x = m.Allocate(*new_obj_);
+    Ref x = m.Allocate(*sites_[kNewObj]);
     x->i64(kId) = id;
     x->i32(kHalves, 0) = static_cast<int32_t>(id);
     x->i32(kHalves, 1) = static_cast<int32_t>(id >> 32);
@@ -212,8 +223,8 @@ class Churn final : public PresetWorkload<Shape> {
     return x;
   }
 
-  const SiteInfo* new_obj_ = nullptr;
-  const SiteInfo* new_slots_ = nullptr;
+  enum Site : uint8_t { kNewObj, kNewSlots, kNumSites };
+  std::array<const SiteInfo*, kNumSites> sites_{};
   Global slots_{};
   XorShift64 rng_;
   int64_t next_id_ = 0;
@@ -223,13 +234,6 @@ class Churn final : public PresetWorkload<Shape> {
 
 }  // namespace
 
-GCLAB_REGISTER_WORKLOAD("churn",
-                        "pause-time stressor: random replacement and relinking in a "
-                        "1M-slot pointer array held from a global (live ~1.43 N objects)",
-                        "size: small = 100,000 slots, 2,000,000 ops; default = 1,000,000 "
-                        "slots, 20,000,000 ops (~90 MB live); large = 2,000,000 slots, "
-                        "100,000,000 ops. threads: single mutator (extra threads idle)",
-                        "op = one slot replaced; latency batch = 1,000 ops",
-                        ConstructWorkload<Churn>);
+GCLAB_REGISTER_WORKLOAD_CLASS(Churn);
 
 }  // namespace gclab

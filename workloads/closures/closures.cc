@@ -29,9 +29,9 @@
 // Checked by: replaying the counters outside the heap; the totals of the escaped and
 // the in-place closures and every counter left in the registry.
 // Checksum: Mix(Mix(0, total of the escaped closures), total of the in-place ones).
+#include <array>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -57,25 +57,37 @@ int64_t Element(uint64_t op, uint64_t i) { return static_cast<int64_t>((op * 8 +
 
 class Closures final : public PresetWorkload<Shape> {
  public:
+  static constexpr WorkloadText kText{
+      .name = "closures",
+      .description = "closures that escape (closure and captured variables move to the "
+                     "heap) vs closures called in place (they stay on the stack)",
+      .parameters = "size: small = 1,000,000 ops, registry 4,096; default = 30,000,000 "
+                    "ops, registry 65,536; large = 200,000,000 ops, registry 262,144. "
+                    "threads: single goroutine (extra threads idle)",
+      .units = "op = one iteration (make, call, apply); latency batch = 1,000 ops"};
+
+  static constexpr SizePresets<Shape> kPresets{
+      .small = {1'000'000, 4'096},
+      .default_size = {30'000'000, 65'536},
+      .large = {200'000'000, 262'144}};
+
   explicit Closures(const WorkloadParams& params)
-      : PresetWorkload(params,  // small, default, large
-                       {1'000'000, 4'096},
-                       {30'000'000, 65'536},
-                       {200'000'000, 262'144}) {}
+      : PresetWorkload(params, kPresets) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
     const TypeInfo& cell = code.DefineStruct("cell", 1, {});
     const TypeInfo& closure = code.DefineStruct("funcval", 3, {kCell});
     const TypeInfo& xs = code.DefineByteArray("[8]int64");
     const TypeInfo& registry = code.DefineRefArray("[K]func() int64");
-    heap_cell_ = &code.DefineSite("closures.makeCounter.n", cell, Escape::kEscapes);
-    heap_closure_ = &code.DefineSite("closures.makeCounter.func1", closure, Escape::kEscapes);
-    stack_cell_ = &code.DefineSite("closures.local", cell, Escape::kNoEscape);
-    stack_closure_ = &code.DefineSite("closures.apply.func1", closure, Escape::kNoEscape);
-    new_xs_ = &code.DefineSite("closures.xs", xs, Escape::kNoEscape);
-    new_registry_ = &code.DefineSite("closures.registry", registry, Escape::kEscapes);
-    make_counter_ = &code.DefineFunction("makeCounter", 1, {0});
-    op_ = &code.DefineFunction("op", 3, {0, 1, 2}, 16 + 32 + 16 + 8 * kElements);
+    sites_[kHeapCell] = &code.DefineSite("closures.makeCounter.n", cell, Escape::kEscapes);
+    sites_[kHeapClosure] =
+        &code.DefineSite("closures.makeCounter.func1", closure, Escape::kEscapes);
+    sites_[kStackCell] = &code.DefineSite("closures.local", cell, Escape::kNoEscape);
+    sites_[kStackClosure] = &code.DefineSite("closures.apply.func1", closure, Escape::kNoEscape);
+    sites_[kNewXs] = &code.DefineSite("closures.xs", xs, Escape::kNoEscape);
+    sites_[kNewRegistry] = &code.DefineSite("closures.registry", registry, Escape::kEscapes);
+    functions_[kMakeCounter] = &code.DefineFunction("makeCounter", 1, {0});
+    functions_[kOp] = &code.DefineFunction("op", 3, {0, 1, 2}, 16 + 32 + 16 + 8 * kElements);
     registry_ = data.DefineRef("closures.registry");
     data_ = &data;
   }
@@ -83,7 +95,7 @@ class Closures final : public PresetWorkload<Shape> {
   size_t LiveBytesEstimate() const override { return shape_.registry * (16 + 32 + 8) + 16; }
 
   void Setup(Mutator& m) override {
-    m.StoreGlobal(registry_, m.AllocateArray(*new_registry_, shape_.registry));
+    m.StoreGlobal(registry_, m.AllocateArray(*sites_[kNewRegistry], shape_.registry));
   }
 
   void Run(Mutator& m, RunContext& context) override {
@@ -108,9 +120,7 @@ class Closures final : public PresetWorkload<Shape> {
   }
 
   absl::Status Verify(Mutator& m) override {
-    // The replay below touches no heap: blocked meanwhile, so that a collection
-    // (a concurrent collector's pause) need not wait for it.
-    std::optional<BlockingScope> replaying(std::in_place, m);
+    OffHeapReplay replaying(m);
     std::vector<int64_t> n(shape_.registry, 0), step(shape_.registry, 0);
     std::vector<bool> made(shape_.registry, false);
     uint64_t total = 0, inplace = 0;
@@ -140,7 +150,7 @@ class Closures final : public PresetWorkload<Shape> {
       return absl::DataLossError(absl::StrCat("closures: totals ", total_, "/", inplace_,
                                               ", expected ", total, "/", inplace));
     }
-    replaying.reset();
+    replaying.Done();
     Ref registry = data_->LoadRef(registry_);
     for (uint64_t j = 0; j < shape_.registry; ++j) {
       Ref c = registry->element(j);
@@ -160,10 +170,10 @@ class Closures final : public PresetWorkload<Shape> {
  private:
   // registry[j] = makeCounter(start, step)
   void MakeCounter(Mutator& m, int64_t start, int64_t step, uint64_t j) {
-    FrameScope f(m, *make_counter_);  // 0: n's cell
-    f[0] = m.Allocate(*heap_cell_);
+    FrameScope f(m, *functions_[kMakeCounter]);  // 0: n's cell
+    f[0] = m.Allocate(*sites_[kHeapCell]);
     f[0]->i64(kN) = start;
-    Ref closure = m.Allocate(*heap_closure_);
+    Ref closure = m.Allocate(*sites_[kHeapClosure]);
     closure->i64(kFn) = kCounterFn;
     closure->i64(kStep) = step;
     m.Store(closure, kCell, f[0]);
@@ -186,13 +196,13 @@ class Closures final : public PresetWorkload<Shape> {
   uint64_t InPlace(Mutator& m, uint64_t op) {
     // 0: xs, 1: local's cell, 2: the closure; all three in the arena (in the heap,
     // and movable, with escape analysis off).
-    FrameScope f(m, *op_);
-    f[0] = m.AllocateArray(*new_xs_, 8 * kElements);
+    FrameScope f(m, *functions_[kOp]);
+    f[0] = m.AllocateArray(*sites_[kNewXs], 8 * kElements);
     for (uint64_t i = 0; i < kElements; ++i) {
       reinterpret_cast<int64_t*>(f[0]->bytes())[i] = Element(op, i);
     }
-    f[1] = m.Allocate(*stack_cell_);
-    f[2] = m.Allocate(*stack_closure_);
+    f[1] = m.Allocate(*sites_[kStackCell]);
+    f[2] = m.Allocate(*sites_[kStackClosure]);
     Ref closure = f[2];
     closure->i64(kFn) = kApplyFn;
     closure->i64(kStep) = static_cast<int64_t>(op % 5 + 1);
@@ -203,14 +213,11 @@ class Closures final : public PresetWorkload<Shape> {
     return sum;
   }
 
-  const SiteInfo* heap_cell_ = nullptr;
-  const SiteInfo* heap_closure_ = nullptr;
-  const SiteInfo* stack_cell_ = nullptr;
-  const SiteInfo* stack_closure_ = nullptr;
-  const SiteInfo* new_xs_ = nullptr;
-  const SiteInfo* new_registry_ = nullptr;
-  const FunctionInfo* make_counter_ = nullptr;
-  const FunctionInfo* op_ = nullptr;
+  enum Site : uint8_t { kHeapCell, kHeapClosure, kStackCell, kStackClosure, kNewXs, kNewRegistry,
+                        kNumSites };
+  std::array<const SiteInfo*, kNumSites> sites_{};
+  enum Function : uint8_t { kMakeCounter, kOp, kNumFunctions };
+  std::array<const FunctionInfo*, kNumFunctions> functions_{};
   Global registry_{};
   uint64_t total_ = 0;
   uint64_t inplace_ = 0;
@@ -218,13 +225,6 @@ class Closures final : public PresetWorkload<Shape> {
 
 }  // namespace
 
-GCLAB_REGISTER_WORKLOAD("closures",
-                        "closures that escape (closure and captured variables move to the "
-                        "heap) vs closures called in place (they stay on the stack)",
-                        "size: small = 1,000,000 ops, registry 4,096; default = 30,000,000 "
-                        "ops, registry 65,536; large = 200,000,000 ops, registry 262,144. "
-                        "threads: single goroutine (extra threads idle)",
-                        "op = one iteration (make, call, apply); latency batch = 1,000 ops",
-                        ConstructWorkload<Closures>);
+GCLAB_REGISTER_WORKLOAD_CLASS(Closures);
 
 }  // namespace gclab

@@ -29,9 +29,9 @@
 // against the same sum computed from i), and every point kept in the global.
 // Checksum: Mix(0, the sum of dot products).
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
-#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/mutator.h"
@@ -56,21 +56,32 @@ uint64_t Dot(uint64_t i) { return i * i + 2 * i * (i + 1) + 3 * i * (i + 2) + 4 
 
 class EscapeReturn final : public PresetWorkload<Shape> {
  public:
+  static constexpr WorkloadText kText{
+      .name = "escape-return",
+      .description = "constructors returning *T (escapes) vs T by value into the "
+                     "caller's frame (does not); 1 in 16 pointers kept in a global ring",
+      .parameters = "size: small = 1,000,000 steps, ring 8,192; default = 100,000,000 "
+                    "steps, ring 65,536; large = 500,000,000 steps, ring 262,144. "
+                    "threads: single goroutine (extra threads idle)",
+      .units = "op = one step (a *Point and a Point made); latency batch = 1,000 steps"};
+
+  static constexpr SizePresets<Shape> kPresets{
+      .small = {1'000'000, 8'192},
+      .default_size = {100'000'000, 65'536},
+      .large = {500'000'000, 262'144}};
+
   explicit EscapeReturn(const WorkloadParams& params)
-      : PresetWorkload(params,  // small, default, large
-                       {1'000'000, 8'192},
-                       {100'000'000, 65'536},
-                       {500'000'000, 262'144}) {}
+      : PresetWorkload(params, kPresets) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
     const TypeInfo& point = code.DefineStruct("Point", kPointFields, {});
     const TypeInfo& keep = code.DefineRefArray("[K]*Point");
-    new_point_ = &code.DefineSite("escape-return.NewPoint", point, Escape::kEscapes);
-    make_point_ = &code.DefineSite("escape-return.MakePoint", point, Escape::kNoEscape);
-    new_keep_ = &code.DefineSite("escape-return.keep", keep, Escape::kEscapes);
-    main_ = &code.DefineFunction("main", 0, {});
-    step_ = &code.DefineFunction("step", 1, {0}, kPointBytes);
-    new_point_fn_ = &code.DefineFunction("NewPoint", 0, {});
+    sites_[kNewPoint] = &code.DefineSite("escape-return.NewPoint", point, Escape::kEscapes);
+    sites_[kMakePoint] = &code.DefineSite("escape-return.MakePoint", point, Escape::kNoEscape);
+    sites_[kNewKeep] = &code.DefineSite("escape-return.keep", keep, Escape::kEscapes);
+    functions_[kMain] = &code.DefineFunction("main", 0, {});
+    functions_[kStep] = &code.DefineFunction("step", 1, {0}, kPointBytes);
+    functions_[kNewPointFn] = &code.DefineFunction("NewPoint", 0, {});
     keep_ = data.DefineRef("escape-return.keep");
     data_ = &data;
   }
@@ -80,12 +91,12 @@ class EscapeReturn final : public PresetWorkload<Shape> {
   }
 
   void Setup(Mutator& m) override {
-    m.StoreGlobal(keep_, m.AllocateArray(*new_keep_, shape_.keep));
+    m.StoreGlobal(keep_, m.AllocateArray(*sites_[kNewKeep], shape_.keep));
   }
 
   void Run(Mutator& m, RunContext& context) override {
     if (context.thread != 0) return;  // single goroutine
-    FrameScope main(m, *main_);
+    FrameScope main(m, *functions_[kMain]);
     uint64_t sum = 0;
     for (uint64_t i = 0; i < shape_.steps; ++i) {
       sum += Step(m, static_cast<int64_t>(i));
@@ -96,16 +107,14 @@ class EscapeReturn final : public PresetWorkload<Shape> {
   }
 
   absl::Status Verify(Mutator& m) override {
-    // The replay below touches no heap: blocked meanwhile, so that a collection
-    // (a concurrent collector's pause) need not wait for it.
-    std::optional<BlockingScope> replaying(std::in_place, m);
+    OffHeapReplay replaying(m);
     uint64_t expected = 0;
     for (uint64_t i = 0; i < shape_.steps; ++i) expected += Dot(i);
     if (sum_ != expected) {
       return absl::DataLossError(
           absl::StrCat("escape-return: sum of dot products ", sum_, ", expected ", expected));
     }
-    replaying.reset();
+    replaying.Done();
     Ref keep = data_->LoadRef(keep_);
     const uint64_t rounds = (shape_.steps - 1) / kKeepEvery;  // the last i / 16
     const uint64_t kept = std::min<uint64_t>(shape_.keep, rounds + 1);
@@ -129,9 +138,9 @@ class EscapeReturn final : public PresetWorkload<Shape> {
 
  private:
   uint64_t Step(Mutator& m, int64_t i) {
-    FrameScope f(m, *step_);  // 0: p; the arena holds q
+    FrameScope f(m, *functions_[kStep]);  // 0: p; the arena holds q
     f[0] = NewPoint(m, i);
-    Ref q = m.Allocate(*make_point_);  // may collect: p is safe in its slot
+    Ref q = m.Allocate(*sites_[kMakePoint]);  // may collect: p is safe in its slot
     for (uint32_t k = 0; k < kPointFields; ++k) q->i64(k) = i + k;
     Ref p = f[0];
     if (i % kKeepEvery == 0) {
@@ -146,31 +155,22 @@ class EscapeReturn final : public PresetWorkload<Shape> {
   }
 
   Ref NewPoint(Mutator& m, int64_t i) {
-    FrameScope f(m, *new_point_fn_);
-    Ref p = m.Allocate(*new_point_);
+    FrameScope f(m, *functions_[kNewPointFn]);
+    Ref p = m.Allocate(*sites_[kNewPoint]);
     for (uint32_t k = 0; k < kPointFields; ++k) p->i64(k) = (k + 1) * i;
     return p;
   }
 
-  const SiteInfo* new_point_ = nullptr;
-  const SiteInfo* make_point_ = nullptr;
-  const SiteInfo* new_keep_ = nullptr;
-  const FunctionInfo* main_ = nullptr;
-  const FunctionInfo* step_ = nullptr;
-  const FunctionInfo* new_point_fn_ = nullptr;
+  enum Site : uint8_t { kNewPoint, kMakePoint, kNewKeep, kNumSites };
+  std::array<const SiteInfo*, kNumSites> sites_{};
+  enum Function : uint8_t { kMain, kStep, kNewPointFn, kNumFunctions };
+  std::array<const FunctionInfo*, kNumFunctions> functions_{};
   Global keep_{};
   uint64_t sum_ = 0;
 };
 
 }  // namespace
 
-GCLAB_REGISTER_WORKLOAD("escape-return",
-                        "constructors returning *T (escapes) vs T by value into the "
-                        "caller's frame (does not); 1 in 16 pointers kept in a global ring",
-                        "size: small = 1,000,000 steps, ring 8,192; default = 100,000,000 "
-                        "steps, ring 65,536; large = 500,000,000 steps, ring 262,144. "
-                        "threads: single goroutine (extra threads idle)",
-                        "op = one step (a *Point and a Point made); latency batch = 1,000 steps",
-                        ConstructWorkload<EscapeReturn>);
+GCLAB_REGISTER_WORKLOAD_CLASS(EscapeReturn);
 
 }  // namespace gclab

@@ -23,10 +23,10 @@
 // id stamped at both ends of its object. Checksum: Mix, over the non-empty slots in
 // order, of each object's length and then its leading id, read from the heap.
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -70,17 +70,28 @@ Choice NextChoice(XorShift64& rng, uint64_t op, const Shape& shape) {
 
 class Fragmentation final : public PresetWorkload<Shape> {
  public:
+  static constexpr WorkloadText kText{
+      .name = "fragmentation",
+      .description = "small, medium and large objects of mixed lifetimes in alternating "
+                     "phases: leaves a non-moving heap full of holes",
+      .parameters = "size: small = 2,000 slots, 100,000 ops; default = 20,000 slots, "
+                    "8,000,000 ops; large = 80,000 slots, 40,000,000 ops (objects 16 B "
+                    "to 32 KiB). threads: single goroutine (extra threads idle)",
+      .units = "op = one slot replaced; latency batch = 100 ops"};
+
+  static constexpr SizePresets<Shape> kPresets{
+      .small = {2'000, 100'000},
+      .default_size = {20'000, 8'000'000},
+      .large = {80'000, 40'000'000}};
+
   explicit Fragmentation(const WorkloadParams& params)
-      : PresetWorkload(params,  // small, default, large
-                       {2'000, 100'000},
-                       {20'000, 8'000'000},
-                       {80'000, 40'000'000}) {}
+      : PresetWorkload(params, kPresets) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
     const TypeInfo& bytes = code.DefineByteArray("[]byte");
     const TypeInfo& slots = code.DefineRefArray("[N][]byte");
-    new_bytes_ = &code.DefineSite("fragmentation.make", bytes, Escape::kEscapes);
-    new_slots_ = &code.DefineSite("fragmentation.slots", slots, Escape::kEscapes);
+    sites_[kNewBytes] = &code.DefineSite("fragmentation.make", bytes, Escape::kEscapes);
+    sites_[kNewSlots] = &code.DefineSite("fragmentation.slots", slots, Escape::kEscapes);
     slots_ = data.DefineRef("fragmentation.slots");
     data_ = &data;
   }
@@ -91,7 +102,7 @@ class Fragmentation final : public PresetWorkload<Shape> {
   }
 
   void Setup(Mutator& m) override {
-    m.StoreGlobal(slots_, m.AllocateArray(*new_slots_, shape_.slots));
+    m.StoreGlobal(slots_, m.AllocateArray(*sites_[kNewSlots], shape_.slots));
   }
 
   void Run(Mutator& m, RunContext& context) override {
@@ -105,7 +116,7 @@ class Fragmentation final : public PresetWorkload<Shape> {
     XorShift64 rng(seed_ + runs_++);
     for (uint64_t op = 0; op < shape_.ops; ++op) {
       const Choice choice = NextChoice(rng, op, shape_);
-      Ref object = m.AllocateArray(*new_bytes_, choice.bytes);
+      Ref object = m.AllocateArray(*sites_[kNewBytes], choice.bytes);
       Stamp(object, next_id_++);
       m.StoreElement(data_->LoadRef(slots_), choice.slot, object);
       m.Poll();
@@ -115,7 +126,7 @@ class Fragmentation final : public PresetWorkload<Shape> {
   }
 
   absl::Status Verify(Mutator& m) override {
-    std::optional<BlockingScope> replaying(std::in_place, m);
+    OffHeapReplay replaying(m);
     std::vector<Choice> expected(shape_.slots, Choice{0, 0});
     std::vector<uint64_t> ids(shape_.slots, 0);
     uint64_t id = 0;
@@ -127,7 +138,7 @@ class Fragmentation final : public PresetWorkload<Shape> {
         ids[choice.slot] = id++;
       }
     }
-    replaying.reset();
+    replaying.Done();
     Ref slots = data_->LoadRef(slots_);
     uint64_t checksum = 0;
     for (uint64_t i = 0; i < shape_.slots; ++i) {
@@ -165,8 +176,8 @@ class Fragmentation final : public PresetWorkload<Shape> {
     std::memcpy(object->bytes() + object->length() - 8, &tail, 8);
   }
 
-  const SiteInfo* new_bytes_ = nullptr;
-  const SiteInfo* new_slots_ = nullptr;
+  enum Site : uint8_t { kNewBytes, kNewSlots, kNumSites };
+  std::array<const SiteInfo*, kNumSites> sites_{};
   Global slots_{};
   uint64_t next_id_ = 0;
   uint64_t checksum_ = 0;
@@ -174,13 +185,6 @@ class Fragmentation final : public PresetWorkload<Shape> {
 
 }  // namespace
 
-GCLAB_REGISTER_WORKLOAD("fragmentation",
-                        "small, medium and large objects of mixed lifetimes in alternating "
-                        "phases: leaves a non-moving heap full of holes",
-                        "size: small = 2,000 slots, 100,000 ops; default = 20,000 slots, "
-                        "8,000,000 ops; large = 80,000 slots, 40,000,000 ops (objects 16 B "
-                        "to 32 KiB). threads: single goroutine (extra threads idle)",
-                        "op = one slot replaced; latency batch = 100 ops",
-                        ConstructWorkload<Fragmentation>);
+GCLAB_REGISTER_WORKLOAD_CLASS(Fragmentation);
 
 }  // namespace gclab

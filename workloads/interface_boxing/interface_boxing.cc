@@ -29,10 +29,10 @@
 // Checked by: the sum of everything describe() read back from the boxes, against the
 // same sum computed from the values, and every boxed value left in the sink.
 // Checksum: Mix(0, the sum describe() read).
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -85,11 +85,22 @@ int64_t Describe(const Value& v) {
 
 class InterfaceBoxing final : public PresetWorkload<Shape> {
  public:
+  static constexpr WorkloadText kText{
+      .name = "interface-boxing",
+      .description = "int64, float64 and 2-word struct values converted to interfaces "
+                     "in a hot loop: boxes on the stack (describe) and in the heap (sink)",
+      .parameters = "size: small = 3,000,000 ops, sink 4,096; default = 60,000,000 ops, "
+                    "sink 65,536; large = 300,000,000 ops, sink 262,144. threads: single "
+                    "goroutine (extra threads idle)",
+      .units = "op = one value boxed; latency batch = 1,000 ops"};
+
+  static constexpr SizePresets<Shape> kPresets{
+      .small = {3'000'000, 4'096},
+      .default_size = {60'000'000, 65'536},
+      .large = {300'000'000, 262'144}};
+
   explicit InterfaceBoxing(const WorkloadParams& params)
-      : PresetWorkload(params,  // small, default, large
-                       {3'000'000, 4'096},
-                       {60'000'000, 65'536},
-                       {300'000'000, 262'144}) {}
+      : PresetWorkload(params, kPresets) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
     const TypeInfo& word = code.DefineStruct("int64|float64", 1, {});
@@ -105,12 +116,13 @@ class InterfaceBoxing final : public PresetWorkload<Shape> {
       heap_box_[tag] = &code.DefineSite(absl::StrCat("interface-boxing.sink.", name), type,
                                         Escape::kEscapes);
     }
-    new_static_ = &code.DefineSite("interface-boxing.staticuint64s", word, Escape::kEscapes);
-    new_pointers_ = &code.DefineSite("interface-boxing.sink.data", pointers, Escape::kEscapes);
-    new_tags_ = &code.DefineSite("interface-boxing.sink.type", tags, Escape::kEscapes);
-    new_statics_ = &code.DefineSite("interface-boxing.staticuint64s[]", pointers,
-                                    Escape::kEscapes);
-    op_ = &code.DefineFunction("op", 1, {0}, 24);
+    sites_[kNewStatic] = &code.DefineSite("interface-boxing.staticuint64s", word, Escape::kEscapes);
+    sites_[kNewPointers] =
+        &code.DefineSite("interface-boxing.sink.data", pointers, Escape::kEscapes);
+    sites_[kNewTags] = &code.DefineSite("interface-boxing.sink.type", tags, Escape::kEscapes);
+    sites_[kNewStatics] = &code.DefineSite("interface-boxing.staticuint64s[]", pointers,
+                                           Escape::kEscapes);
+    functions_[kOp] = &code.DefineFunction("op", 1, {0}, 24);
     sink_ = data.DefineRef("interface-boxing.sink.data");
     sink_tags_ = data.DefineRef("interface-boxing.sink.type");
     statics_ = data.DefineRef("runtime.staticuint64s");
@@ -122,11 +134,11 @@ class InterfaceBoxing final : public PresetWorkload<Shape> {
   }
 
   void Setup(Mutator& m) override {
-    m.StoreGlobal(sink_, m.AllocateArray(*new_pointers_, shape_.sink));
-    m.StoreGlobal(sink_tags_, m.AllocateArray(*new_tags_, shape_.sink));
-    m.StoreGlobal(statics_, m.AllocateArray(*new_statics_, kStaticInts));
+    m.StoreGlobal(sink_, m.AllocateArray(*sites_[kNewPointers], shape_.sink));
+    m.StoreGlobal(sink_tags_, m.AllocateArray(*sites_[kNewTags], shape_.sink));
+    m.StoreGlobal(statics_, m.AllocateArray(*sites_[kNewStatics], kStaticInts));
     for (uint64_t i = 0; i < kStaticInts; ++i) {
-      Ref box = m.Allocate(*new_static_);
+      Ref box = m.Allocate(*sites_[kNewStatic]);
       box->i64(0) = static_cast<int64_t>(i);
       m.StoreElement(data_->LoadRef(statics_), i, box);
     }
@@ -139,7 +151,7 @@ class InterfaceBoxing final : public PresetWorkload<Shape> {
     for (uint64_t op = 0; op < shape_.ops; ++op) {
       const Value v = NextValue(rng);
       expected += static_cast<uint64_t>(Describe(v));
-      FrameScope f(m, *op_);  // 0: the box; the arena holds describe's copy
+      FrameScope f(m, *functions_[kOp]);  // 0: the box; the arena holds describe's copy
       f[0] = Box(m, v, /*escapes=*/false);
       read += static_cast<uint64_t>(DescribeBox(v.tag, f[0]));
       if (op % 4 == 0) {
@@ -156,9 +168,7 @@ class InterfaceBoxing final : public PresetWorkload<Shape> {
   }
 
   absl::Status Verify(Mutator& m) override {
-    // The replay below touches no heap: blocked meanwhile, so that a collection
-    // (a concurrent collector's pause) need not wait for it.
-    std::optional<BlockingScope> replaying(std::in_place, m);
+    OffHeapReplay replaying(m);
     if (read_ != expected_) {
       return absl::DataLossError(absl::StrCat("interface-boxing: describe() summed ", read_,
                                               ", expected ", expected_));
@@ -169,7 +179,7 @@ class InterfaceBoxing final : public PresetWorkload<Shape> {
       const Value v = NextValue(rng);
       if (op % 4 == 0) sink[(op / 4) % shape_.sink] = v;
     }
-    replaying.reset();
+    replaying.Done();
     Ref pointers = data_->LoadRef(sink_);
     const uint8_t* tags = data_->LoadRef(sink_tags_)->bytes();
     for (uint64_t j = 0; j < shape_.sink; ++j) {
@@ -205,11 +215,10 @@ class InterfaceBoxing final : public PresetWorkload<Shape> {
 
   const SiteInfo* stack_box_[4] = {};
   const SiteInfo* heap_box_[4] = {};
-  const SiteInfo* new_static_ = nullptr;
-  const SiteInfo* new_pointers_ = nullptr;
-  const SiteInfo* new_tags_ = nullptr;
-  const SiteInfo* new_statics_ = nullptr;
-  const FunctionInfo* op_ = nullptr;
+  enum Site : uint8_t { kNewStatic, kNewPointers, kNewTags, kNewStatics, kNumSites };
+  std::array<const SiteInfo*, kNumSites> sites_{};
+  enum Function : uint8_t { kOp, kNumFunctions };
+  std::array<const FunctionInfo*, kNumFunctions> functions_{};
   Global sink_{};
   Global sink_tags_{};
   Global statics_{};
@@ -219,13 +228,6 @@ class InterfaceBoxing final : public PresetWorkload<Shape> {
 
 }  // namespace
 
-GCLAB_REGISTER_WORKLOAD("interface-boxing",
-                        "int64, float64 and 2-word struct values converted to interfaces "
-                        "in a hot loop: boxes on the stack (describe) and in the heap (sink)",
-                        "size: small = 3,000,000 ops, sink 4,096; default = 60,000,000 ops, "
-                        "sink 65,536; large = 300,000,000 ops, sink 262,144. threads: single "
-                        "goroutine (extra threads idle)",
-                        "op = one value boxed; latency batch = 1,000 ops",
-                        ConstructWorkload<InterfaceBoxing>);
+GCLAB_REGISTER_WORKLOAD_CLASS(InterfaceBoxing);
 
 }  // namespace gclab

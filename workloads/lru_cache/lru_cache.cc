@@ -26,10 +26,10 @@
 // Checked by: replaying the gets on an LRU outside the heap; the hit count, the sum
 // of values read, and the cache's final order, keys and value bytes.
 // Checksum: Mix(Mix(0, hits), the sum of the first bytes read).
+#include <array>
 #include <cstdint>
 #include <list>
 #include <memory>
-#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -59,11 +59,23 @@ uint64_t BucketOf(int64_t key, uint64_t buckets) {
 
 class LruCache final : public PresetWorkload<Shape> {
  public:
+  static constexpr WorkloadText kText{
+      .name = "lru-cache",
+      .description = "a long-lived LRU cache held from a global: hits relink old "
+                     "entries, misses allocate and evict (the latency workload)",
+      .parameters = "size: small = 10,000 entries, 1,000,000 gets; default = 200,000 "
+                    "entries, 12,000,000 gets; large = 1,000,000 entries, 60,000,000 "
+                    "gets (values 16..256 bytes). threads: single goroutine (extra "
+                    "threads idle)",
+      .units = "op = one Get; latency batch = 1,000 gets"};
+
+  static constexpr SizePresets<Shape> kPresets{
+      .small = {10'000, 1'000'000},
+      .default_size = {200'000, 12'000'000},
+      .large = {1'000'000, 60'000'000}};
+
   explicit LruCache(const WorkloadParams& params)
-      : PresetWorkload(params,  // small, default, large
-                       {10'000, 1'000'000},
-                       {200'000, 12'000'000},
-                       {1'000'000, 60'000'000}) {
+      : PresetWorkload(params, kPresets) {
     buckets_ = 1;
     while (buckets_ < shape_.capacity) buckets_ *= 2;
   }
@@ -73,11 +85,11 @@ class LruCache final : public PresetWorkload<Shape> {
     const TypeInfo& bytes = code.DefineByteArray("[]byte");
     const TypeInfo& table = code.DefineRefArray("[]*entry");
     const TypeInfo& lru = code.DefineStruct("LRU", 3, {kTable, kHead});
-    new_entry_ = &code.DefineSite("lru-cache.entry", entry, Escape::kEscapes);
-    new_value_ = &code.DefineSite("lru-cache.load", bytes, Escape::kEscapes);
-    new_table_ = &code.DefineSite("lru-cache.table", table, Escape::kEscapes);
-    new_lru_ = &code.DefineSite("lru-cache.LRU", lru, Escape::kEscapes);
-    get_ = &code.DefineFunction("Get", 1, {0});
+    sites_[kNewEntry] = &code.DefineSite("lru-cache.entry", entry, Escape::kEscapes);
+    sites_[kNewValue] = &code.DefineSite("lru-cache.load", bytes, Escape::kEscapes);
+    sites_[kNewTable] = &code.DefineSite("lru-cache.table", table, Escape::kEscapes);
+    sites_[kNewLru] = &code.DefineSite("lru-cache.LRU", lru, Escape::kEscapes);
+    functions_[kGet] = &code.DefineFunction("Get", 1, {0});
     cache_ = data.DefineRef("lru-cache.cache");
     data_ = &data;
   }
@@ -87,10 +99,10 @@ class LruCache final : public PresetWorkload<Shape> {
   }
 
   void Setup(Mutator& m) override {
-    m.StoreGlobal(cache_, m.Allocate(*new_lru_));
-    Ref table = m.AllocateArray(*new_table_, buckets_);
+    m.StoreGlobal(cache_, m.Allocate(*sites_[kNewLru]));
+    Ref table = m.AllocateArray(*sites_[kNewTable], buckets_);
     m.Store(data_->LoadRef(cache_), kTable, table);
-    Ref head = m.Allocate(*new_entry_);
+    Ref head = m.Allocate(*sites_[kNewEntry]);
     m.Store(head, kPrev, head);
     m.Store(head, kNext, head);
     m.Store(data_->LoadRef(cache_), kHead, head);
@@ -112,7 +124,7 @@ class LruCache final : public PresetWorkload<Shape> {
   }
 
   absl::Status Verify(Mutator& m) override {
-    std::optional<BlockingScope> replaying(std::in_place, m);
+    OffHeapReplay replaying(m);
     std::list<std::pair<int64_t, int64_t>> order;  // (key, version), most recent first
     absl::flat_hash_map<int64_t, std::list<std::pair<int64_t, int64_t>>::iterator> where;
     int64_t version = 0;
@@ -136,7 +148,7 @@ class LruCache final : public PresetWorkload<Shape> {
         read += ValueByte(key, order.front().second, 0);
       }
     }
-    replaying.reset();
+    replaying.Done();
     if (damaged_ != 0) {
       return absl::DataLossError(absl::StrCat("lru-cache: ", damaged_, " damaged values read"));
     }
@@ -214,13 +226,13 @@ class LruCache final : public PresetWorkload<Shape> {
       if (first != ValueByte(key, e->i64(kVersion), 0)) ++damaged_;
       return first;
     }
-    FrameScope f(m, *get_);  // 0: the new entry
+    FrameScope f(m, *functions_[kGet]);  // 0: the new entry
     const int64_t version = version_++;
-    f[0] = m.Allocate(*new_entry_);
+    f[0] = m.Allocate(*sites_[kNewEntry]);
     f[0]->i64(kKey) = key;
     f[0]->i64(kVersion) = version;
     const uint64_t n = ValueBytes(key);
-    Ref value = m.AllocateArray(*new_value_, n);
+    Ref value = m.AllocateArray(*sites_[kNewValue], n);
     for (uint64_t i = 0; i < n; ++i) value->bytes()[i] = ValueByte(key, version, i);
     Ref e = f[0];
     m.Store(e, kValue, value);
@@ -250,11 +262,10 @@ class LruCache final : public PresetWorkload<Shape> {
   }
 
   uint64_t buckets_;
-  const SiteInfo* new_entry_ = nullptr;
-  const SiteInfo* new_value_ = nullptr;
-  const SiteInfo* new_table_ = nullptr;
-  const SiteInfo* new_lru_ = nullptr;
-  const FunctionInfo* get_ = nullptr;
+  enum Site : uint8_t { kNewEntry, kNewValue, kNewTable, kNewLru, kNumSites };
+  std::array<const SiteInfo*, kNumSites> sites_{};
+  enum Function : uint8_t { kGet, kNumFunctions };
+  std::array<const FunctionInfo*, kNumFunctions> functions_{};
   Global cache_{};
   int64_t version_ = 0;
   uint64_t hits_ = 0;
@@ -264,14 +275,6 @@ class LruCache final : public PresetWorkload<Shape> {
 
 }  // namespace
 
-GCLAB_REGISTER_WORKLOAD("lru-cache",
-                        "a long-lived LRU cache held from a global: hits relink old "
-                        "entries, misses allocate and evict (the latency workload)",
-                        "size: small = 10,000 entries, 1,000,000 gets; default = 200,000 "
-                        "entries, 12,000,000 gets; large = 1,000,000 entries, 60,000,000 "
-                        "gets (values 16..256 bytes). threads: single goroutine (extra "
-                        "threads idle)",
-                        "op = one Get; latency batch = 1,000 gets",
-                        ConstructWorkload<LruCache>);
+GCLAB_REGISTER_WORKLOAD_CLASS(LruCache);
 
 }  // namespace gclab

@@ -27,9 +27,9 @@
 // Checked by: replaying the operations on a hash map outside the heap; the sum of
 // the versions found by lookups, the number of entries and every entry's value.
 // Checksum: Mix(Mix(0, the sum of versions found), the number of entries left).
+#include <array>
 #include <cstdint>
 #include <memory>
-#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -64,11 +64,22 @@ int64_t PayloadA(int64_t key, int64_t version) { return key * 31 + version; }
 
 class MapChurn final : public PresetWorkload<Shape> {
  public:
+  static constexpr WorkloadText kText{
+      .name = "map-churn",
+      .description = "a Go-style hash map (8-slot buckets as heap objects) of pointer "
+                     "values: 50% lookups, 25% inserts, 25% deletes at a steady size",
+      .parameters = "size: small = 20,000 live entries, 3,000,000 ops; default = 500,000 "
+                    "entries, 20,000,000 ops; large = 2,000,000 entries, 100,000,000 "
+                    "ops. threads: single goroutine (extra threads idle)",
+      .units = "op = one map operation; latency batch = 1,000 ops"};
+
+  static constexpr SizePresets<Shape> kPresets{
+      .small = {20'000, 3'000'000},
+      .default_size = {500'000, 20'000'000},
+      .large = {2'000'000, 100'000'000}};
+
   explicit MapChurn(const WorkloadParams& params)
-      : PresetWorkload(params,  // small, default, large
-                       {20'000, 3'000'000},
-                       {500'000, 20'000'000},
-                       {2'000'000, 100'000'000}) {}
+      : PresetWorkload(params, kPresets) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
     std::initializer_list<uint32_t> bucket_refs = {0, 1, 2, 3, 4, 5, 6, 7, 8};
@@ -76,13 +87,13 @@ class MapChurn final : public PresetWorkload<Shape> {
     const TypeInfo& bucket = code.DefineStruct("bmap", kBucketFields, bucket_refs);
     const TypeInfo& buckets = code.DefineRefArray("[]*bmap");
     const TypeInfo& header = code.DefineStruct("hmap", 2, {kBuckets});
-    new_value_ = &code.DefineSite("map-churn.Value", value, Escape::kEscapes);
-    new_bucket_ = &code.DefineSite("map-churn.newoverflow", bucket, Escape::kEscapes);
-    new_buckets_ = &code.DefineSite("map-churn.makeBucketArray", buckets, Escape::kEscapes);
-    new_header_ = &code.DefineSite("map-churn.makemap", header, Escape::kEscapes);
-    assign_ = &code.DefineFunction("mapassign", 2, {0, 1});
-    grow_ = &code.DefineFunction("hashGrow", 3, {0, 1, 2});
-    put_ = &code.DefineFunction("put", 1, {0});
+    sites_[kNewValue] = &code.DefineSite("map-churn.Value", value, Escape::kEscapes);
+    sites_[kNewBucket] = &code.DefineSite("map-churn.newoverflow", bucket, Escape::kEscapes);
+    sites_[kNewBuckets] = &code.DefineSite("map-churn.makeBucketArray", buckets, Escape::kEscapes);
+    sites_[kNewHeader] = &code.DefineSite("map-churn.makemap", header, Escape::kEscapes);
+    functions_[kAssign] = &code.DefineFunction("mapassign", 2, {0, 1});
+    functions_[kGrow] = &code.DefineFunction("hashGrow", 3, {0, 1, 2});
+    functions_[kPut] = &code.DefineFunction("put", 1, {0});
     map_ = data.DefineRef("map-churn.m");
     data_ = &data;
   }
@@ -96,8 +107,8 @@ class MapChurn final : public PresetWorkload<Shape> {
   }
 
   void Setup(Mutator& m) override {
-    m.StoreGlobal(map_, m.Allocate(*new_header_));
-    Ref buckets = m.AllocateArray(*new_buckets_, kInitialBuckets);
+    m.StoreGlobal(map_, m.Allocate(*sites_[kNewHeader]));
+    Ref buckets = m.AllocateArray(*sites_[kNewBuckets], kInitialBuckets);
     m.Store(data_->LoadRef(map_), kBuckets, buckets);
     version_ = 0;
   }
@@ -132,7 +143,7 @@ class MapChurn final : public PresetWorkload<Shape> {
   absl::Status Verify(Mutator& m) override {
     // Replay every run so far on a map outside the heap (blocked meanwhile: the
     // replay touches no heap).
-    std::optional<BlockingScope> replaying(std::in_place, m);
+    OffHeapReplay replaying(m);
     absl::flat_hash_map<int64_t, int64_t> model;  // key -> version
     int64_t version = 0;
     uint64_t found = 0;
@@ -151,7 +162,7 @@ class MapChurn final : public PresetWorkload<Shape> {
         }
       }
     }
-    replaying.reset();
+    replaying.Done();
     if (damaged_ != 0) {
       return absl::DataLossError(absl::StrCat("map-churn: ", damaged_, " damaged values"));
     }
@@ -209,8 +220,8 @@ class MapChurn final : public PresetWorkload<Shape> {
 
   // m[key] = &Value{...}
   void Assign(Mutator& m, int64_t key, int64_t version) {
-    FrameScope f(m, *assign_);  // 0: the new value, 1: the bucket array
-    f[0] = m.Allocate(*new_value_);
+    FrameScope f(m, *functions_[kAssign]);  // 0: the new value, 1: the bucket array
+    f[0] = m.Allocate(*sites_[kNewValue]);
     f[0]->i64(kKey) = key;
     f[0]->i64(kVersion) = version;
     f[0]->i64(kA) = PayloadA(key, version);
@@ -227,7 +238,7 @@ class MapChurn final : public PresetWorkload<Shape> {
   // Both arguments are root slots (an overflow bucket may have to be allocated).
   bool Put(Mutator& m, Ref& buckets, int64_t key, Ref& value) {
     const uint64_t index = HashOf(key) & (buckets->length() - 1);
-    FrameScope f(m, *put_);  // 0: a new overflow bucket
+    FrameScope f(m, *functions_[kPut]);  // 0: a new overflow bucket
     for (;;) {
       Ref free_bucket = nullptr;
       size_t free_slot = 0;
@@ -262,7 +273,7 @@ class MapChurn final : public PresetWorkload<Shape> {
         f[0] = nullptr;
         continue;
       }
-      f[0] = m.Allocate(*new_bucket_);  // raw refs above are stale now: walk again
+      f[0] = m.Allocate(*sites_[kNewBucket]);  // raw refs above are stale now: walk again
     }
   }
 
@@ -284,9 +295,9 @@ class MapChurn final : public PresetWorkload<Shape> {
 
   // Doubles the bucket array and moves every entry into the new one.
   void Grow(Mutator& m) {
-    FrameScope f(m, *grow_);  // 0: old buckets, 1: new buckets, 2: the value moving
+    FrameScope f(m, *functions_[kGrow]);  // 0: old buckets, 1: new buckets, 2: the value moving
     f[0] = data_->LoadRef(map_)->ref(kBuckets);
-    f[1] = m.AllocateArray(*new_buckets_, 2 * f[0]->length());
+    f[1] = m.AllocateArray(*sites_[kNewBuckets], 2 * f[0]->length());
     for (uint64_t i = 0; i < f[0]->length(); ++i) {
       for (size_t depth = 0;; ++depth) {
         Ref b = f[0]->element(i);
@@ -305,13 +316,10 @@ class MapChurn final : public PresetWorkload<Shape> {
     m.Store(data_->LoadRef(map_), kBuckets, f[1]);
   }
 
-  const SiteInfo* new_value_ = nullptr;
-  const SiteInfo* new_bucket_ = nullptr;
-  const SiteInfo* new_buckets_ = nullptr;
-  const SiteInfo* new_header_ = nullptr;
-  const FunctionInfo* assign_ = nullptr;
-  const FunctionInfo* grow_ = nullptr;
-  const FunctionInfo* put_ = nullptr;
+  enum Site : uint8_t { kNewValue, kNewBucket, kNewBuckets, kNewHeader, kNumSites };
+  std::array<const SiteInfo*, kNumSites> sites_{};
+  enum Function : uint8_t { kAssign, kGrow, kPut, kNumFunctions };
+  std::array<const FunctionInfo*, kNumFunctions> functions_{};
   Global map_{};
   int64_t version_ = 0;
   uint64_t found_ = 0;
@@ -321,13 +329,6 @@ class MapChurn final : public PresetWorkload<Shape> {
 
 }  // namespace
 
-GCLAB_REGISTER_WORKLOAD("map-churn",
-                        "a Go-style hash map (8-slot buckets as heap objects) of pointer "
-                        "values: 50% lookups, 25% inserts, 25% deletes at a steady size",
-                        "size: small = 20,000 live entries, 3,000,000 ops; default = 500,000 "
-                        "entries, 20,000,000 ops; large = 2,000,000 entries, 100,000,000 "
-                        "ops. threads: single goroutine (extra threads idle)",
-                        "op = one map operation; latency batch = 1,000 ops",
-                        ConstructWorkload<MapChurn>);
+GCLAB_REGISTER_WORKLOAD_CLASS(MapChurn);
 
 }  // namespace gclab

@@ -32,9 +32,9 @@
 // consumers saw, against the same figures computed from 0..M-1.
 // Checksum: Mix(Mix(Mix(0, count), sequence sum), digest sum).
 #include <atomic>
+#include <array>
 #include <cstdint>
 #include <memory>
-#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/channel.h"
@@ -79,6 +79,16 @@ uint64_t ExpectedDigest(uint64_t seq) {
 
 class Pipeline final : public Workload {
  public:
+  static constexpr WorkloadText kText{
+      .name = "pipeline",
+      .description = "goroutines joined by channels: producers allocate messages, "
+                     "transformers replace them by results, consumers drop them",
+      .parameters = "size: small = 60,000 messages; default = 3,000,000; large = "
+                    "15,000,000 (payloads 64..256 bytes, channel capacity 64). threads: "
+                    "T >= 3 runs stage i % 3 on thread i; T = 2 and T = 1 run the "
+                    "missing stages in turn on the last thread",
+      .units = "op = one message delivered; latency batch = 100 messages handled by a thread"};
+
   explicit Pipeline(const WorkloadParams& params)
       : messages_(MessagesFor(params.size)), threads_(params.threads) {
     for (int t = 0; t < threads_; ++t) {
@@ -94,12 +104,12 @@ class Pipeline final : public Workload {
     const TypeInfo& msg = code.DefineStruct("Msg", 2, {kPayload});
     const TypeInfo& bytes = code.DefineByteArray("[]byte");
     const TypeInfo& result = code.DefineStruct("Result", 2, {});
-    new_msg_ = &code.DefineSite("pipeline.Msg", msg, Escape::kEscapes);
-    new_payload_ = &code.DefineSite("pipeline.makePayload", bytes, Escape::kEscapes);
-    new_result_ = &code.DefineSite("pipeline.Result", result, Escape::kEscapes);
-    new_lanes_ = &code.DefineSite("pipeline.lanes", bytes, Escape::kNoEscape);
-    stage_ = &code.DefineFunction("stage", 2, {0, 1});
-    transform_ = &code.DefineFunction("transform", 1, {0}, 16 + 8 * kLanes);
+    sites_[kNewMsg] = &code.DefineSite("pipeline.Msg", msg, Escape::kEscapes);
+    sites_[kNewPayload] = &code.DefineSite("pipeline.makePayload", bytes, Escape::kEscapes);
+    sites_[kNewResult] = &code.DefineSite("pipeline.Result", result, Escape::kEscapes);
+    sites_[kNewLanes] = &code.DefineSite("pipeline.lanes", bytes, Escape::kNoEscape);
+    functions_[kStage] = &code.DefineFunction("stage", 2, {0, 1});
+    functions_[kTransform] = &code.DefineFunction("transform", 1, {0}, 16 + 8 * kLanes);
     channels_[0] = data.DefineRef("pipeline.msgs");
     channels_[1] = data.DefineRef("pipeline.results");
     data_ = &data;
@@ -133,9 +143,7 @@ class Pipeline final : public Workload {
   }
 
   absl::Status Verify(Mutator& m) override {
-    // The replay below touches no heap: blocked meanwhile, so that a collection
-    // (a concurrent collector's pause) need not wait for it.
-    std::optional<BlockingScope> replaying(std::in_place, m);
+    OffHeapReplay replaying(m);
     Totals expected;
     for (uint64_t seq = 0; seq < messages_; ++seq) {
       ++expected.count;
@@ -181,7 +189,7 @@ class Pipeline final : public Workload {
   }
 
   void MakeChannels(Mutator& m) {
-    FrameScope f(m, *stage_);
+    FrameScope f(m, *functions_[kStage]);
     for (Global channel : channels_) {
       MakeChannel(m, channel_types_, kCapacity, &f[0]);
       m.StoreGlobal(channel, f[0]);
@@ -189,7 +197,7 @@ class Pipeline final : public Workload {
   }
 
   void Close(Mutator& m, Global channel) {
-    FrameScope f(m, *stage_);
+    FrameScope f(m, *functions_[kStage]);
     f[0] = data_->LoadRef(channel);
     ChannelClose(m, &f[0]);
   }
@@ -197,7 +205,7 @@ class Pipeline final : public Workload {
   void RunStages(Mutator& m, int thread, BatchTimer& timer) {
     const auto stages = StagesOf(thread);
     const int first = stages.first, last = stages.second;  // (lambdas cannot capture bindings)
-    FrameScope f(m, *stage_);  // 0: the channel in use, 1: the item in hand
+    FrameScope f(m, *functions_[kStage]);  // 0: the channel in use, 1: the item in hand
     Totals consumed;
     uint64_t handled = 0;
     auto take = [&]() -> bool {
@@ -255,23 +263,23 @@ class Pipeline final : public Workload {
 
   // msg := &Msg{makePayload(seq), seq}, into `out` (a root slot).
   void Produce(Mutator& m, uint64_t seq, Ref& out) {
-    out = m.Allocate(*new_msg_);
+    out = m.Allocate(*sites_[kNewMsg]);
     out->i64(kSeq) = static_cast<int64_t>(seq);
     const uint64_t n = PayloadBytes(seq);
-    Ref payload = m.AllocateArray(*new_payload_, n);  // out is a root meanwhile
+    Ref payload = m.AllocateArray(*sites_[kNewPayload], n);  // out is a root meanwhile
     for (uint64_t i = 0; i < n; ++i) payload->bytes()[i] = PayloadByte(seq, i);
     m.Store(out, kPayload, payload);
   }
 
   // Replaces the message in `item` (a root slot) by its result.
   void Transform(Mutator& m, Ref& item) {
-    FrameScope f(m, *transform_);  // 0: the lanes (on the stack with escape analysis)
-    f[0] = m.AllocateArray(*new_lanes_, 8 * kLanes);
+    FrameScope f(m, *functions_[kTransform]);  // 0: the lanes (on the stack with escape analysis)
+    f[0] = m.AllocateArray(*sites_[kNewLanes], 8 * kLanes);
     const int64_t seq = item->i64(kSeq);
     Ref payload = item->ref(kPayload);
     const uint64_t digest = Digest(payload->bytes(), payload->length(),
                                    reinterpret_cast<uint64_t*>(f[0]->bytes()));
-    Ref result = m.Allocate(*new_result_);
+    Ref result = m.Allocate(*sites_[kNewResult]);
     result->i64(kResultSeq) = seq;
     result->i64(kDigest) = static_cast<int64_t>(digest);
     item = result;
@@ -282,12 +290,10 @@ class Pipeline final : public Workload {
   uint64_t producers_ = 0;
   int stage_threads_[kStages] = {};
   ChannelTypes channel_types_;
-  const SiteInfo* new_msg_ = nullptr;
-  const SiteInfo* new_payload_ = nullptr;
-  const SiteInfo* new_result_ = nullptr;
-  const SiteInfo* new_lanes_ = nullptr;
-  const FunctionInfo* stage_ = nullptr;
-  const FunctionInfo* transform_ = nullptr;
+  enum Site : uint8_t { kNewMsg, kNewPayload, kNewResult, kNewLanes, kNumSites };
+  std::array<const SiteInfo*, kNumSites> sites_{};
+  enum Function : uint8_t { kStage, kTransform, kNumFunctions };
+  std::array<const FunctionInfo*, kNumFunctions> functions_{};
   Global channels_[2] = {};
   DataSegment* data_ = nullptr;
 
@@ -300,14 +306,6 @@ class Pipeline final : public Workload {
 
 }  // namespace
 
-GCLAB_REGISTER_WORKLOAD("pipeline",
-                        "goroutines joined by channels: producers allocate messages, "
-                        "transformers replace them by results, consumers drop them",
-                        "size: small = 60,000 messages; default = 3,000,000; large = "
-                        "15,000,000 (payloads 64..256 bytes, channel capacity 64). threads: "
-                        "T >= 3 runs stage i % 3 on thread i; T = 2 and T = 1 run the "
-                        "missing stages in turn on the last thread",
-                        "op = one message delivered; latency batch = 100 messages handled by a thread",
-                        ConstructWorkload<Pipeline>);
+GCLAB_REGISTER_WORKLOAD_CLASS(Pipeline);
 
 }  // namespace gclab

@@ -40,10 +40,10 @@
 // measured run on marksweep, and every run pays for its check). Checksum: Mix, over the users in
 // order, of each one's request count and then its digest total, read from the heap.
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -106,11 +106,23 @@ BodySummary ExpectedBody(const RequestPlan& plan) {
 
 class Server final : public PresetWorkload<Shape> {
  public:
+  static constexpr WorkloadText kText{
+      .name = "server",
+      .description = "request handlers on --threads workers: per-request garbage plus "
+                     "shared per-user state; request latency simple and metered",
+      .parameters = "size: small = 1,000 users, 40,000 requests; default = 20,000 users, "
+                    "2,000,000 requests; large = 100,000 users, 10,000,000 requests. "
+                    "threads: the requests are shared among T workers, each serving "
+                    "its own shard of users",
+      .units = "op = one request; latency batch = one request"};
+
+  static constexpr SizePresets<Shape> kPresets{
+      .small = {1'000, 40'000},
+      .default_size = {20'000, 2'000'000},
+      .large = {100'000, 10'000'000}};
+
   explicit Server(const WorkloadParams& params)
-      : PresetWorkload(params,  // small, default, large
-                       {1'000, 40'000},
-                       {20'000, 2'000'000},
-                       {100'000, 10'000'000}),
+      : PresetWorkload(params, kPresets),
         threads_(params.threads),
         runs_per_worker_(static_cast<size_t>(params.threads), 0),
         served_(static_cast<size_t>(params.threads), 0) {}
@@ -122,20 +134,20 @@ class Server final : public PresetWorkload<Shape> {
     const TypeInfo& ctx = code.DefineStruct("reqCtx", 3, {});
     const TypeInfo& bytes = code.DefineByteArray("[]byte");
     const TypeInfo& refs = code.DefineRefArray("[]*T");
-    new_user_ = &code.DefineSite("server.User", user, Escape::kEscapes);
-    new_history_ = &code.DefineSite("server.User.history", refs, Escape::kEscapes);
-    new_session_ = &code.DefineSite("server.User.session", bytes, Escape::kEscapes);
-    new_users_ = &code.DefineSite("server.users", refs, Escape::kEscapes);
-    new_header_ = &code.DefineSite("server.handle.hdr", bytes, Escape::kNoEscape);
-    new_ctx_ = &code.DefineSite("server.handle.ctx", ctx, Escape::kNoEscape);
-    new_request_ = &code.DefineSite("server.Request", request, Escape::kEscapes);
-    new_path_ = &code.DefineSite("server.Request.path", bytes, Escape::kEscapes);
-    grow_body_ = &code.DefineSite("server.body.growslice", bytes, Escape::kEscapes);
-    new_summary_ = &code.DefineSite("server.Summary", summary, Escape::kEscapes);
-    setup_ = &code.DefineFunction("setup", 1, {0});
+    sites_[kNewUser] = &code.DefineSite("server.User", user, Escape::kEscapes);
+    sites_[kNewHistory] = &code.DefineSite("server.User.history", refs, Escape::kEscapes);
+    sites_[kNewSession] = &code.DefineSite("server.User.session", bytes, Escape::kEscapes);
+    sites_[kNewUsers] = &code.DefineSite("server.users", refs, Escape::kEscapes);
+    sites_[kNewHeader] = &code.DefineSite("server.handle.hdr", bytes, Escape::kNoEscape);
+    sites_[kNewCtx] = &code.DefineSite("server.handle.ctx", ctx, Escape::kNoEscape);
+    sites_[kNewRequest] = &code.DefineSite("server.Request", request, Escape::kEscapes);
+    sites_[kNewPath] = &code.DefineSite("server.Request.path", bytes, Escape::kEscapes);
+    sites_[kGrowBody] = &code.DefineSite("server.body.growslice", bytes, Escape::kEscapes);
+    sites_[kNewSummary] = &code.DefineSite("server.Summary", summary, Escape::kEscapes);
+    functions_[kSetup] = &code.DefineFunction("setup", 1, {0});
     // 0: hdr, 1: ctx, 2: request, 3: body, 4: grown body, 5: summary.
-    handle_ = &code.DefineFunction("handle", 6, {0, 1, 2, 3, 4, 5},
-                                   16 + kHeaderBytes + 8 * 4);
+    functions_[kHandle] = &code.DefineFunction("handle", 6, {0, 1, 2, 3, 4, 5},
+                                               16 + kHeaderBytes + 8 * 4);
     users_ = data.DefineRef("server.users");
     data_ = &data;
   }
@@ -147,14 +159,14 @@ class Server final : public PresetWorkload<Shape> {
   }
 
   void Setup(Mutator& m) override {
-    FrameScope f(m, *setup_);
-    m.StoreGlobal(users_, m.AllocateArray(*new_users_, shape_.users));
+    FrameScope f(m, *functions_[kSetup]);
+    m.StoreGlobal(users_, m.AllocateArray(*sites_[kNewUsers], shape_.users));
     for (uint64_t u = 0; u < shape_.users; ++u) {
-      f[0] = m.Allocate(*new_user_);
+      f[0] = m.Allocate(*sites_[kNewUser]);
       f[0]->i64(kUserId) = static_cast<int64_t>(u);
-      Ref history = m.AllocateArray(*new_history_, kHistoryLength);
+      Ref history = m.AllocateArray(*sites_[kNewHistory], kHistoryLength);
       m.Store(f[0], kHistory, history);
-      Ref session = m.AllocateArray(*new_session_, 64);
+      Ref session = m.AllocateArray(*sites_[kNewSession], 64);
       std::memset(session->bytes(), static_cast<int>(u & 0xFF), 64);
       m.Store(f[0], kSession, session);
       m.StoreElement(data_->LoadRef(users_), u, f[0]);
@@ -173,9 +185,7 @@ class Server final : public PresetWorkload<Shape> {
   }
 
   absl::Status Verify(Mutator& m) override {
-    // The replay below touches no heap: blocked meanwhile, so that a collection
-    // (a concurrent collector's pause) need not wait for it.
-    std::optional<BlockingScope> replaying(std::in_place, m);
+    OffHeapReplay replaying(m);
     struct Expected {
       int64_t requests = 0;
       uint64_t total = 0;
@@ -194,7 +204,7 @@ class Server final : public PresetWorkload<Shape> {
         }
       }
     }
-    replaying.reset();
+    replaying.Done();
     Ref users = data_->LoadRef(users_);
     uint64_t checksum = 0;
     for (uint64_t u = 0; u < shape_.users; ++u) {
@@ -245,23 +255,23 @@ class Server final : public PresetWorkload<Shape> {
   }
 
   void Handle(Mutator& m, const RequestPlan& plan, uint64_t request_id) {
-    FrameScope f(m, *handle_);
+    FrameScope f(m, *functions_[kHandle]);
     // The request line, parsed into a stack buffer.
-    f[0] = m.AllocateArray(*new_header_, kHeaderBytes);
+    f[0] = m.AllocateArray(*sites_[kNewHeader], kHeaderBytes);
     uint8_t* hdr = f[0]->bytes();
     std::memcpy(hdr, "GET /u/", 7);
     size_t n = 7 + FormatDecimal(static_cast<uint64_t>(plan.user), hdr + 7);
     std::memcpy(hdr + n, "/i/", 3);
     n += 3;
     n += FormatDecimal(static_cast<uint64_t>(plan.item), hdr + n);
-    f[1] = m.Allocate(*new_ctx_);
+    f[1] = m.Allocate(*sites_[kNewCtx]);
     f[1]->i64(kCtxUser) = plan.user;
     f[1]->i64(kCtxItem) = plan.item;
     f[1]->i64(kDeadline) = static_cast<int64_t>(request_id) + 1000;
-    f[2] = m.Allocate(*new_request_);
+    f[2] = m.Allocate(*sites_[kNewRequest]);
     f[2]->i64(kRequestUser) = f[1]->i64(kCtxUser);
     f[2]->i64(kItem) = f[1]->i64(kCtxItem);
-    Ref path = m.AllocateArray(*new_path_, n);
+    Ref path = m.AllocateArray(*sites_[kNewPath], n);
     std::memcpy(path->bytes(), f[0]->bytes(), n);
     m.Store(f[2], kPath, path);
     // The response body: appended to, doubling when full.
@@ -274,14 +284,14 @@ class Server final : public PresetWorkload<Shape> {
       digits[d++] = ',';
       if (length + d > capacity) {
         capacity = std::max<uint64_t>(2 * capacity, 64);
-        f[4] = m.AllocateArray(*grow_body_, capacity);
+        f[4] = m.AllocateArray(*sites_[kGrowBody], capacity);
         if (length > 0) std::memcpy(f[4]->bytes(), f[3]->bytes(), length);
         f[3] = f[4];
       }
       std::memcpy(f[3]->bytes() + length, digits, d);
       length += d;
     }
-    f[5] = m.Allocate(*new_summary_);
+    f[5] = m.Allocate(*sites_[kNewSummary]);
     Ref summary = f[5];
     summary->i64(kRequestId) = static_cast<int64_t>(request_id);
     summary->i64(kLength) = static_cast<int64_t>(length);
@@ -299,32 +309,17 @@ class Server final : public PresetWorkload<Shape> {
   int threads_;
   std::vector<uint64_t> runs_per_worker_;  // per worker; each touches only its own
   std::vector<uint64_t> served_;  // requests served in the last run, per worker
-  const SiteInfo* new_user_ = nullptr;
-  const SiteInfo* new_history_ = nullptr;
-  const SiteInfo* new_session_ = nullptr;
-  const SiteInfo* new_users_ = nullptr;
-  const SiteInfo* new_header_ = nullptr;
-  const SiteInfo* new_ctx_ = nullptr;
-  const SiteInfo* new_request_ = nullptr;
-  const SiteInfo* new_path_ = nullptr;
-  const SiteInfo* grow_body_ = nullptr;
-  const SiteInfo* new_summary_ = nullptr;
-  const FunctionInfo* setup_ = nullptr;
-  const FunctionInfo* handle_ = nullptr;
+  enum Site : uint8_t { kNewUser, kNewHistory, kNewSession, kNewUsers, kNewHeader, kNewCtx,
+                        kNewRequest, kNewPath, kGrowBody, kNewSummary, kNumSites };
+  std::array<const SiteInfo*, kNumSites> sites_{};
+  enum Function : uint8_t { kSetup, kHandle, kNumFunctions };
+  std::array<const FunctionInfo*, kNumFunctions> functions_{};
   Global users_{};
   uint64_t checksum_ = 0;
 };
 
 }  // namespace
 
-GCLAB_REGISTER_WORKLOAD("server",
-                        "request handlers on --threads workers: per-request garbage plus "
-                        "shared per-user state; request latency simple and metered",
-                        "size: small = 1,000 users, 40,000 requests; default = 20,000 users, "
-                        "2,000,000 requests; large = 100,000 users, 10,000,000 requests. "
-                        "threads: the requests are shared among T workers, each serving "
-                        "its own shard of users",
-                        "op = one request; latency batch = one request",
-                        ConstructWorkload<Server>);
+GCLAB_REGISTER_WORKLOAD_CLASS(Server);
 
 }  // namespace gclab

@@ -31,9 +31,9 @@
 // the sum computed from the ids, and every kept slice's length and items.
 // Checksum: Mix(Mix(0, items appended), the sum of their values).
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <utility>
 #include <vector>
 
@@ -73,11 +73,22 @@ uint64_t CapacityAfterAppending(uint64_t n) {
 
 class SliceAppend final : public PresetWorkload<Shape> {
  public:
+  static constexpr WorkloadText kText{
+      .name = "slice-append",
+      .description = "slices grown by append (old backing arrays become garbage) plus a "
+                     "fixed-size window slice on the stack; recent slices kept in a ring",
+      .parameters = "size: small = 4,000 slices, ring 64; default = 500,000 slices, "
+                    "ring 512; large = 1,000,000 slices, ring 2,048 (1..512 items each). "
+                    "threads: single goroutine (extra threads idle)",
+      .units = "op = one item appended; latency batch = 1,000 items"};
+
+  static constexpr SizePresets<Shape> kPresets{
+      .small = {4'000, 64},
+      .default_size = {500'000, 512},
+      .large = {1'000'000, 2'048}};
+
   explicit SliceAppend(const WorkloadParams& params)
-      : PresetWorkload(params,  // small, default, large
-                       {4'000, 64},
-                       {500'000, 512},
-                       {1'000'000, 2'048}) {}
+      : PresetWorkload(params, kPresets) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
     const TypeInfo& item = code.DefineStruct("Item", 2, {});
@@ -85,13 +96,13 @@ class SliceAppend final : public PresetWorkload<Shape> {
     const TypeInfo& box = code.DefineStruct("[]*Item header", 3, {kArray});
     const TypeInfo& window = code.DefineByteArray("[16]int64");
     const TypeInfo& keep = code.DefineRefArray("[K][]*Item");
-    new_item_ = &code.DefineSite("slice-append.Item", item, Escape::kEscapes);
-    grow_ = &code.DefineSite("slice-append.growslice", items, Escape::kEscapes);
-    new_box_ = &code.DefineSite("slice-append.keep[i]", box, Escape::kEscapes);
-    new_window_ = &code.DefineSite("slice-append.window", window, Escape::kNoEscape);
-    new_keep_ = &code.DefineSite("slice-append.keep", keep, Escape::kEscapes);
-    collect_ = &code.DefineFunction("collect", 3, {0, 1, 2});
-    summarize_ = &code.DefineFunction("summarize", 1, {0}, 16 + 8 * kWindow);
+    sites_[kNewItem] = &code.DefineSite("slice-append.Item", item, Escape::kEscapes);
+    sites_[kGrow] = &code.DefineSite("slice-append.growslice", items, Escape::kEscapes);
+    sites_[kNewBox] = &code.DefineSite("slice-append.keep[i]", box, Escape::kEscapes);
+    sites_[kNewWindow] = &code.DefineSite("slice-append.window", window, Escape::kNoEscape);
+    sites_[kNewKeep] = &code.DefineSite("slice-append.keep", keep, Escape::kEscapes);
+    functions_[kCollect] = &code.DefineFunction("collect", 3, {0, 1, 2});
+    functions_[kSummarize] = &code.DefineFunction("summarize", 1, {0}, 16 + 8 * kWindow);
     keep_ = data.DefineRef("slice-append.keep");
     data_ = &data;
   }
@@ -103,7 +114,7 @@ class SliceAppend final : public PresetWorkload<Shape> {
   }
 
   void Setup(Mutator& m) override {
-    m.StoreGlobal(keep_, m.AllocateArray(*new_keep_, shape_.keep));
+    m.StoreGlobal(keep_, m.AllocateArray(*sites_[kNewKeep], shape_.keep));
   }
 
   void Run(Mutator& m, RunContext& context) override {
@@ -113,7 +124,7 @@ class SliceAppend final : public PresetWorkload<Shape> {
     items_ = 0;
     uint64_t total = 0;
     for (uint64_t op = 0; op < shape_.slices; ++op) {
-      FrameScope f(m, *summarize_);  // 0: the slice; the arena holds the window
+      FrameScope f(m, *functions_[kSummarize]);  // 0: the slice; the arena holds the window
       f[0] = Collect(m, rng.Range(1, kMaxLength));
       m.StoreElement(data_->LoadRef(keep_), op % shape_.keep, f[0]);
       total += Summarize(m, f[0]);
@@ -122,9 +133,7 @@ class SliceAppend final : public PresetWorkload<Shape> {
   }
 
   absl::Status Verify(Mutator& m) override {
-    // The replay below touches no heap: blocked meanwhile, so that a collection
-    // (a concurrent collector's pause) need not wait for it.
-    std::optional<BlockingScope> replaying(std::in_place, m);
+    OffHeapReplay replaying(m);
     XorShift64 rng(seed_);
     uint64_t expected = 0;
     int64_t next_id = 0;
@@ -139,7 +148,7 @@ class SliceAppend final : public PresetWorkload<Shape> {
                                               total_, ", expected ", next_id, " summing to ",
                                               expected));
     }
-    replaying.reset();
+    replaying.Done();
     Ref keep = data_->LoadRef(keep_);
     for (uint64_t j = 0; j < shape_.keep; ++j) {
       const auto [first, n] = kept[j];
@@ -174,23 +183,23 @@ class SliceAppend final : public PresetWorkload<Shape> {
  private:
   // Returns the boxed slice header of a new slice of n items.
   Ref Collect(Mutator& m, uint64_t n) {
-    FrameScope f(m, *collect_);  // 0: backing array, 1: the grown one, 2: the new item
+    FrameScope f(m, *functions_[kCollect]);  // 0: backing array, 1: the grown one, 2: the new item
     uint64_t capacity = 0;
     for (uint64_t i = 0; i < n; ++i) {
       if (i == capacity) {
         capacity = GrowCapacity(capacity);
-        f[1] = m.AllocateArray(*grow_, capacity);
+        f[1] = m.AllocateArray(*sites_[kGrow], capacity);
         for (uint64_t k = 0; k < i; ++k) m.StoreElement(f[1], k, f[0]->element(k));
         f[0] = f[1];
       }
       const int64_t id = static_cast<int64_t>(items_++);
-      f[2] = m.Allocate(*new_item_);
+      f[2] = m.Allocate(*sites_[kNewItem]);
       f[2]->i64(kId) = id;
       f[2]->i64(kVal) = ValueOf(id);
       m.StoreElement(f[0], i, f[2]);
       if (items_ % kOpsPerBatch == 0) timer_->BatchDone();
     }
-    Ref box = m.Allocate(*new_box_);
+    Ref box = m.Allocate(*sites_[kNewBox]);
     m.Store(box, kArray, f[0]);
     box->i64(kLen) = static_cast<int64_t>(n);
     box->i64(kCap) = static_cast<int64_t>(capacity);
@@ -199,7 +208,7 @@ class SliceAppend final : public PresetWorkload<Shape> {
 
   // Runs in the summarize frame the caller pushed (its arena holds the window).
   uint64_t Summarize(Mutator& m, Ref& box_slot) {
-    Ref window = m.AllocateArray(*new_window_, 8 * kWindow);  // box_slot is a root
+    Ref window = m.AllocateArray(*sites_[kNewWindow], 8 * kWindow);  // box_slot is a root
     auto* w = reinterpret_cast<uint64_t*>(window->bytes());
     Ref box = box_slot;
     Ref array = box->ref(kArray);
@@ -210,13 +219,10 @@ class SliceAppend final : public PresetWorkload<Shape> {
     return sum;
   }
 
-  const SiteInfo* new_item_ = nullptr;
-  const SiteInfo* grow_ = nullptr;
-  const SiteInfo* new_box_ = nullptr;
-  const SiteInfo* new_window_ = nullptr;
-  const SiteInfo* new_keep_ = nullptr;
-  const FunctionInfo* collect_ = nullptr;
-  const FunctionInfo* summarize_ = nullptr;
+  enum Site : uint8_t { kNewItem, kGrow, kNewBox, kNewWindow, kNewKeep, kNumSites };
+  std::array<const SiteInfo*, kNumSites> sites_{};
+  enum Function : uint8_t { kCollect, kSummarize, kNumFunctions };
+  std::array<const FunctionInfo*, kNumFunctions> functions_{};
   Global keep_{};
   BatchTimer* timer_ = nullptr;
   uint64_t items_ = 0;
@@ -225,13 +231,6 @@ class SliceAppend final : public PresetWorkload<Shape> {
 
 }  // namespace
 
-GCLAB_REGISTER_WORKLOAD("slice-append",
-                        "slices grown by append (old backing arrays become garbage) plus a "
-                        "fixed-size window slice on the stack; recent slices kept in a ring",
-                        "size: small = 4,000 slices, ring 64; default = 500,000 slices, "
-                        "ring 512; large = 1,000,000 slices, ring 2,048 (1..512 items each). "
-                        "threads: single goroutine (extra threads idle)",
-                        "op = one item appended; latency batch = 1,000 items",
-                        ConstructWorkload<SliceAppend>);
+GCLAB_REGISTER_WORKLOAD_CLASS(SliceAppend);
 
 }  // namespace gclab

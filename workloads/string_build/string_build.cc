@@ -38,10 +38,10 @@
 // hash of its digits, and every string in the ring against a replay.
 // Checksum: Mix(Mix(0, the sum of the concatenated strings' FNV-1a hashes), the sum
 // of the keys' hashes).
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <optional>
 #include <vector>
 #include <algorithm>
 
@@ -74,26 +74,37 @@ uint64_t NextValue(XorShift64& rng) {
 
 class StringBuild final : public PresetWorkload<Shape> {
  public:
+  static constexpr WorkloadText kText{
+      .name = "string-build",
+      .description = "strings built by repeated += (quadratic garbage) and by a "
+                     "strings.Builder (one doubling buffer); short keys on the stack",
+      .parameters = "size: small = 10,000 ops, ring 128; default = 600,000 ops, ring "
+                    "4,096; large = 3,000,000 ops, ring 16,384 (4..48 numbers a string). "
+                    "threads: single goroutine (extra threads idle)",
+      .units = "op = one string built both ways; latency batch = 100 ops"};
+
+  static constexpr SizePresets<Shape> kPresets{
+      .small = {10'000, 128},
+      .default_size = {600'000, 4'096},
+      .large = {3'000'000, 16'384}};
+
   explicit StringBuild(const WorkloadParams& params)
-      : PresetWorkload(params,  // small, default, large
-                       {10'000, 128},
-                       {600'000, 4'096},
-                       {3'000'000, 16'384}) {}
+      : PresetWorkload(params, kPresets) {}
 
   void Declare(CodeSegment& code, DataSegment& data) override {
     const TypeInfo& bytes = code.DefineByteArray("string");
     const TypeInfo& pointers = code.DefineRefArray("[K]string.ptr");
-    new_digits_ = &code.DefineSite("string-build.piece.buf", bytes, Escape::kNoEscape);
-    piece_string_ = &code.DefineSite("string-build.piece.string", bytes, Escape::kEscapes);
-    concat_site_ = &code.DefineSite("string-build.concatstrings", bytes, Escape::kEscapes);
-    grow_site_ = &code.DefineSite("string-build.Builder.grow", bytes, Escape::kEscapes);
-    key_site_ = &code.DefineSite("string-build.key", bytes, Escape::kNoEscape);
-    new_pointers_ = &code.DefineSite("string-build.recent.ptr", pointers, Escape::kEscapes);
-    new_lengths_ = &code.DefineSite("string-build.recent.len", bytes, Escape::kEscapes);
-    op_ = &code.DefineFunction("op", 1, {0}, 16 + 32);
-    concat_ = &code.DefineFunction("concat", 1, {0});
-    build_ = &code.DefineFunction("build", 2, {0, 1});
-    piece_ = &code.DefineFunction("piece", 1, {0}, 16 + 24);
+    sites_[kNewDigits] = &code.DefineSite("string-build.piece.buf", bytes, Escape::kNoEscape);
+    sites_[kPieceString] = &code.DefineSite("string-build.piece.string", bytes, Escape::kEscapes);
+    sites_[kConcatSite] = &code.DefineSite("string-build.concatstrings", bytes, Escape::kEscapes);
+    sites_[kGrowSite] = &code.DefineSite("string-build.Builder.grow", bytes, Escape::kEscapes);
+    sites_[kKeySite] = &code.DefineSite("string-build.key", bytes, Escape::kNoEscape);
+    sites_[kNewPointers] = &code.DefineSite("string-build.recent.ptr", pointers, Escape::kEscapes);
+    sites_[kNewLengths] = &code.DefineSite("string-build.recent.len", bytes, Escape::kEscapes);
+    functions_[kOp] = &code.DefineFunction("op", 1, {0}, 16 + 32);
+    functions_[kConcat] = &code.DefineFunction("concat", 1, {0});
+    functions_[kBuild] = &code.DefineFunction("build", 2, {0, 1});
+    functions_[kPiece] = &code.DefineFunction("piece", 1, {0}, 16 + 24);
     recent_ = data.DefineRef("string-build.recent");
     recent_lengths_ = data.DefineRef("string-build.recent.len");
     data_ = &data;
@@ -105,8 +116,8 @@ class StringBuild final : public PresetWorkload<Shape> {
   }
 
   void Setup(Mutator& m) override {
-    m.StoreGlobal(recent_, m.AllocateArray(*new_pointers_, shape_.keep));
-    m.StoreGlobal(recent_lengths_, m.AllocateArray(*new_lengths_, 8 * shape_.keep));
+    m.StoreGlobal(recent_, m.AllocateArray(*sites_[kNewPointers], shape_.keep));
+    m.StoreGlobal(recent_lengths_, m.AllocateArray(*sites_[kNewLengths], 8 * shape_.keep));
   }
 
   void Run(Mutator& m, RunContext& context) override {
@@ -124,10 +135,10 @@ class StringBuild final : public PresetWorkload<Shape> {
         expected = Fnv1a(digits, FormatDecimal(values[i], digits), expected);
       }
       string_hash_sum_ += expected;
-      FrameScope f(m, *op_);  // 0: the string just built; the arena holds the key
+      FrameScope f(m, *functions_[kOp]);  // 0: the string just built; the arena holds the key
       Keep(m, 2 * op, f[0], Concat(m, values, parts, f[0]), expected);
       Keep(m, 2 * op + 1, f[0], Build(m, values, parts, f[0]), expected);
-      Ref key = m.AllocateArray(*key_site_, 3 + kMaxDigits);
+      Ref key = m.AllocateArray(*sites_[kKeySite], 3 + kMaxDigits);
       std::memcpy(key->bytes(), "op:", 3);
       const size_t n = 3 + FormatDecimal(op, key->bytes() + 3);
       key_hash_sum_ += Fnv1a(key->bytes(), n);
@@ -137,9 +148,7 @@ class StringBuild final : public PresetWorkload<Shape> {
   }
 
   absl::Status Verify(Mutator& m) override {
-    // The replay below touches no heap: blocked meanwhile, so that a collection
-    // (a concurrent collector's pause) need not wait for it.
-    std::optional<BlockingScope> replaying(std::in_place, m);
+    OffHeapReplay replaying(m);
     if (bad_strings_ != 0) {
       return absl::DataLossError(
           absl::StrCat("string-build: ", bad_strings_, " strings have the wrong contents"));
@@ -170,7 +179,7 @@ class StringBuild final : public PresetWorkload<Shape> {
         lengths[k % shape_.keep] = length;
       }
     }
-    replaying.reset();
+    replaying.Done();
     Ref recent = data_->LoadRef(recent_);
     auto* recent_lengths = reinterpret_cast<uint64_t*>(data_->LoadRef(recent_lengths_)->bytes());
     for (uint64_t j = 0; j < std::min<uint64_t>(shape_.keep, 2 * shape_.ops); ++j) {
@@ -200,16 +209,16 @@ class StringBuild final : public PresetWorkload<Shape> {
   // piece's frame arena (its stack buffer), then converted to a heap string. Leaves s
   // in `out` (a root slot) and returns its length.
   uint64_t Concat(Mutator& m, const uint64_t* values, uint64_t parts, Ref& out) {
-    FrameScope f(m, *concat_);  // 0: s
+    FrameScope f(m, *functions_[kConcat]);  // 0: s
     uint64_t length = 0;
     for (uint64_t i = 0; i < parts; ++i) {
-      FrameScope p(m, *piece_);  // 0: the digits (in the heap with escape analysis off)
-      p[0] = m.AllocateArray(*new_digits_, kMaxDigits);
+      FrameScope p(m, *functions_[kPiece]);  // 0: the digits (in the heap with escape analysis off)
+      p[0] = m.AllocateArray(*sites_[kNewDigits], kMaxDigits);
       const size_t n = FormatDecimal(values[i], p[0]->bytes());
-      Ref converted = m.AllocateArray(*piece_string_, n);  // p[0] is a root meanwhile
+      Ref converted = m.AllocateArray(*sites_[kPieceString], n);  // p[0] is a root meanwhile
       std::memcpy(converted->bytes(), p[0]->bytes(), n);
       p[0] = converted;
-      Ref s = m.AllocateArray(*concat_site_, length + n);
+      Ref s = m.AllocateArray(*sites_[kConcatSite], length + n);
       if (length > 0) std::memcpy(s->bytes(), f[0]->bytes(), length);
       std::memcpy(s->bytes() + length, p[0]->bytes(), n);
       f[0] = s;
@@ -221,15 +230,15 @@ class StringBuild final : public PresetWorkload<Shape> {
 
   // The same string through a strings.Builder: one buffer, grown by doubling.
   uint64_t Build(Mutator& m, const uint64_t* values, uint64_t parts, Ref& out) {
-    FrameScope f(m, *build_);  // 0: the buffer, 1: the grown buffer
+    FrameScope f(m, *functions_[kBuild]);  // 0: the buffer, 1: the grown buffer
     uint64_t length = 0, capacity = 0;
     for (uint64_t i = 0; i < parts; ++i) {
-      FrameScope p(m, *piece_);
-      p[0] = m.AllocateArray(*new_digits_, kMaxDigits);
+      FrameScope p(m, *functions_[kPiece]);
+      p[0] = m.AllocateArray(*sites_[kNewDigits], kMaxDigits);
       const size_t n = FormatDecimal(values[i], p[0]->bytes());
       if (length + n > capacity) {
         capacity = std::max(2 * capacity, length + n);
-        f[1] = m.AllocateArray(*grow_site_, capacity);
+        f[1] = m.AllocateArray(*sites_[kGrowSite], capacity);
         if (length > 0) std::memcpy(f[1]->bytes(), f[0]->bytes(), length);
         f[0] = f[1];
       }
@@ -240,17 +249,11 @@ class StringBuild final : public PresetWorkload<Shape> {
     return length;
   }
 
-  const SiteInfo* new_digits_ = nullptr;
-  const SiteInfo* piece_string_ = nullptr;
-  const SiteInfo* concat_site_ = nullptr;
-  const SiteInfo* grow_site_ = nullptr;
-  const SiteInfo* key_site_ = nullptr;
-  const SiteInfo* new_pointers_ = nullptr;
-  const SiteInfo* new_lengths_ = nullptr;
-  const FunctionInfo* op_ = nullptr;
-  const FunctionInfo* concat_ = nullptr;
-  const FunctionInfo* build_ = nullptr;
-  const FunctionInfo* piece_ = nullptr;
+  enum Site : uint8_t { kNewDigits, kPieceString, kConcatSite, kGrowSite, kKeySite, kNewPointers,
+                        kNewLengths, kNumSites };
+  std::array<const SiteInfo*, kNumSites> sites_{};
+  enum Function : uint8_t { kOp, kConcat, kBuild, kPiece, kNumFunctions };
+  std::array<const FunctionInfo*, kNumFunctions> functions_{};
   Global recent_{};
   Global recent_lengths_{};
   uint64_t bad_strings_ = 0;
@@ -260,13 +263,6 @@ class StringBuild final : public PresetWorkload<Shape> {
 
 }  // namespace
 
-GCLAB_REGISTER_WORKLOAD("string-build",
-                        "strings built by repeated += (quadratic garbage) and by a "
-                        "strings.Builder (one doubling buffer); short keys on the stack",
-                        "size: small = 10,000 ops, ring 128; default = 600,000 ops, ring "
-                        "4,096; large = 3,000,000 ops, ring 16,384 (4..48 numbers a string). "
-                        "threads: single goroutine (extra threads idle)",
-                        "op = one string built both ways; latency batch = 100 ops",
-                        ConstructWorkload<StringBuild>);
+GCLAB_REGISTER_WORKLOAD_CLASS(StringBuild);
 
 }  // namespace gclab
